@@ -1,0 +1,49 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** Everything tracknow reads from its environment, resolved once: flags > env > defaults. */
+export interface Config {
+  /** PostgreSQL connection string; undefined selects the embedded PGlite store. */
+  readonly databaseUrl: string | undefined;
+  /** Where the embedded store and local state live. */
+  readonly home: string;
+  /** How long a command waits for another process to release the embedded store. */
+  readonly storeLockTimeoutMs: number;
+  readonly tiktokApiUrl: string;
+  readonly tiktokAuthUrl: string;
+  readonly smtpUrl: string | undefined;
+  readonly sepaDebtor: { readonly name?: string; readonly iban?: string; readonly bic?: string };
+  /** Salt for hashing click IPs; never stored beside the hash. */
+  readonly clickSalt: string | undefined;
+}
+
+export interface ConfigFlags {
+  readonly databaseUrl?: string | undefined;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+/** The one reader of `process.env`. */
+export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const home = resolve(nonEmpty(env.TRACKNOW_HOME) ?? join(homedir(), '.tracknow'));
+  const lockTimeout = Number(env.TRACKNOW_LOCK_TIMEOUT_MS ?? '15000');
+  return Object.freeze({
+    databaseUrl: nonEmpty(flags.databaseUrl) ?? nonEmpty(env.DATABASE_URL),
+    home,
+    storeLockTimeoutMs: Number.isFinite(lockTimeout) && lockTimeout >= 0 ? lockTimeout : 15000,
+    tiktokApiUrl: nonEmpty(env.TRACKNOW_TIKTOK_API_URL) ?? 'https://open-api.tiktokglobalshop.com',
+    tiktokAuthUrl: nonEmpty(env.TRACKNOW_TIKTOK_AUTH_URL) ?? 'https://auth.tiktok-shops.com',
+    smtpUrl: nonEmpty(env.TRACKNOW_SMTP_URL),
+    sepaDebtor: Object.freeze({
+      name: nonEmpty(env.TRACKNOW_SEPA_DEBTOR_NAME),
+      iban: nonEmpty(env.TRACKNOW_SEPA_DEBTOR_IBAN),
+      bic: nonEmpty(env.TRACKNOW_SEPA_DEBTOR_BIC),
+    }),
+    clickSalt: nonEmpty(env.TRACKNOW_CLICK_SALT),
+  });
+}
+
+/** Where the embedded PGlite data directory lives under a home. */
+export const embeddedDataDir = (home: string) => join(home, 'db');

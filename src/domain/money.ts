@@ -1,0 +1,90 @@
+import { currencyExponent } from './currency.js';
+
+/** An amount in integer minor units of an ISO 4217 currency. Never a float. */
+export interface Money {
+  readonly minor: bigint;
+  readonly currency: string;
+}
+
+export class MoneyFormatError extends Error {
+  override name = 'MoneyFormatError';
+}
+
+const DECIMAL = /^(-)?(\d+)(?:\.(\d+))?$/;
+
+/**
+ * Parses a plain decimal string in major units ("125.50", "1250") into minor units.
+ * More fractional digits than the currency has are accepted only when they are zeros.
+ */
+export function parseMajor(text: string, currency: string): bigint {
+  const exponent = currencyExponent(currency);
+  const m = DECIMAL.exec(text.trim());
+  if (!m) throw new MoneyFormatError(`not a decimal amount: ${JSON.stringify(text)}`);
+  const [, sign, whole = '0', frac = ''] = m;
+  if (frac.length > exponent && /[^0]/.test(frac.slice(exponent))) {
+    throw new MoneyFormatError(`${text} has more decimals than ${currency} allows (${exponent})`);
+  }
+  const digits = whole + frac.slice(0, exponent).padEnd(exponent, '0');
+  if (digits.length > 18) throw new MoneyFormatError(`amount out of range: ${text}`);
+  const value = BigInt(digits);
+  return sign ? -value : value;
+}
+
+/**
+ * Parses an export cell: symbols, a code prefix or suffix, thousands separators and a
+ * decimal comma are allowed ("$1,234.56", "BRL 35,91", "1.234,56 €"). Empty → undefined.
+ */
+export function parseMoneyCell(cell: string, currency: string): bigint | undefined {
+  let text = cell.trim();
+  if (text === '') return undefined;
+  const negative = /^-|^\(.*\)$/.test(text) || /-\s*$/.test(text);
+  text = text.replace(/[A-Za-z$€£¥₩₹₫₱₺₽฿\s()'’+\-\u00a0]/g, '');
+  if (text === '') throw new MoneyFormatError(`not an amount: ${JSON.stringify(cell)}`);
+  const lastDot = text.lastIndexOf('.');
+  const lastComma = text.lastIndexOf(',');
+  const sepAt = Math.max(lastDot, lastComma);
+  let whole = text;
+  let frac = '';
+  if (sepAt !== -1) {
+    const sep = text[sepAt]!;
+    const other = sep === '.' ? ',' : '.';
+    const fracLen = text.length - sepAt - 1;
+    const onlyOne = text.indexOf(sep) === sepAt;
+    // "1,234" with three digits and no other separator is a thousands group, not a decimal.
+    const isDecimal = onlyOne && (fracLen !== 3 || text.includes(other) || currencyExponent(currency) === 3);
+    if (isDecimal) {
+      whole = text.slice(0, sepAt);
+      frac = text.slice(sepAt + 1);
+    }
+    const group = isDecimal ? other : sep;
+    if (whole.includes(group)) {
+      if (!new RegExp(`^\\d{1,3}(\\${group}\\d{3})+$`).test(whole)) {
+        throw new MoneyFormatError(`not an amount: ${JSON.stringify(cell)}`);
+      }
+      whole = whole.replaceAll(group, '');
+    }
+  }
+  const normalized = frac === '' ? whole : `${whole}.${frac}`;
+  if (!/^\d+(\.\d+)?$/.test(normalized)) throw new MoneyFormatError(`not an amount: ${JSON.stringify(cell)}`);
+  const minor = parseMajor(normalized, currency);
+  return negative ? -minor : minor;
+}
+
+/** Formats minor units as an exact major-unit decimal string: 1883n USD → "18.83", 1250n JPY → "1250". */
+export function formatMajor(minor: bigint, currency: string): string {
+  const exponent = currencyExponent(currency);
+  const negative = minor < 0n;
+  const digits = (negative ? -minor : minor).toString().padStart(exponent + 1, '0');
+  const whole = digits.slice(0, digits.length - exponent);
+  const frac = digits.slice(digits.length - exponent);
+  return (negative ? '-' : '') + (exponent > 0 ? `${whole}.${frac}` : whole);
+}
+
+/** Divides and rounds half away from zero (half-up for positive amounts), all in integers. */
+export function divRoundHalfUp(numerator: bigint, denominator: bigint): bigint {
+  if (denominator <= 0n) throw new RangeError('denominator must be positive');
+  const negative = numerator < 0n;
+  const abs = negative ? -numerator : numerator;
+  const q = (abs * 2n + denominator) / (denominator * 2n);
+  return negative ? -q : q;
+}

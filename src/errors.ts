@@ -1,0 +1,83 @@
+/**
+ * The error vocabulary. Callers branch on `code`, never on message text.
+ * The CLI maps codes to exit codes and the listener maps the same codes to HTTP statuses.
+ */
+export type ErrorCode =
+  | 'usage' // bad flag or missing argument
+  | 'not_found' // an unknown id
+  | 'conflict' // a unique thing that already exists
+  | 'invalid' // input that fails validation
+  | 'unauthorized' // a bad or missing signature
+  | 'too_large' // a body over the limit
+  | 'db_unavailable' // the database cannot be reached
+  | 'migrations_pending' // run `tracknow migrate`
+  | 'store_locked' // another process holds the embedded store
+  | 'upstream' // a remote API failed
+  | 'internal';
+
+export class TracknowError extends Error {
+  override name = 'TracknowError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export const usage = (msg: string) => new TracknowError('usage', msg);
+export const notFound = (msg: string) => new TracknowError('not_found', msg);
+export const conflict = (msg: string) => new TracknowError('conflict', msg);
+export const invalid = (msg: string, cause?: unknown) => new TracknowError('invalid', msg, { cause });
+
+const EXIT_CODES: Record<ErrorCode, number> = {
+  usage: 2,
+  not_found: 1,
+  conflict: 1,
+  invalid: 1,
+  unauthorized: 1,
+  too_large: 1,
+  db_unavailable: 1,
+  migrations_pending: 1,
+  store_locked: 1,
+  upstream: 1,
+  internal: 1,
+};
+
+const HTTP_STATUSES: Record<ErrorCode, number> = {
+  usage: 400,
+  not_found: 404,
+  conflict: 409,
+  invalid: 400,
+  unauthorized: 401,
+  too_large: 413,
+  db_unavailable: 503,
+  migrations_pending: 503,
+  store_locked: 503,
+  upstream: 502,
+  internal: 500,
+};
+
+export function exitCodeFor(err: unknown): number {
+  return err instanceof TracknowError ? EXIT_CODES[err.code] : 1;
+}
+
+export function httpStatusFor(err: unknown): number {
+  return err instanceof TracknowError ? HTTP_STATUSES[err.code] : isDbUnavailable(err) ? 503 : 500;
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
+
+/** True for errors that mean "the database is not reachable right now" (retryable). */
+export function isDbUnavailable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
+    if (e instanceof TracknowError) return e.code === 'db_unavailable';
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
+    const msg = (e as { message?: unknown }).message;
+    if (typeof msg === 'string' && /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(msg)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -1,0 +1,186 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** int8 columns come back as bigint on both back ends (parsers set in connect.ts). */
+type Int8 = ColumnType<bigint, bigint | number, bigint | number>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json = ColumnType<unknown, string, string>;
+
+export interface MerchantsTable {
+  id: string;
+  name: string;
+  currency: string;
+  commission_rate_ppm: ColumnType<number, number | undefined, number>;
+  hold_days: ColumnType<number, number | undefined, number>;
+  store_url: string | null;
+  tiktok_app_key: string | null;
+  tiktok_app_secret: string | null;
+  tiktok_shop_id: string | null;
+  tiktok_shop_cipher: string | null;
+  tiktok_access_token: string | null;
+  tiktok_refresh_token: string | null;
+  tiktok_token_expires_at: Timestamp | null;
+  tiktok_last_sweep_at: Timestamp | null;
+  shopify_domain: string | null;
+  shopify_secret: string | null;
+  woocommerce_secret: string | null;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+export interface InfluencersTable {
+  id: string;
+  name: string;
+  email: string | null;
+  iban: string | null;
+  bic: string | null;
+  paypal_email: string | null;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+export interface CreatorLinksTable {
+  creator_id: string;
+  influencer_id: string;
+  username: string | null;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+export interface TrackingCodesTable {
+  code: string;
+  influencer_id: string;
+  merchant_id: string | null;
+  destination_url: string | null;
+  created_at: DefaultTimestamp;
+}
+
+export interface ClicksTable {
+  id: string;
+  code: string;
+  clicked_at: DefaultTimestamp;
+  user_agent: string | null;
+  referer: string | null;
+  ip_hash: string | null;
+}
+
+export type WebhookEventStatus = 'received' | 'processed' | 'ignored' | 'failed' | 'enriching';
+
+export interface WebhookEventsTable {
+  id: string;
+  platform: string;
+  merchant_id: string;
+  source: ColumnType<string, string | undefined, string>;
+  dedupe_key: string;
+  order_id: string | null;
+  event_type: string | null;
+  headers: ColumnType<unknown, string | undefined, string>;
+  body: string;
+  status: ColumnType<WebhookEventStatus, WebhookEventStatus | undefined, WebhookEventStatus>;
+  outcome: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+  next_attempt_at: Timestamp | null;
+  received_at: DefaultTimestamp;
+  processed_at: Timestamp | null;
+}
+
+export type SaleStatus = 'pending' | 'validated' | 'cancelled' | 'reversed';
+
+export interface SalesTable {
+  id: string;
+  merchant_id: string;
+  platform: string;
+  external_order_id: string;
+  status: SaleStatus;
+  order_status: string;
+  platform_status: string | null;
+  influencer_id: string | null;
+  attribution_method: string | null;
+  attribution_value: string | null;
+  click_id: string | null;
+  currency: string | null;
+  base_minor: Int8 | null;
+  total_minor: Int8 | null;
+  refunded_minor: ColumnType<bigint, bigint | number | undefined, bigint | number>;
+  commission_rate_ppm: number;
+  commission_minor: Int8 | null;
+  ordered_at: Timestamp;
+  last_event_at: Timestamp;
+  validated_at: Timestamp | null;
+  cancelled_at: Timestamp | null;
+  reversed_at: Timestamp | null;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+export interface PayoutBatchesTable {
+  id: string;
+  as_of: Timestamp;
+  created_at: DefaultTimestamp;
+  files: ColumnType<unknown, string | undefined, string>;
+}
+
+export interface PayoutsTable {
+  id: string;
+  batch_id: string;
+  influencer_id: string;
+  currency: string;
+  amount_minor: Int8;
+  method: 'sepa' | 'paypal' | 'bank' | 'manual';
+  reference: string;
+  created_at: DefaultTimestamp;
+}
+
+export type LedgerKind = 'credit' | 'reversal' | 'payout';
+
+export interface LedgerEntriesTable {
+  id: Generated<bigint>;
+  influencer_id: string;
+  currency: string;
+  amount_minor: Int8;
+  kind: LedgerKind;
+  sale_id: string | null;
+  payout_id: string | null;
+  created_at: DefaultTimestamp;
+}
+
+export type NotificationEvent = 'sale.created' | 'sale.cancelled' | 'sale.validated' | 'sale.reversed' | 'payout.created';
+
+export interface NotificationsTable {
+  id: string;
+  event: NotificationEvent;
+  influencer_id: string | null;
+  subject_id: string;
+  payload: Json;
+  status: ColumnType<'pending' | 'delivered' | 'failed', 'pending' | 'delivered' | 'failed' | undefined, 'pending' | 'delivered' | 'failed'>;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+  next_attempt_at: DefaultTimestamp;
+  created_at: DefaultTimestamp;
+  delivered_at: Timestamp | null;
+}
+
+/** The whole schema, as Kysely sees it. */
+export interface Database {
+  merchants: MerchantsTable;
+  influencers: InfluencersTable;
+  creator_links: CreatorLinksTable;
+  tracking_codes: TrackingCodesTable;
+  clicks: ClicksTable;
+  webhook_events: WebhookEventsTable;
+  sales: SalesTable;
+  payout_batches: PayoutBatchesTable;
+  payouts: PayoutsTable;
+  ledger_entries: LedgerEntriesTable;
+  notifications: NotificationsTable;
+}
+
+export type Merchant = Selectable<MerchantsTable>;
+export type NewMerchant = Insertable<MerchantsTable>;
+export type MerchantUpdate = Updateable<MerchantsTable>;
+export type Influencer = Selectable<InfluencersTable>;
+export type CreatorLink = Selectable<CreatorLinksTable>;
+export type TrackingCode = Selectable<TrackingCodesTable>;
+export type Sale = Selectable<SalesTable>;
+export type WebhookEvent = Selectable<WebhookEventsTable>;
