@@ -102,6 +102,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       click_id uuid references clicks(id),
       currency ${CURRENCY},
       base_minor bigint check (base_minor >= 0),
+      base_scope text not null default 'order' check (base_scope in ('order', 'attributed_lines')),
       total_minor bigint check (total_minor >= 0),
       refunded_minor bigint not null default 0 check (refunded_minor >= 0),
       commission_rate_ppm integer not null check (commission_rate_ppm between 0 and 1000000),

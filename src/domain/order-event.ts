@@ -61,6 +61,12 @@ export interface OrderEvent {
   readonly base?: Money;
   /** The order total the buyer paid, for display; may be undefined. */
   readonly total?: Money;
+  /**
+   * The base of only the lines a creator was credited for (TikTok Affiliate Center exports).
+   * When this event's creator hint attributes the sale, commission is on these lines only,
+   * and later whole-order bases do not replace it.
+   */
+  readonly attributedBase?: Money;
   /** A partial refund of merchandise (Shopify refunds/create), reducing the base. */
   readonly refundedBase?: Money;
   /** Attribution candidates in the source's own order; the rule sorts them by rank. */

@@ -101,6 +101,7 @@ export interface SalesTable {
   click_id: string | null;
   currency: string | null;
   base_minor: Int8 | null;
+  base_scope: ColumnType<'order' | 'attributed_lines', 'order' | 'attributed_lines' | undefined, 'order' | 'attributed_lines'>;
   total_minor: Int8 | null;
   refunded_minor: ColumnType<bigint, bigint | number | undefined, bigint | number>;
   commission_rate_ppm: number;
