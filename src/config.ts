@@ -7,12 +7,16 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   /** Where the embedded store and local state live. */
   readonly home: string;
+  /** TRACKNOW_HOME was set explicitly (the demo then uses it instead of a temporary folder). */
+  readonly homeFromEnv: boolean;
   /** How long a command waits for another process to release the embedded store. */
   readonly storeLockTimeoutMs: number;
   readonly tiktokApiUrl: string;
   readonly tiktokAuthUrl: string;
   readonly smtpUrl: string | undefined;
   readonly sepaDebtor: { readonly name?: string; readonly iban?: string; readonly bic?: string };
+  /** NO_COLOR is set: no colour in any output. */
+  readonly noColor: boolean;
   /** Salt for hashing click IPs; never stored beside the hash. */
   readonly clickSalt: string | undefined;
 }
@@ -32,6 +36,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   return Object.freeze({
     databaseUrl: nonEmpty(flags.databaseUrl) ?? nonEmpty(env.DATABASE_URL),
     home,
+    homeFromEnv: nonEmpty(env.TRACKNOW_HOME) !== undefined,
     storeLockTimeoutMs: Number.isFinite(lockTimeout) && lockTimeout >= 0 ? lockTimeout : 15000,
     tiktokApiUrl: nonEmpty(env.TRACKNOW_TIKTOK_API_URL) ?? 'https://open-api.tiktokglobalshop.com',
     tiktokAuthUrl: nonEmpty(env.TRACKNOW_TIKTOK_AUTH_URL) ?? 'https://auth.tiktok-shops.com',
@@ -41,6 +46,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
       iban: nonEmpty(env.TRACKNOW_SEPA_DEBTOR_IBAN),
       bic: nonEmpty(env.TRACKNOW_SEPA_DEBTOR_BIC),
     }),
+    noColor: nonEmpty(env.NO_COLOR) !== undefined,
     clickSalt: nonEmpty(env.TRACKNOW_CLICK_SALT),
   });
 }

@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { contextFrom, withDb } from '../context.js';
+import { defined } from '../flags.js';
+import { required } from '../prompt.js';
+import { table } from '../output.js';
+import { codeView, detail } from '../views.js';
+
+interface CodeFlags {
+  influencer?: string;
+  code?: string;
+  merchant?: string;
+  url?: string;
+}
+
+export function register(program: Command): void {
+  const code = program
+    .command('code')
+    .description('tracking codes: one code is the promo code, the utm_source value, the TRACK:CODE token and the /r/CODE link');
+
+  code
+    .command('add')
+    .description('create a tracking code for an influencer')
+    .option('--influencer <id>', 'influencer id (required)')
+    .option('--code <code>', 'the code, 3-64 of A-Z 0-9 _ - (default: 8 random characters)')
+    .option('--merchant <id>', 'only count it for this merchant')
+    .option('--url <destination>', 'where /r/CODE redirects (default: the merchant store URL)')
+    .action(async (flags: CodeFlags, command: Command) => {
+      const ctx = contextFrom(command);
+      const influencerId = await required(flags.influencer, '--influencer', 'Influencer id', ctx.out);
+      const { addCode } = await import('../../services/codes.js');
+      const created = await withDb(ctx, (db) => addCode(db, { influencerId, ...defined({ code: flags.code, merchantId: flags.merchant, url: flags.url }) }));
+      const view = codeView(created);
+      ctx.out.result(view, (c) => `${c.green('created')} code ${c.bold(created.code)}\n${detail(view)}`);
+    });
+
+  code
+    .command('list')
+    .description('list tracking codes')
+    .option('--influencer <id>', 'only this influencer')
+    .option('--merchant <id>', 'only this merchant')
+    .action(async (flags: CodeFlags, command: Command) => {
+      const ctx = contextFrom(command);
+      const { listCodes } = await import('../../services/codes.js');
+      const rows = (await withDb(ctx, (db) => listCodes(db, defined({ influencerId: flags.influencer, merchantId: flags.merchant })))).map(codeView);
+      ctx.out.result(rows, (c) => table(['code', 'influencer', 'merchant', 'url'], rows.map((r) => [r.code, r.influencer_id, r.merchant_id ?? '*', r.url ?? '']), c));
+    });
+}

@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { contextFrom, withDb } from '../context.js';
+import { required } from '../prompt.js';
+import { defined } from '../flags.js';
+import { table } from '../output.js';
+import { creatorLinkView, detail, influencerView } from '../views.js';
+
+interface InfluencerFlags {
+  name?: string;
+  email?: string;
+  iban?: string;
+  bic?: string;
+  paypalEmail?: string;
+}
+
+export function register(program: Command): void {
+  const influencer = program.command('influencer').description('influencers and their payout details');
+
+  influencer
+    .command('add')
+    .description('create an influencer')
+    .option('--name <name>', 'display name (required)')
+    .option('--email <email>', 'where notifications go')
+    .option('--iban <iban>', 'bank account for SEPA payouts (checked with mod-97)')
+    .option('--bic <bic>', 'the bank BIC')
+    .option('--paypal-email <email>', 'PayPal account for payouts')
+    .action(async (flags: InfluencerFlags, command: Command) => {
+      const ctx = contextFrom(command);
+      const name = await required(flags.name, '--name', 'Influencer name', ctx.out);
+      const { addInfluencer } = await import('../../services/influencers.js');
+      const created = await withDb(ctx, (db) =>
+        addInfluencer(db, { name, ...defined({ email: flags.email, iban: flags.iban, bic: flags.bic, paypalEmail: flags.paypalEmail }) }),
+      );
+      const view = influencerView(created);
+      ctx.out.result(view, (c) => `${c.green('created')} influencer ${c.bold(created.id)}\n${detail(view)}`);
+    });
+
+  influencer
+    .command('list')
+    .description('list influencers')
+    .action(async (_flags: unknown, command: Command) => {
+      const ctx = contextFrom(command);
+      const { listInfluencers } = await import('../../services/influencers.js');
+      const rows = (await withDb(ctx, listInfluencers)).map(influencerView);
+      ctx.out.result(rows, (c) => table(['id', 'name', 'email', 'payout'], rows.map((i) => [i.id, i.name, i.email ?? '', i.iban ? 'iban' : i.paypal_email ? 'paypal' : '-']), c));
+    });
+
+  influencer
+    .command('show')
+    .description('show one influencer with creator links and codes')
+    .argument('<id>', 'influencer id')
+    .action(async (id: string, _flags: unknown, command: Command) => {
+      const ctx = contextFrom(command);
+      const { showInfluencer } = await import('../../services/influencers.js');
+      const found = await withDb(ctx, (db) => showInfluencer(db, id));
+      const view = { ...influencerView(found.influencer), creators: found.creators.map(creatorLinkView), codes: found.codes };
+      ctx.out.result(view, () =>
+        [
+          detail(influencerView(found.influencer)),
+          `creators    ${found.creators.map((l) => l.creator_id + (l.username ? ` (@${l.username})` : '')).join(', ') || '-'}`,
+          `codes       ${found.codes.join(', ') || '-'}`,
+        ].join('\n'),
+      );
+    });
+}

@@ -1,0 +1,96 @@
+import type { Command } from 'commander';
+import { contextFrom, withDb } from '../context.js';
+import { required } from '../prompt.js';
+import { defined } from '../flags.js';
+import { table } from '../output.js';
+import { detail, merchantView } from '../views.js';
+
+interface MerchantFlags {
+  name?: string;
+  currency?: string;
+  commissionRate?: string;
+  holdDays?: string;
+  storeUrl?: string;
+  tiktokAppKey?: string;
+  tiktokAppSecret?: string;
+  tiktokShopId?: string;
+  tiktokShopCipher?: string;
+  tiktokAccessToken?: string;
+  tiktokRefreshToken?: string;
+  tiktokTokenExpiresAt?: string;
+  shopifyDomain?: string;
+  shopifySecret?: string;
+  woocommerceSecret?: string;
+}
+
+/** The flags `merchant add` and `merchant set` share. */
+function merchantFlags(command: Command): Command {
+  return command
+    .option('--currency <code>', 'ISO 4217 currency of the shop (add: default USD)')
+    .option('--commission-rate <percent>', 'commission in percent, 0 to 100 (add: default 15)')
+    .option('--hold-days <days>', 'days a sale is held before validation (add: default 14)')
+    .option('--store-url <url>', 'the shop front, where /r/CODE redirects by default')
+    .option('--tiktok-app-key <key>', 'TikTok Shop app key')
+    .option('--tiktok-app-secret <secret>', 'TikTok Shop app secret (signs webhooks)')
+    .option('--tiktok-shop-id <id>', 'TikTok shop id (webhooks from another shop are rejected)')
+    .option('--tiktok-shop-cipher <cipher>', 'TikTok Open API shop cipher')
+    .option('--tiktok-access-token <token>', 'TikTok Open API access token')
+    .option('--tiktok-refresh-token <token>', 'TikTok Open API refresh token')
+    .option('--tiktok-token-expires-at <iso8601>', 'when the access token expires')
+    .option('--shopify-domain <domain>', 'the shop domain, e.g. glow.myshopify.com')
+    .option('--shopify-secret <secret>', 'Shopify webhook signing secret')
+    .option('--woocommerce-secret <secret>', 'WooCommerce webhook secret');
+}
+
+export function register(program: Command): void {
+  const merchant = program.command('merchant').description('merchants and their platform credentials');
+
+  merchantFlags(merchant.command('add').description('create a merchant').option('--name <name>', 'merchant name (required)')).action(
+    async (flags: MerchantFlags, command: Command) => {
+      const ctx = contextFrom(command);
+      const name = await required(flags.name, '--name', 'Merchant name', ctx.out);
+      const { addMerchant } = await import('../../services/merchants.js');
+      const created = await withDb(ctx, (db) => addMerchant(db, { ...defined(flags), name }));
+      const view = merchantView(created);
+      ctx.out.result(view, (c) => `${c.green('created')} merchant ${c.bold(created.id)}\n${detail(view)}`);
+    },
+  );
+
+  merchantFlags(merchant.command('set').description('change a merchant').argument('<id>', 'merchant id').option('--name <name>', 'merchant name')).action(
+    async (id: string, flags: MerchantFlags, command: Command) => {
+      const ctx = contextFrom(command);
+      const { updateMerchant } = await import('../../services/merchants.js');
+      const updated = await withDb(ctx, (db) => updateMerchant(db, id, defined(flags)));
+      const view = merchantView(updated);
+      ctx.out.result(view, (c) => `${c.green('updated')} merchant ${c.bold(updated.id)}\n${detail(view)}`);
+    },
+  );
+
+  merchant
+    .command('list')
+    .description('list merchants')
+    .action(async (_flags: unknown, command: Command) => {
+      const ctx = contextFrom(command);
+      const { listMerchants } = await import('../../services/merchants.js');
+      const merchants = (await withDb(ctx, listMerchants)).map(merchantView);
+      ctx.out.result(merchants, (c) =>
+        table(['id', 'name', 'currency', 'rate %', 'hold', 'platforms'], merchants.map((m) => [m.id, m.name, m.currency, String(m.commission_rate), String(m.hold_days), platformsOf(m)]), c),
+      );
+    });
+
+  merchant
+    .command('show')
+    .description('show one merchant (secrets masked)')
+    .argument('<id>', 'merchant id')
+    .action(async (id: string, _flags: unknown, command: Command) => {
+      const ctx = contextFrom(command);
+      const { getMerchant } = await import('../../services/merchants.js');
+      const view = merchantView(await withDb(ctx, (db) => getMerchant(db, id)));
+      ctx.out.result(view, () => detail(view));
+    });
+}
+
+function platformsOf(m: ReturnType<typeof merchantView>): string {
+  const names = [m.tiktok_app_secret && 'tiktok', m.shopify_secret && 'shopify', m.woocommerce_secret && 'woocommerce'].filter(Boolean);
+  return names.join(',') || '-';
+}

@@ -1,0 +1,86 @@
+import type { Config } from '../config.js';
+import type { Store } from '../store/connect.js';
+import type { Output } from './output.js';
+
+/** What the demo made, for --json and for the steps that later capabilities add. */
+export interface DemoState {
+  home: string;
+  merchant_id?: string;
+  influencer_id?: string;
+  creator_id?: string;
+  code?: string;
+  [key: string]: unknown;
+}
+
+type Step = { title: string; run(store: Store, state: DemoState, config: Config): Promise<string> };
+
+const STEPS: Step[] = [
+  {
+    title: 'Create a merchant selling on TikTok Shop at 15% commission',
+    async run(store, state) {
+      const { addMerchant } = await import('../services/merchants.js');
+      const m = await addMerchant(store.db, {
+        name: 'Glow Cosmetics',
+        currency: 'USD',
+        commissionRate: '15',
+        tiktokAppKey: '6a9xk1testkey',
+        tiktokAppSecret: 'tts_secret_0123456789abcdef',
+        storeUrl: 'https://glow.example.com/',
+      });
+      state.merchant_id = m.id;
+      return `merchant ${m.id} (${m.name}, ${m.currency}, hold ${m.hold_days} days)`;
+    },
+  },
+  {
+    title: 'Create an influencer with payout details',
+    async run(store, state) {
+      const { addInfluencer } = await import('../services/influencers.js');
+      const i = await addInfluencer(store.db, { name: 'Mia Glow', email: 'mia@example.com', iban: 'DE89370400440532013000', bic: 'COBADEFFXXX' });
+      state.influencer_id = i.id;
+      return `influencer ${i.id} (${i.name}, IBAN ${i.iban})`;
+    },
+  },
+  {
+    title: 'Link her TikTok creator account (attribution priority 1)',
+    async run(store, state) {
+      const { linkCreator } = await import('../services/creators.js');
+      const { link } = await linkCreator(store.db, { influencerId: state.influencer_id!, creatorId: 'tiktok_creator_123', username: 'glowwithmia' });
+      state.creator_id = link.creator_id;
+      return `creator ${link.creator_id} (@${link.username}) → ${link.influencer_id}`;
+    },
+  },
+  {
+    title: 'Give her a tracking code (promo code, utm_source, TRACK:CODE and /r/CODE)',
+    async run(store, state) {
+      const { addCode } = await import('../services/codes.js');
+      const code = await addCode(store.db, { influencerId: state.influencer_id!, code: 'MIA15', merchantId: state.merchant_id! });
+      state.code = code.code;
+      return `code ${code.code}`;
+    },
+  },
+  {
+    title: 'Show what is on record',
+    async run(store, state) {
+      const { showInfluencer } = await import('../services/influencers.js');
+      const d = await showInfluencer(store.db, state.influencer_id!);
+      return `${d.influencer.name}: creators ${d.creators.map((c) => c.creator_id).join(', ')}; codes ${d.codes.join(', ')}`;
+    },
+  },
+];
+
+/** Runs every step on one open store, narrating on stderr. */
+export async function runDemo(config: Config, out: Output): Promise<DemoState> {
+  const { openStore } = await import('../store/connect.js');
+  const state: DemoState = { home: config.home };
+  out.info(out.c.dim(`Opening the embedded store in ${config.home} (the first open creates and migrates it)…`));
+  const store = await openStore(config);
+  try {
+    for (const [index, step] of STEPS.entries()) {
+      out.info(`${out.c.cyan(`${index + 1}.`)} ${out.c.bold(step.title)}`);
+      out.info(`   ${await step.run(store, state, config)}`);
+    }
+  } finally {
+    await store.close();
+  }
+  return state;
+}

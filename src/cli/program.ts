@@ -1,0 +1,32 @@
+import { Command } from 'commander';
+
+/** One module per command (group); each exports `register(program)`. Imported lazily by name. */
+const COMMANDS = ['migrate', 'merchant', 'influencer', 'link-creator', 'code', 'demo'] as const;
+
+export async function buildProgram(): Promise<Command> {
+  const program = new Command('tracknow')
+    .description('Proves which influencer made each sale and pays them for it: webhooks, attribution, commissions, ledger, payouts.')
+    .version('0.1.0')
+    .option('--json', 'print exactly one JSON document on stdout (logs go to stderr)')
+    .option('--verbose', 'show stack traces and more detail on errors')
+    .option('--no-color', 'no colour (also NO_COLOR)')
+    .option('--database-url <url>', 'PostgreSQL connection string (default: DATABASE_URL, else the embedded store)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(str) });
+  program.addHelpText(
+    'after',
+    `
+Environment:
+  DATABASE_URL     PostgreSQL connection string; unset: the embedded store
+  TRACKNOW_HOME    where the embedded store and local state live (default ~/.tracknow)
+  NO_COLOR         no colour in any output
+
+Exit codes: 0 success, 1 operational error, 2 usage error.`,
+  );
+  for (const name of COMMANDS) {
+    const mod = (await import(`./commands/${name}.js`)) as { register(program: Command): void };
+    mod.register(program);
+  }
+  return program;
+}

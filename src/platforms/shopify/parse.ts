@@ -1,0 +1,108 @@
+import type { Money } from '../../domain/money.js';
+import type { OrderEvent, OrderStatus } from '../../domain/order-event.js';
+import { invalid } from '../../errors.js';
+import type { MerchantSecrets, Parsed, WebhookRequest } from '../platform.js';
+import { asArray, asObject, currencyOf, isoTime, majorAmount, parseJsonObject, requireOrderId, text } from '../payload.js';
+import type { Json } from '../payload.js';
+import { header } from '../signing.js';
+import { shopifyHints } from './hints.js';
+import { financialStatus } from './status.js';
+
+interface Context {
+  readonly body: Json;
+  readonly topic: string;
+  readonly merchant: MerchantSecrets;
+  readonly dedupeKey: string;
+  readonly receivedAt: Date | undefined;
+}
+
+type Handler = (ctx: Context) => Parsed;
+
+/** An order webhook: base `subtotal_price` (after discounts, before shipping and tax). */
+function orderTopic(statusOf: (order: Json) => OrderStatus): Handler {
+  return ({ body, topic, merchant, dedupeKey, receivedAt }) => {
+    const orderId = requireOrderId(body.id, 'id');
+    const currency = currencyOf(body.currency, merchant.currency);
+    const money = (field: string): Money | undefined => {
+      const minor = majorAmount(body[field], currency, field);
+      return minor === undefined ? undefined : { minor, currency };
+    };
+    const status = statusOf(body);
+    const eventTime =
+      (topic === 'orders/cancelled' ? isoTime(body.cancelled_at, 'cancelled_at') : undefined) ??
+      isoTime(body.updated_at, 'updated_at') ??
+      isoTime(body.created_at, 'created_at') ??
+      required(receivedAt);
+    const event: OrderEvent = {
+      platform: 'shopify',
+      merchantId: merchant.id,
+      externalOrderId: orderId,
+      eventTime,
+      orderedAt: isoTime(body.created_at, 'created_at'),
+      status,
+      platformStatus: status === 'cancelled' ? 'cancelled' : (text(body.financial_status) ?? 'unknown'),
+      base: money('subtotal_price'),
+      total: money('total_price'),
+      hints: shopifyHints(body),
+      dedupeKey,
+    };
+    return { kind: 'events', eventType: topic, orderId, events: [event] };
+  };
+}
+
+/**
+ * refunds/create: a Refund object, not an order. Its merchandise (`refund_line_items[]`
+ * subtotals, shop currency) becomes `refundedBase`; shipping-only refunds carry 0.
+ */
+const refundTopic: Handler = ({ body, topic, merchant, dedupeKey, receivedAt }) => {
+  const orderId = requireOrderId(body.order_id, 'order_id');
+  const lines = asArray(body.refund_line_items).map((l) => asObject(l) ?? {});
+  const shopMoney = (line: Json): Json | undefined => asObject(asObject(line.subtotal_set)?.shop_money);
+  const currency = currencyOf(lines.map((l) => shopMoney(l)?.currency_code).find((c) => c !== undefined), merchant.currency);
+  let refunded = 0n;
+  for (const [i, line] of lines.entries()) {
+    const field = `refund_line_items[${i}].subtotal`;
+    // subtotal_set carries the exact decimal string; the bare `subtotal` is a JSON number.
+    const minor = majorAmount(shopMoney(line)?.amount, currency, `${field}_set`) ?? majorAmount(line.subtotal, currency, field);
+    refunded += minor ?? 0n;
+  }
+  const event: OrderEvent = {
+    platform: 'shopify',
+    merchantId: merchant.id,
+    externalOrderId: orderId,
+    eventTime: isoTime(body.processed_at, 'processed_at') ?? isoTime(body.created_at, 'created_at') ?? required(receivedAt),
+    status: 'refunded',
+    platformStatus: 'refund',
+    refundedBase: { minor: refunded, currency },
+    hints: [],
+    dedupeKey,
+  };
+  return { kind: 'events', eventType: topic, orderId, events: [event] };
+};
+
+const byFinancialStatus = (order: Json): OrderStatus => financialStatus(text(order.financial_status), order.cancelled_at);
+
+const TOPICS: Readonly<Record<string, Handler>> = {
+  'orders/create': orderTopic(byFinancialStatus),
+  'orders/paid': orderTopic(byFinancialStatus),
+  'orders/updated': orderTopic(byFinancialStatus),
+  'orders/cancelled': orderTopic(() => 'cancelled'),
+  'refunds/create': refundTopic,
+};
+
+function required(receivedAt: Date | undefined): Date {
+  if (!receivedAt) throw invalid('the Shopify payload has no updated_at or created_at');
+  return receivedAt;
+}
+
+export function parseShopify(req: WebhookRequest, merchant: MerchantSecrets, dedupeKey: string): Parsed {
+  const topic = header(req, 'x-shopify-topic')?.toLowerCase() ?? 'unknown';
+  const body = parseJsonObject(req.rawBody, 'Shopify');
+  const handler = TOPICS[topic];
+  if (!handler) {
+    const orderId = text(topic.startsWith('orders/') ? body.id : body.order_id);
+    const reason = `Shopify topic ${topic} does not change a sale`;
+    return orderId === undefined ? { kind: 'ignored', eventType: topic, reason } : { kind: 'ignored', eventType: topic, orderId, reason };
+  }
+  return handler({ body, topic, merchant, dedupeKey, receivedAt: req.receivedAt });
+}

@@ -1,0 +1,18 @@
+import type { OrderStatus } from '../../domain/order-event.js';
+
+/** WooCommerce order `status`; `trash` is an order moved to the bin (order.deleted). */
+const STATUSES: Readonly<Record<string, OrderStatus>> = {
+  processing: 'paid',
+  completed: 'paid',
+  'on-hold': 'paid',
+  cancelled: 'cancelled',
+  failed: 'cancelled',
+  trash: 'cancelled',
+  refunded: 'refunded',
+  pending: 'unpaid',
+  'checkout-draft': 'unpaid',
+};
+
+export function orderStatus(status: string): OrderStatus {
+  return STATUSES[status.toLowerCase().replace(/^wc-/, '')] ?? 'other';
+}
