@@ -87,25 +87,34 @@ async function openEmbedded(config: Config): Promise<Store> {
   const { lock } = claim;
   try {
     const { PGlite } = await import('@electric-sql/pglite');
-    const { PGliteDialect } = await import('./pglite-dialect.js');
-    const pglite = await PGlite.create(embeddedDataDir(config.home), { parsers: { [INT8_OID]: (v: string) => BigInt(v) } });
-    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
-    const close = async () => {
-      await db.destroy();
-      await pglite.close();
-      await lock.release();
-    };
+    const pglite = await PGlite.create(embeddedDataDir(config.home), { parsers: PGLITE_PARSERS });
+    const store = await pgliteStore(pglite, lock);
     try {
-      unwrapMigrationResult(await createMigrator(db).migrateToLatest());
+      unwrapMigrationResult(await createMigrator(store.db).migrateToLatest());
     } catch (err) {
-      await close();
+      await store.close();
       throw err;
     }
-    return { db, backend: 'pglite', pglite, lock, close };
+    return store;
   } catch (err) {
     await lock.release();
     throw err;
   }
+}
+
+/** int8 as bigint: PGlite would return a number for small values and a bigint for large ones. */
+export const PGLITE_PARSERS = { [INT8_OID]: (v: string) => BigInt(v) };
+
+/** Wraps an open PGlite (embedded store or a test's in-memory copy) as a Store that closes it. */
+export async function pgliteStore(pglite: import('@electric-sql/pglite').PGlite, lock?: StoreLock): Promise<Store> {
+  const { PGliteDialect } = await import('./pglite-dialect.js');
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  const close = async () => {
+    await db.destroy();
+    await pglite.close();
+    await lock?.release();
+  };
+  return { db, backend: 'pglite', pglite, ...(lock ? { lock } : {}), close };
 }
 
 /** Runs `fn` against an open store and always closes it; maps connection loss to db_unavailable. */
