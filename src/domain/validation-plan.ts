@@ -32,7 +32,7 @@ export interface ValidationPlan {
   readonly asOf: Date;
   /** pending → validated, each with exactly one credit of its commission. */
   readonly validate: readonly PlannedValidation[];
-  /** pending → cancelled: the order was cancelled or refunded before its hold ended. */
+  /** pending → cancelled: the order was cancelled or refunded (inside the hold or after it). */
   readonly cancel: readonly SaleSkip[];
   /** Past the hold but left pending, with the reason (never dropped silently). */
   readonly skipped: readonly SaleSkip[];
@@ -50,10 +50,10 @@ function toValidation(sale: ValidationCandidate): PlannedValidation | string {
 }
 
 /**
- * The validation rule over in-memory rows: every pending sale whose hold is over (see
- * `isPastHold`) is validated when it is paid, attributed and its commission is known;
- * cancelled when its order was cancelled or refunded; otherwise listed as skipped.
- * Sales that are not pending, or still inside their hold, are not mentioned.
+ * The validation rule over in-memory rows: a pending sale whose order was cancelled or refunded
+ * is cancelled (hold or not); one whose hold is over (see `isPastHold`) is validated when it is
+ * paid, attributed and its commission is known, otherwise listed as skipped. Sales that are not
+ * pending, or still inside their hold (and not cancelled), are not mentioned.
  */
 export function planValidation(sales: readonly ValidationCandidate[], asOf: Date): ValidationPlan {
   const validate: PlannedValidation[] = [];
@@ -61,11 +61,13 @@ export function planValidation(sales: readonly ValidationCandidate[], asOf: Date
   const skipped: SaleSkip[] = [];
   const totals = new Map<string, bigint>();
   for (const sale of sales) {
-    if (sale.status !== 'pending' || !isPastHold(sale.orderedAt, sale.holdDays, asOf)) continue;
+    if (sale.status !== 'pending') continue;
+    // A cancelled or refunded order can never be credited, so it is cancelled without waiting for its hold.
     if (sale.orderStatus === 'cancelled' || sale.orderStatus === 'refunded') {
       cancel.push({ saleId: sale.id, reason: `order ${sale.orderStatus}` });
       continue;
     }
+    if (!isPastHold(sale.orderedAt, sale.holdDays, asOf)) continue;
     const planned = toValidation(sale);
     if (typeof planned === 'string') {
       skipped.push({ saleId: sale.id, reason: planned });

@@ -6,7 +6,7 @@ import type { OrderEvent } from '../../src/domain/order-event.js';
 import { TracknowError } from '../../src/errors.js';
 import { getPlatform } from '../../src/platforms/platform.js';
 import type { Parsed } from '../../src/platforms/platform.js';
-import { fixture, fixtureJson, lookup, merchant, request } from './platform-fixtures.js';
+import { fixture, fixtureJson, lookup, merchant, request } from '../helpers/fixtures.js';
 
 const tiktok = getPlatform('tiktok');
 

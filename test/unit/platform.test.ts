@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TracknowError } from '../../src/errors.js';
 import { getPlatform, isPlatformId, normalizeHeaders, platformIds } from '../../src/platforms/platform.js';
-import { fixture, merchant, request, signatureVectors } from './platform-fixtures.js';
+import { fixture, merchant, request, signatureVectors } from '../helpers/fixtures.js';
 
 describe('registry', () => {
   it('has one adapter per platform, under its own id', () => {

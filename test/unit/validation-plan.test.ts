@@ -91,6 +91,11 @@ describe('planValidation', () => {
     expect(plan.credited).toEqual([]);
   });
 
+  it('cancels a cancelled order inside its hold too (it can never be credited)', () => {
+    const a = sale({ orderStatus: 'refunded' });
+    expect(planValidation([a], day(1)).cancel).toEqual([{ saleId: a.id, reason: 'order refunded' }]);
+  });
+
   it('lists, with a reason, sales past their hold that cannot be validated', () => {
     const unpaid = sale({ orderStatus: 'unpaid' });
     const orphan = sale({ influencerId: null });

@@ -1,0 +1,172 @@
+import type { Attribution } from './attribution.js';
+import { computeCommission } from './commission.js';
+import { ATTRIBUTION_RANK, type AttributionMethod, type OrderEvent, type OrderStatus } from './order-event.js';
+import type { SaleStatus } from './validation-plan.js';
+
+/** One order's sale as the lifecycle sees it (a row of `sales`, without bookkeeping columns). */
+export interface SaleState {
+  readonly status: SaleStatus;
+  readonly orderStatus: OrderStatus;
+  readonly platformStatus: string | null;
+  readonly influencerId: string | null;
+  readonly attributionMethod: AttributionMethod | null;
+  readonly attributionValue: string | null;
+  readonly clickId: string | null;
+  readonly currency: string | null;
+  readonly baseMinor: bigint | null;
+  readonly baseScope: 'order' | 'attributed_lines';
+  readonly totalMinor: bigint | null;
+  readonly refundedMinor: bigint;
+  readonly commissionRatePpm: number;
+  readonly commissionMinor: bigint | null;
+  readonly orderedAt: Date;
+  readonly lastEventAt: Date;
+}
+
+export type SaleOutcome = 'created' | 'updated' | 'unchanged' | 'cancelled' | 'reversed' | 'unpaid' | 'stale';
+
+export interface SaleTransition {
+  /** The state after the event; undefined when the event creates no record (unpaid, no sale yet). */
+  readonly next: SaleState | undefined;
+  readonly outcome: SaleOutcome;
+  /** The commission to claw back with a negative ledger entry (validated → reversed). */
+  readonly reversalMinor?: bigint;
+  /** Outbox events this transition owes the influencer. */
+  readonly notify: readonly ('sale.created' | 'sale.cancelled' | 'sale.reversed')[];
+  readonly reason: string;
+}
+
+const isEnd = (s: OrderStatus) => s === 'cancelled' || s === 'refunded';
+/** A partial refund (it carries the refunded amount) reduces the base; it does not end the order. */
+const endsOrder = (e: OrderEvent) => isEnd(e.status) && e.refundedBase === undefined;
+const refundOf = (e: OrderEvent, currency: string | null) =>
+  e.refundedBase && (currency === null || e.refundedBase.currency === currency) ? e.refundedBase.minor : 0n;
+const rank = (m: AttributionMethod | null) => (m === null ? Number.POSITIVE_INFINITY : ATTRIBUTION_RANK[m]);
+
+/**
+ * Applies one order event to a sale, forward only, so that any delivery order and any number
+ * of redeliveries end in the same state:
+ * - a cancellation or refund is absorbing (a late "paid" never revives the order);
+ * - status and amounts change only from events at least as new as the last applied one,
+ *   except that missing amounts are filled from any event;
+ * - attribution can only improve in rank while the sale is pending;
+ * - validated sales keep their credited commission; an end status reverses them.
+ */
+export function applyOrderEvent(current: SaleState | undefined, event: OrderEvent, attribution: Attribution | undefined, ratePpm: number): SaleTransition {
+  if (!current) return create(event, attribution, ratePpm);
+  const newer = event.eventTime.getTime() >= current.lastEventAt.getTime();
+  const lastEventAt = newer ? event.eventTime : current.lastEventAt;
+  const orderedAt = earliest(current.orderedAt, event.orderedAt);
+
+  const base: SaleState = { ...current, lastEventAt, orderedAt };
+  if (current.status === 'reversed') return same(current, base, 'the order is already reversed; nothing revives it');
+  // A cancelled record still learns amounts and attribution (for the record), never its status back.
+  const enriched = current.status === 'validated' ? base : withCommission(withAttribution(withAmounts(base, event, newer), event, attribution));
+  if (current.status === 'cancelled') return same(current, enriched, 'the order is already cancelled; nothing revives it');
+  const refunded = refundOf(event, current.currency);
+  const fullyRefunded = current.baseMinor !== null && refunded > 0n && current.refundedMinor + refunded >= current.baseMinor;
+  if (endsOrder(event) || fullyRefunded) {
+    const ended = { ...enriched, orderStatus: event.status, platformStatus: event.platformStatus, refundedMinor: current.refundedMinor + refunded };
+    if (current.status === 'validated') {
+      const reversalMinor = current.commissionMinor ?? 0n;
+      return {
+        next: { ...ended, status: 'reversed' },
+        outcome: 'reversed',
+        ...(reversalMinor > 0n ? { reversalMinor } : {}),
+        notify: current.influencerId ? ['sale.reversed'] : [],
+        reason: `${event.status} after validation: commission reversed`,
+      };
+    }
+    return { next: { ...ended, status: 'cancelled' }, outcome: 'cancelled', notify: current.influencerId ? ['sale.cancelled'] : [], reason: `order ${event.status}: never credited` };
+  }
+  if (current.status === 'validated') {
+    // A partial refund after validation is recorded; its clawback is not automated (a full one reverses above).
+    return same(current, { ...base, refundedMinor: current.refundedMinor + refunded }, 'the sale is validated; its commission is fixed');
+  }
+  // Pending: fill or refresh amounts and attribution.
+  let next: SaleState = enriched;
+  if (newer && event.status === 'paid') next = { ...next, orderStatus: 'paid', platformStatus: event.platformStatus };
+  if (refunded > 0n) next = withCommission({ ...next, refundedMinor: next.refundedMinor + refunded });
+  const gainedInfluencer = current.influencerId === null && next.influencerId !== null;
+  if (equalState(current, next)) return { next: current, outcome: newer ? 'unchanged' : 'stale', notify: [], reason: newer ? 'nothing new' : 'an older event changes nothing' };
+  return { next, outcome: 'updated', notify: gainedInfluencer ? ['sale.created'] : [], reason: gainedInfluencer ? `attributed by ${next.attributionMethod}` : 'order updated' };
+}
+
+function create(event: OrderEvent, attribution: Attribution | undefined, ratePpm: number): SaleTransition {
+  if (!isEnd(event.status) && event.status !== 'paid') {
+    return { next: undefined, outcome: 'unpaid', notify: [], reason: `order status ${event.platformStatus} creates no sale` };
+  }
+  const eventTime = event.eventTime;
+  let state: SaleState = {
+    status: endsOrder(event) ? 'cancelled' : 'pending',
+    // A partial refund implies the order was paid.
+    orderStatus: endsOrder(event) || event.status !== 'refunded' ? event.status : 'paid',
+    platformStatus: event.platformStatus,
+    influencerId: null,
+    attributionMethod: null,
+    attributionValue: null,
+    clickId: null,
+    currency: null,
+    baseMinor: null,
+    baseScope: 'order',
+    totalMinor: null,
+    refundedMinor: refundOf(event, null),
+    commissionRatePpm: ratePpm,
+    commissionMinor: null,
+    orderedAt: event.orderedAt ?? eventTime,
+    lastEventAt: eventTime,
+  };
+  state = withCommission(withAttribution(withAmounts(state, event, true), event, attribution));
+  if (state.status === 'cancelled') return { next: state, outcome: 'cancelled', notify: [], reason: `order ${event.status} before it was known: recorded as cancelled` };
+  const reason = state.influencerId === null ? 'no attribution matched: order recorded unattributed' : `attributed by ${state.attributionMethod}`;
+  return { next: state, outcome: 'created', notify: state.influencerId ? ['sale.created'] : [], reason };
+}
+
+function withAmounts(state: SaleState, event: OrderEvent, newer: boolean): SaleState {
+  const base = event.base;
+  if (!base) return state;
+  if (state.currency !== null && state.currency !== base.currency) return state; // a currency change is not ours to guess
+  const total = event.total && event.total.currency === base.currency ? event.total.minor : state.totalMinor;
+  if (state.baseScope === 'attributed_lines') return { ...state, totalMinor: total };
+  if (state.baseMinor === null || newer) return { ...state, currency: base.currency, baseMinor: base.minor, totalMinor: total };
+  return state;
+}
+
+function withAttribution(state: SaleState, event: OrderEvent, attribution: Attribution | undefined): SaleState {
+  if (!attribution || rank(attribution.method) >= rank(state.attributionMethod)) return state;
+  let next: SaleState = {
+    ...state,
+    influencerId: attribution.influencerId,
+    attributionMethod: attribution.method,
+    attributionValue: attribution.value,
+    clickId: attribution.clickId ?? null,
+  };
+  // Affiliate exports credit the creator's lines only.
+  const lines = event.attributedBase;
+  if (lines && attribution.method.startsWith('creator_') && (next.currency === null || next.currency === lines.currency)) {
+    next = { ...next, currency: lines.currency, baseMinor: lines.minor, baseScope: 'attributed_lines' };
+  }
+  return next;
+}
+
+function withCommission(state: SaleState): SaleState {
+  if (state.influencerId === null || state.baseMinor === null) return { ...state, commissionMinor: null };
+  const net = state.baseMinor - state.refundedMinor;
+  return { ...state, commissionMinor: computeCommission(net > 0n ? net : 0n, state.commissionRatePpm) };
+}
+
+function same(current: SaleState, next: SaleState, reason: string): SaleTransition {
+  return { next: equalState(current, next) ? current : next, outcome: 'unchanged', notify: [], reason };
+}
+
+function earliest(a: Date, b: Date | undefined): Date {
+  return b !== undefined && b.getTime() < a.getTime() ? b : a;
+}
+
+export function equalState(a: SaleState, b: SaleState): boolean {
+  return (Object.keys(a) as (keyof SaleState)[]).every((k) => {
+    const x = a[k];
+    const y = b[k];
+    return x instanceof Date && y instanceof Date ? x.getTime() === y.getTime() : x === y;
+  });
+}

@@ -1,0 +1,105 @@
+import { isCurrency } from '../../../domain/currency.js';
+import { parseMajor, parseMoneyCell } from '../../../domain/money.js';
+import type { Money } from '../../../domain/money.js';
+
+/** A problem with one row; the message names the column and the offending text. */
+export class RowError extends Error {
+  override name = 'RowError';
+}
+
+/**
+ * Strips BOMs, tabs and surrounding whitespace (Seller Center pads ids and dates with a tab)
+ * and turns CRLF inside quoted cells into LF, so CRLF and LF files read the same.
+ */
+export function cleanCell(raw: string): string {
+  let cell = raw;
+  const n = cell.length;
+  if (n === 0) return cell;
+  // Fast path: most cells need nothing, and trim() allocates.
+  const first = cell.charCodeAt(0);
+  const last = cell.charCodeAt(n - 1);
+  if (first <= 32 || last <= 32 || first === 0xfeff || first === 0xa0 || last === 0xa0) cell = cell.trim();
+  if (cell.includes('\r')) cell = cell.replace(/\r\n?/g, '\n');
+  return cell;
+}
+
+const ORDER_ID = /^[0-9A-Za-z_-]{1,64}$/;
+
+/** TikTok order ids are digits; letters, `_` and `-` are tolerated, spaces and formulas are not. */
+export function isOrderId(cell: string): boolean {
+  return ORDER_ID.test(cell);
+}
+
+const PLAIN = /^\d+(\.\d+)?$/;
+// An ISO code written before or after the number: "BRL 35,91", "35,91 BRL".
+const CODE = /^([A-Za-z]{3})(?=[\s\d.,(+-])|(?<=[\d.,)\s])([A-Za-z]{3})$/;
+
+/**
+ * Parses a money cell in minor units. The currency is the cell's own ISO code when it has one,
+ * else `fallback` (the merchant's). Empty → undefined; anything unreadable throws RowError.
+ */
+export function parseMoney(cell: string, fallback: string, column: string): Money | undefined {
+  if (cell === '') return undefined;
+  let currency = fallback;
+  const code = CODE.exec(cell);
+  if (code) {
+    const named = (code[1] ?? code[2] ?? '').toUpperCase();
+    if (!isCurrency(named)) throw new RowError(`"${column}" names an unknown currency: ${JSON.stringify(cell)}`);
+    currency = named;
+  }
+  try {
+    const minor = PLAIN.test(cell) ? parseMajor(cell, currency) : parseMoneyCell(cell, currency);
+    if (minor === undefined) return undefined;
+    return { minor, currency };
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new RowError(`"${column}" is not an amount in ${currency}: ${JSON.stringify(cell)} (${why})`);
+  }
+}
+
+/**
+ * `parseMoney` with the fallback fixed and a bounded memo: prices and order totals repeat on
+ * many rows, and the ISO table lookup behind each parse is not free.
+ */
+export function moneyParser(fallback: string): (cell: string, column: string) => Money | undefined {
+  const memo = new Map<string, Money | undefined>();
+  return (cell, column) => {
+    let money = memo.get(cell);
+    if (money === undefined && !memo.has(cell)) {
+      money = parseMoney(cell, fallback, column);
+      if (memo.size >= 4096) memo.clear();
+      memo.set(cell, money);
+    }
+    return money;
+  };
+}
+
+/**
+ * A sum of line amounts in one currency (a second one is a RowError). One line without an
+ * amount leaves the sum unknown rather than understated.
+ */
+export class MoneySum {
+  private sum: Money | undefined;
+  private known = true;
+  constructor(
+    private readonly currency: string,
+    private readonly column: string,
+  ) {}
+
+  add(amount: Money | undefined): void {
+    if (amount === undefined) {
+      this.known = false;
+    } else if (this.sum === undefined) {
+      this.sum = amount;
+    } else if (this.sum.currency !== amount.currency) {
+      throw new RowError(`"${this.column}" is in ${amount.currency} but earlier lines of this order are in ${this.sum.currency}`);
+    } else {
+      this.sum = { minor: this.sum.minor + amount.minor, currency: this.sum.currency };
+    }
+  }
+
+  /** The total; zero in the merchant's currency when no line counted. */
+  value(): Money | undefined {
+    return this.known ? (this.sum ?? { minor: 0n, currency: this.currency }) : undefined;
+  }
+}

@@ -1,0 +1,140 @@
+import { createHash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+import type { Money } from '../../../domain/money.js';
+import type { AttributionHint, OrderEvent } from '../../../domain/order-event.js';
+import { MoneySum, RowError } from './cells.js';
+import type { ExportRow, RowReader } from './rows.js';
+import type { ExportItem } from './types.js';
+
+/** What every order of one file shares. */
+export interface OrderContext {
+  readonly file: string;
+  readonly merchantId: string;
+  readonly currency: string;
+  readonly read: RowReader;
+  /** Hashed before the rows: layout, options and column names. */
+  readonly hashPrefix: string;
+  /** Affiliate Center rows credit a creator: their sum is the attributed base. */
+  readonly byCreator: boolean;
+  /** The column the base is summed from, for messages. */
+  readonly amountColumn: string;
+  /** The header's cell count: a row with another count is misaligned (an unbalanced quote?). */
+  readonly width: number;
+}
+
+interface Problem {
+  readonly line: number;
+  readonly message: string;
+}
+
+/**
+ * Gathers the consecutive rows of one order. Only this order's rows are held; a bad row
+ * (or a `taint` from outside) turns the whole order into one error per row.
+ */
+export class OrderGroup {
+  readonly lines: number[] = [];
+  private readonly rows: ExportRow[] = [];
+  private readonly problems: Problem[] = [];
+  private readonly hash: Hash;
+
+  constructor(
+    private readonly ctx: OrderContext,
+    readonly orderId: string,
+  ) {
+    this.hash = createHash('sha256').update(ctx.hashPrefix).update(orderId);
+  }
+
+  add(line: number, endLine: number, cells: readonly string[]): void {
+    this.lines.push(line);
+    this.hash.update('\u001e').update(cells.join('\u001f'));
+    if (cells.length !== this.ctx.width) {
+      const where = endLine > line ? `spans lines ${line}–${endLine} and ` : '';
+      const why = `this row ${where}has ${cells.length} cells but the header has ${this.ctx.width}; is a quote unbalanced?`;
+      this.problems.push({ line, message: why });
+      return;
+    }
+    try {
+      this.rows.push(this.ctx.read(cells));
+    } catch (err) {
+      if (!(err instanceof RowError)) throw err;
+      this.problems.push({ line, message: err.message });
+    }
+  }
+
+  /** A row that belongs to the order but cannot be read at all. */
+  addBroken(line: number, message: string): void {
+    this.lines.push(line);
+    this.problems.push({ line, message });
+  }
+
+  /** Rejects the whole order for a reason found outside its rows. */
+  taint(line: number, message: string): void {
+    this.problems.push({ line, message });
+  }
+
+  finish(): ExportItem[] {
+    if (this.problems.length === 0) {
+      const event = this.event();
+      if (event !== undefined) return [{ kind: 'order', event, lines: this.lines, rows: this.lines.length }];
+    }
+    return this.errors();
+  }
+
+  private errors(): ExportItem[] {
+    const { file } = this.ctx;
+    const first = this.problems[0]!;
+    const own = new Map(this.problems.map((p) => [p.line, p.message]));
+    const whole = `order ${this.orderId} not imported: line ${first.line}: ${first.message}`;
+    return this.lines.map((line) => ({ kind: 'error', file, line, orderId: this.orderId, message: own.get(line) ?? whole }));
+  }
+
+  /** The order's event, or undefined after recording why its rows do not add up. */
+  private event(): OrderEvent | undefined {
+    const { ctx, rows } = this;
+    const head = rows.find((r) => r.status === 'paid') ?? rows[0]!;
+    const base = new MoneySum(ctx.currency, ctx.amountColumn);
+    const attributed = new MoneySum(ctx.currency, ctx.amountColumn);
+    let total: Money | undefined;
+    let orderedAt = head.createdAt;
+    let eventTime = head.latestAt;
+    const creators: string[] = [];
+    const messages: string[] = [];
+    for (const [i, row] of rows.entries()) {
+      if (row.createdAt < orderedAt) orderedAt = row.createdAt;
+      if (row.latestAt > eventTime) eventTime = row.latestAt;
+      total ??= row.total;
+      if (row.message !== undefined && !messages.includes(row.message)) messages.push(row.message);
+      if (row.creator !== undefined && !creators.includes(row.creator)) creators.push(row.creator);
+      if (row.excluded) continue;
+      try {
+        base.add(row.amount);
+        if (row.creator === creators[0]) attributed.add(row.amount);
+      } catch (err) {
+        if (!(err instanceof RowError)) throw err;
+        this.problems.push({ line: this.lines[i] ?? 0, message: err.message });
+        return undefined;
+      }
+    }
+    const hints: AttributionHint[] = ctx.byCreator
+      ? creators.map((value) => ({ method: 'creator_username', value }))
+      : messages.map((value) => ({ method: 'track_message', value }));
+    return {
+      platform: 'tiktok',
+      merchantId: ctx.merchantId,
+      externalOrderId: this.orderId,
+      eventTime,
+      orderedAt,
+      status: head.status,
+      platformStatus: head.platformStatus,
+      ...optional('base', base.value()),
+      ...optional('total', total),
+      ...optional('attributedBase', ctx.byCreator ? attributed.value() : undefined),
+      hints,
+      dedupeKey: `export:${this.hash.digest('hex')}`,
+    };
+  }
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}

@@ -1,0 +1,125 @@
+import type { Money } from '../../../domain/money.js';
+import type { OrderStatus } from '../../../domain/order-event.js';
+import type { AffiliateColumn, ColumnIndex, OrdersColumn } from './columns.js';
+import { ExportDateError, parseExportDate } from './dates.js';
+import type { DateFormat } from './dates.js';
+import { RowError, moneyParser } from './cells.js';
+import { affiliateOrderStatus, exportOrderStatus, isFullyRefunded } from './status.js';
+import type { WallClockZone } from './zone.js';
+
+/** One order × SKU row, read and checked. */
+export interface ExportRow {
+  readonly status: OrderStatus;
+  readonly platformStatus: string;
+  readonly createdAt: Date;
+  /** The latest of the row's times (created, paid, shipped, delivered, cancelled…). */
+  readonly latestAt: Date;
+  /** The line's part of the commission base; undefined when the cell is empty. */
+  readonly amount: Money | undefined;
+  /** The whole order's total, repeated on every row (Seller Center only). */
+  readonly total?: Money | undefined;
+  readonly message?: string | undefined;
+  readonly creator?: string | undefined;
+  /** A fully returned or refunded line: it stays out of the base. */
+  readonly excluded: boolean;
+}
+
+/** Reads one row of cleaned cells; throws RowError naming the column at fault. */
+export type RowReader = (cells: readonly string[]) => ExportRow;
+
+export interface RowContext {
+  readonly currency: string;
+  readonly dateFormat: DateFormat;
+  readonly zone: WallClockZone;
+}
+
+const at = (cells: readonly string[], i: number): string => (i < 0 ? '' : (cells[i] ?? ''));
+
+/** A date column reader that remembers its last cell: the rows of one order repeat their times. */
+function dateColumn(ctx: RowContext, column: string, index: number) {
+  let lastText = '';
+  let lastValue: Date | undefined;
+  return (cells: readonly string[]): Date | undefined => {
+    const text = at(cells, index);
+    if (text === lastText) return lastValue;
+    try {
+      lastValue = parseExportDate(text, ctx.dateFormat, ctx.zone);
+    } catch (err) {
+      if (err instanceof ExportDateError) throw new RowError(`"${column}" is ${err.message}`);
+      throw err;
+    }
+    lastText = text;
+    return lastValue;
+  };
+}
+
+function statusOf(text: string, map: (t: string) => OrderStatus | undefined): OrderStatus {
+  if (text === '') throw new RowError('"Order Status" is empty');
+  const status = map(text);
+  if (status === undefined) throw new RowError(`"Order Status" is not a status tracknow knows: ${JSON.stringify(text)}`);
+  return status;
+}
+
+function latestOf(first: Date, dates: readonly (Date | undefined)[]): Date {
+  let latest = first;
+  for (const d of dates) if (d !== undefined && d.getTime() > latest.getTime()) latest = d;
+  return latest;
+}
+
+/** Seller Center "All orders": base from `SKU Subtotal After Discount`, hint from `Buyer Message`. */
+export function ordersRowReader(index: ColumnIndex<OrdersColumn>, ctx: RowContext): RowReader {
+  const money = moneyParser(ctx.currency);
+  const created = dateColumn(ctx, 'Created Time', index.created);
+  const others = [
+    dateColumn(ctx, 'Paid Time', index.paid),
+    dateColumn(ctx, 'RTS Time', index.rts),
+    dateColumn(ctx, 'Shipped Time', index.shipped),
+    dateColumn(ctx, 'Delivered Time', index.delivered),
+    dateColumn(ctx, 'Cancelled Time', index.cancelled),
+  ];
+  return (cells) => {
+    const platformStatus = at(cells, index.status);
+    const status = statusOf(platformStatus, exportOrderStatus);
+    const createdAt = created(cells);
+    if (createdAt === undefined) throw new RowError('"Created Time" is empty');
+    return {
+      status,
+      platformStatus,
+      createdAt,
+      latestAt: latestOf(createdAt, others.map((read) => read(cells))),
+      amount: money(at(cells, index.subtotal), 'SKU Subtotal After Discount'),
+      total: money(at(cells, index.orderAmount), 'Order Amount'),
+      message: at(cells, index.buyerMessage) || undefined,
+      excluded: false,
+    };
+  };
+}
+
+/** Affiliate Center orders: base from `Payment Amount`, hint from `Creator Username`. */
+export function affiliateRowReader(index: ColumnIndex<AffiliateColumn>, ctx: RowContext): RowReader {
+  const money = moneyParser(ctx.currency);
+  const created = dateColumn(ctx, 'Time Created', index.created);
+  const delivered = dateColumn(ctx, 'Order Delivery Time', index.delivered);
+  return (cells) => {
+    const platformStatus = at(cells, index.status);
+    const status = statusOf(platformStatus, affiliateOrderStatus);
+    const createdAt = created(cells);
+    if (createdAt === undefined) throw new RowError('"Time Created" is empty');
+    // Handles are compared without their "@"; some exports write it, others do not.
+    const creator = at(cells, index.creator).replace(/^@/, '');
+    if (creator === '') throw new RowError('"Creator Username" is empty');
+    const refunded = isFullyRefunded(at(cells, index.refunded));
+    if (refunded === undefined) {
+      throw new RowError(`"Fully returned or refunded" is neither Yes nor No: ${JSON.stringify(at(cells, index.refunded))}`);
+    }
+    return {
+      status: refunded ? 'refunded' : status,
+      platformStatus,
+      createdAt,
+      latestAt: latestOf(createdAt, [delivered(cells)]),
+      amount: money(at(cells, index.payment), 'Payment Amount'),
+      creator,
+      excluded: refunded || status === 'cancelled' || status === 'refunded',
+    };
+  };
+}

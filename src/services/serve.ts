@@ -1,0 +1,34 @@
+import type { Config } from '../config.js';
+import { startListener } from '../http/server.js';
+import { openStore, type Backend } from '../store/connect.js';
+
+export interface ServeOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly log: (entry: Record<string, unknown>) => void;
+  readonly onListening: (url: string, backend: Backend) => void;
+  /** Signals that stop the listener gracefully. */
+  readonly signals: readonly NodeJS.Signals[];
+}
+
+/**
+ * Runs the listener until a signal: then it stops accepting, finishes in-flight requests,
+ * and closes the store (and its lock) last.
+ */
+export async function serve(config: Config, options: ServeOptions): Promise<void> {
+  const store = await openStore(config, { poolSize: 8 });
+  try {
+    const listener = await startListener({ db: store.db, host: options.host, port: options.port, log: options.log, maxInFlight: store.backend === 'postgres' ? 6 : 1 });
+    options.onListening(listener.url, store.backend);
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        for (const s of options.signals) process.removeListener(s, stop);
+        resolve();
+      };
+      for (const s of options.signals) process.once(s, stop);
+    });
+    await listener.close();
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { formatMajor } from '../domain/money.js';
+import type { Database } from '../store/schema.js';
+import { ledgerSums, lockLedger } from './balance.js';
+
+export interface ValidateOptions {
+  readonly asOf: Date;
+  readonly dryRun?: boolean;
+}
+
+export interface ValidateResult {
+  readonly validated: number;
+  readonly cancelled: number;
+  /** Past their hold but left pending: unpaid, unattributed or amount unknown. */
+  readonly skipped: number;
+  /** Credits per currency (non-zero), sorted by currency, in exact major units. */
+  readonly credited: { currency: string; amount: string }[];
+  readonly dry_run: boolean;
+}
+
+/** What one run moves, per influencer and currency. */
+interface MovedRow {
+  influencer_id: string;
+  currency: string;
+  sales: number;
+  credited: string;
+}
+
+/** A sale (alias `s`, its merchant `m`) whose hold is over: a hold day is 24 h of UTC time. */
+const pastHold = (asOf: string) => sql`s.ordered_at <= ${asOf}::timestamptz and s.ordered_at + m.hold_days * interval '24 hours' <= ${asOf}::timestamptz`;
+
+/** Pending, paid, attributed, amount known, past its hold: the one definition both the run and the dry run use. */
+const due = (asOf: string) => sql`s.status = 'pending' and s.order_status = 'paid' and s.influencer_id is not null
+  and s.currency is not null and s.commission_minor is not null and ${pastHold(asOf)}`;
+
+const cancellable = sql`s.status = 'pending' and s.order_status in ('cancelled', 'refunded')`;
+
+/**
+ * One statement: every due sale becomes validated and gets exactly one ledger credit (commissions
+ * of 0 validate without one; the unique (sale_id, kind) index makes a repeat a no-op).
+ */
+function validateDueSales(trx: Transaction<Database>, asOf: string): RawBuilder<MovedRow> {
+  return sql<MovedRow>`
+    with moved as (
+      update sales s set status = 'validated', validated_at = now(), updated_at = now()
+        from merchants m
+       where m.id = s.merchant_id and ${due(asOf)}
+      returning s.id, s.influencer_id, s.currency, s.commission_minor
+    ), credits as (
+      insert into ledger_entries (influencer_id, currency, amount_minor, kind, sale_id)
+      select influencer_id, currency, commission_minor, 'credit', id from moved where commission_minor > 0
+      on conflict do nothing
+      returning influencer_id, currency, amount_minor
+    )
+    select v.influencer_id, v.currency, v.sales::int as sales, coalesce(c.credited, 0)::text as credited
+      from (select influencer_id, currency, count(*) as sales from moved group by 1, 2) v
+      left join (select influencer_id, currency, sum(amount_minor) as credited from credits group by 1, 2) c
+        using (influencer_id, currency)`;
+}
+
+/** The same selection as `validateDueSales`, read only: what a run would move and credit. */
+function previewDueSales(asOf: string): RawBuilder<MovedRow> {
+  return sql<MovedRow>`
+    select s.influencer_id, s.currency, count(*)::int as sales,
+           coalesce(sum(s.commission_minor) filter (where s.commission_minor > 0 and not exists (
+             select 1 from ledger_entries l where l.sale_id = s.id and l.kind = 'credit')), 0)::text as credited
+      from sales s join merchants m on m.id = s.merchant_id
+     where ${due(asOf)}
+     group by 1, 2`;
+}
+
+const countPendingPastHold = (asOf: string) =>
+  sql<{ n: number }>`select count(*)::int as n from sales s join merchants m on m.id = s.merchant_id
+    where s.status = 'pending' and s.order_status not in ('cancelled', 'refunded') and ${pastHold(asOf)}`;
+
+/**
+ * `validate`: pending sales past their hold become validated and credited; pending sales whose
+ * order was cancelled or refunded become cancelled; each credited influencer gets one
+ * `sale.validated` notification. One transaction under the ledger lock; a second run does nothing.
+ * A dry run reads the same selection and writes nothing.
+ */
+export async function validate(db: Kysely<Database>, options: ValidateOptions): Promise<ValidateResult> {
+  const asOf = options.asOf.toISOString();
+  if (options.dryRun) {
+    const moved = (await previewDueSales(asOf).execute(db)).rows;
+    const { rows: cancel } = await sql<{ n: number }>`select count(*)::int as n from sales s where ${cancellable}`.execute(db);
+    const { rows: pending } = await countPendingPastHold(asOf).execute(db);
+    return summarize(moved, cancel[0]?.n ?? 0, (pending[0]?.n ?? 0) - countSales(moved), true);
+  }
+  return db.transaction().execute(async (trx) => {
+    await lockLedger(trx);
+    const moved = (await validateDueSales(trx, asOf).execute(trx)).rows;
+    const cancelled = await sql`update sales s set status = 'cancelled', cancelled_at = now(), updated_at = now() where ${cancellable}`.execute(trx);
+    const { rows: left } = await countPendingPastHold(asOf).execute(trx);
+    await notifyValidated(trx, moved, options.asOf);
+    return summarize(moved, Number(cancelled.numAffectedRows ?? 0n), left[0]?.n ?? 0, false);
+  });
+}
+
+const countSales = (rows: readonly MovedRow[]) => rows.reduce((n, r) => n + r.sales, 0);
+
+function creditTotals(rows: readonly MovedRow[]): { currency: string; amount: string }[] {
+  const totals = new Map<string, bigint>();
+  for (const r of rows) totals.set(r.currency, (totals.get(r.currency) ?? 0n) + BigInt(r.credited));
+  return [...totals]
+    .filter(([, minor]) => minor !== 0n)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([currency, minor]) => ({ currency, amount: formatMajor(minor, currency) }));
+}
+
+function summarize(rows: readonly MovedRow[], cancelled: number, skipped: number, dryRun: boolean): ValidateResult {
+  return { validated: countSales(rows), cancelled, skipped, credited: creditTotals(rows), dry_run: dryRun };
+}
+
+const NOTIFY_BATCH = 1000;
+
+/** One `sale.validated` outbox row per influencer: what this run credited and the new available balance. */
+async function notifyValidated(trx: Transaction<Database>, rows: readonly MovedRow[], asOf: Date): Promise<void> {
+  const byInfluencer = new Map<string, MovedRow[]>();
+  for (const r of rows) byInfluencer.set(r.influencer_id, [...(byInfluencer.get(r.influencer_id) ?? []), r]);
+  const ids = [...byInfluencer.keys()].sort();
+  for (let i = 0; i < ids.length; i += NOTIFY_BATCH) {
+    const chunk = ids.slice(i, i + NOTIFY_BATCH);
+    const available = new Map<string, { currency: string; amount: string }[]>();
+    const sums = new Map<string, bigint>();
+    for (const s of await ledgerSums(trx, chunk)) sums.set(`${s.influencerId} ${s.currency}`, (sums.get(`${s.influencerId} ${s.currency}`) ?? 0n) + s.amountMinor);
+    for (const [key, minor] of [...sums].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const [id = '', currency = ''] = key.split(' ');
+      available.set(id, [...(available.get(id) ?? []), { currency, amount: formatMajor(minor, currency) }]);
+    }
+    const values = chunk.map((id) => {
+      const moved = [...(byInfluencer.get(id) ?? [])].sort((a, b) => (a.currency < b.currency ? -1 : 1));
+      const credited = moved.map((r) => ({ currency: r.currency, amount: formatMajor(BigInt(r.credited), r.currency), sales: r.sales }));
+      const payload = { influencer_id: id, as_of: asOf.toISOString(), sales: countSales(moved), credited, available: available.get(id) ?? [] };
+      // Per run and influencer: the subject is a fresh id, so a later run notifies again.
+      return { id: randomUUID(), event: 'sale.validated' as const, influencer_id: id, subject_id: randomUUID(), payload: JSON.stringify(payload) };
+    });
+    await trx.insertInto('notifications').values(values).execute();
+  }
+}

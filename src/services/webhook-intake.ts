@@ -1,0 +1,63 @@
+import type { Kysely } from 'kysely';
+import { TracknowError } from '../errors.js';
+import { getPlatform, type MerchantSecrets, type WebhookRequest } from '../platforms/platform.js';
+import { isUuid } from '../store/pg-errors.js';
+import type { Database, Merchant } from '../store/schema.js';
+import type { IngestItem } from './ingest.js';
+
+/** What a delivery turned into before ingestion: a ping to answer, or an item to ingest. */
+export type Intake = { readonly kind: 'ping' } | { readonly kind: 'item'; readonly item: IngestItem };
+
+export function merchantSecrets(m: Merchant): MerchantSecrets {
+  return {
+    id: m.id,
+    currency: m.currency,
+    tiktokAppKey: m.tiktok_app_key,
+    tiktokAppSecret: m.tiktok_app_secret,
+    tiktokShopId: m.tiktok_shop_id,
+    shopifyDomain: m.shopify_domain,
+    shopifySecret: m.shopify_secret,
+    woocommerceSecret: m.woocommerce_secret,
+  };
+}
+
+export async function findMerchantSecrets(db: Kysely<Database>, merchantId: string): Promise<MerchantSecrets> {
+  const merchant = isUuid(merchantId) ? await db.selectFrom('merchants').selectAll().where('id', '=', merchantId).executeTakeFirst() : undefined;
+  if (!merchant) throw new TracknowError('not_found', `unknown merchant ${JSON.stringify(merchantId.slice(0, 80))}`);
+  return merchantSecrets(merchant);
+}
+
+/** Headers worth keeping with the raw event: never the signature or cookies. */
+function storedHeaders(headers: WebhookRequest['headers']): Record<string, string> {
+  const keep: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || /authorization|signature|hmac|cookie|token/i.test(name)) continue;
+    if (name.startsWith('x-') || name === 'content-type' || name === 'user-agent') keep[name] = value.slice(0, 500);
+  }
+  return keep;
+}
+
+/**
+ * Verifies and parses one delivery for a merchant. Throws `unauthorized` (bad or missing
+ * signature, wrong shop) or `invalid` (malformed body); nothing is written either way.
+ */
+export function intake(platformId: string, merchant: MerchantSecrets, req: WebhookRequest, source: IngestItem['inbox']['source'] = 'webhook'): Intake {
+  const adapter = getPlatform(platformId);
+  if (adapter.isPing?.(req)) return { kind: 'ping' };
+  const verdict = adapter.verify(req, merchant);
+  if (!verdict.ok) throw new TracknowError('unauthorized', verdict.reason);
+  const dedupeKey = adapter.dedupeKey(req);
+  const parsed = adapter.parse(req, merchant, dedupeKey);
+  const inbox = {
+    platform: adapter.id,
+    merchantId: merchant.id,
+    dedupeKey,
+    source,
+    eventType: parsed.eventType,
+    orderId: parsed.orderId,
+    headers: storedHeaders(req.headers),
+    body: req.rawBody.toString('utf8'),
+  };
+  if (parsed.kind === 'ignored') return { kind: 'item', item: { inbox, events: [], ignoredReason: parsed.reason } };
+  return { kind: 'item', item: { inbox, events: parsed.events } };
+}
