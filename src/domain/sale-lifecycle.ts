@@ -8,6 +8,8 @@ export interface SaleState {
   readonly status: SaleStatus;
   readonly orderStatus: OrderStatus;
   readonly platformStatus: string | null;
+  /** The time of the event that set the statuses: among paid events and among end events the newest wins. */
+  readonly statusAt: Date | null;
   readonly influencerId: string | null;
   readonly attributionMethod: AttributionMethod | null;
   readonly attributionValue: string | null;
@@ -16,6 +18,8 @@ export interface SaleState {
   readonly baseMinor: bigint | null;
   readonly baseScope: 'order' | 'attributed_lines';
   readonly totalMinor: bigint | null;
+  /** The time of the event the amounts came from: the newest event carrying amounts wins. */
+  readonly amountsAt: Date | null;
   readonly refundedMinor: bigint;
   readonly commissionRatePpm: number;
   readonly commissionMinor: bigint | null;
@@ -54,43 +58,56 @@ const rank = (m: AttributionMethod | null) => (m === null ? Number.POSITIVE_INFI
  */
 export function applyOrderEvent(current: SaleState | undefined, event: OrderEvent, attribution: Attribution | undefined, ratePpm: number): SaleTransition {
   if (!current) return create(event, attribution, ratePpm);
+  // An unpaid or unknown status creates nothing, so it changes nothing either: order-independent.
+  if (event.status === 'unpaid' || event.status === 'other') return same(current, current, `order status ${event.platformStatus} changes nothing`);
   const newer = event.eventTime.getTime() >= current.lastEventAt.getTime();
-  const lastEventAt = newer ? event.eventTime : current.lastEventAt;
-  const orderedAt = earliest(current.orderedAt, event.orderedAt);
-
-  const base: SaleState = { ...current, lastEventAt, orderedAt };
-  if (current.status === 'reversed') return same(current, base, 'the order is already reversed; nothing revives it');
-  // A cancelled record still learns amounts and attribution (for the record), never its status back.
-  const enriched = current.status === 'validated' ? base : withCommission(withAttribution(withAmounts(base, event, newer), event, attribution));
-  if (current.status === 'cancelled') return same(current, enriched, 'the order is already cancelled; nothing revives it');
+  // Earliest known order time: a minimum, so the hold never depends on delivery order.
+  const orderedAt = earliest(current.orderedAt, event.orderedAt ?? event.eventTime);
+  const base: SaleState = { ...current, lastEventAt: newer ? event.eventTime : current.lastEventAt, orderedAt };
   const refunded = refundOf(event, current.currency);
-  const fullyRefunded = current.baseMinor !== null && refunded > 0n && current.refundedMinor + refunded >= current.baseMinor;
-  if (endsOrder(event) || fullyRefunded) {
-    const ended = { ...enriched, orderStatus: event.status, platformStatus: event.platformStatus, refundedMinor: current.refundedMinor + refunded };
-    if (current.status === 'validated') {
+  const fromEvent = { orderStatus: event.status, platformStatus: event.platformStatus, statusAt: event.eventTime };
+  const newerStatus = current.statusAt === null || event.eventTime.getTime() >= current.statusAt.getTime();
+  // An end event beats any paid one; among end events the newest names the status.
+  const endStatus = endsOrder(event) && (newerStatus || !isEnd(current.orderStatus)) ? fromEvent : {};
+  // Until an end event is seen, the newest paid event names the platform status (full refunds included).
+  const paidStatus = event.status === 'paid' && newerStatus && !isEnd(current.orderStatus) ? fromEvent : {};
+  const statuses = { ...paidStatus, ...endStatus };
+  if (current.status === 'reversed') return same(current, { ...base, ...statuses }, 'the order is already reversed; nothing revives it');
+  if (current.status === 'validated') {
+    const refundedMinor = current.refundedMinor + refunded;
+    const fully = current.baseMinor !== null && refunded > 0n && refundedMinor >= current.baseMinor;
+    if (endsOrder(event) || fully) {
       const reversalMinor = current.commissionMinor ?? 0n;
       return {
-        next: { ...ended, status: 'reversed' },
+        next: { ...base, refundedMinor, status: 'reversed', ...statuses },
         outcome: 'reversed',
         ...(reversalMinor > 0n ? { reversalMinor } : {}),
         notify: current.influencerId ? ['sale.reversed'] : [],
         reason: `${event.status} after validation: commission reversed`,
       };
     }
-    return { next: { ...ended, status: 'cancelled' }, outcome: 'cancelled', notify: current.influencerId ? ['sale.cancelled'] : [], reason: `order ${event.status}: never credited` };
+    // A partial refund after validation is recorded; its commission stays credited.
+    return same(current, { ...base, ...statuses, refundedMinor }, 'the sale is validated; its commission is fixed');
   }
-  if (current.status === 'validated') {
-    // A partial refund after validation is recorded; its clawback is not automated (a full one reverses above).
-    return same(current, { ...base, refundedMinor: current.refundedMinor + refunded }, 'the sale is validated; its commission is fixed');
+  // Pending or cancelled: learn amounts, attribution and refunds (a cancelled record keeps them for the record).
+  let next = withAttribution(withAmounts(base, event), event, attribution);
+  if (refunded > 0n) next = { ...next, refundedMinor: next.refundedMinor + refunded };
+  next = withCommission({ ...next, ...statuses });
+  if (current.status === 'cancelled') return same(current, next, 'the order is already cancelled; nothing revives it');
+  if (endsOrder(event) || fullyRefunded(next)) {
+    return {
+      next: { ...next, status: 'cancelled' },
+      outcome: 'cancelled',
+      notify: current.influencerId ? ['sale.cancelled'] : [],
+      reason: `order ${endsOrder(event) ? event.status : 'refunded'}: never credited`,
+    };
   }
-  // Pending: fill or refresh amounts and attribution.
-  let next: SaleState = enriched;
-  if (newer && event.status === 'paid') next = { ...next, orderStatus: 'paid', platformStatus: event.platformStatus };
-  if (refunded > 0n) next = withCommission({ ...next, refundedMinor: next.refundedMinor + refunded });
   const gainedInfluencer = current.influencerId === null && next.influencerId !== null;
   if (equalState(current, next)) return { next: current, outcome: newer ? 'unchanged' : 'stale', notify: [], reason: newer ? 'nothing new' : 'an older event changes nothing' };
   return { next, outcome: 'updated', notify: gainedInfluencer ? ['sale.created'] : [], reason: gainedInfluencer ? `attributed by ${next.attributionMethod}` : 'order updated' };
 }
+
+const fullyRefunded = (s: SaleState) => s.baseMinor !== null && s.refundedMinor > 0n && s.refundedMinor >= s.baseMinor;
 
 function create(event: OrderEvent, attribution: Attribution | undefined, ratePpm: number): SaleTransition {
   if (!isEnd(event.status) && event.status !== 'paid') {
@@ -101,7 +118,9 @@ function create(event: OrderEvent, attribution: Attribution | undefined, ratePpm
     status: endsOrder(event) ? 'cancelled' : 'pending',
     // A partial refund implies the order was paid.
     orderStatus: endsOrder(event) || event.status !== 'refunded' ? event.status : 'paid',
-    platformStatus: event.platformStatus,
+    // A partial refund says nothing of the order's own status.
+    platformStatus: event.refundedBase === undefined ? event.platformStatus : null,
+    statusAt: event.refundedBase === undefined ? eventTime : null,
     influencerId: null,
     attributionMethod: null,
     attributionValue: null,
@@ -110,26 +129,28 @@ function create(event: OrderEvent, attribution: Attribution | undefined, ratePpm
     baseMinor: null,
     baseScope: 'order',
     totalMinor: null,
+    amountsAt: null,
     refundedMinor: refundOf(event, null),
     commissionRatePpm: ratePpm,
     commissionMinor: null,
     orderedAt: event.orderedAt ?? eventTime,
     lastEventAt: eventTime,
   };
-  state = withCommission(withAttribution(withAmounts(state, event, true), event, attribution));
+  state = withCommission(withAttribution(withAmounts(state, event), event, attribution));
+  if (fullyRefunded(state)) state = { ...state, status: 'cancelled' };
   if (state.status === 'cancelled') return { next: state, outcome: 'cancelled', notify: [], reason: `order ${event.status} before it was known: recorded as cancelled` };
   const reason = state.influencerId === null ? 'no attribution matched: order recorded unattributed' : `attributed by ${state.attributionMethod}`;
   return { next: state, outcome: 'created', notify: state.influencerId ? ['sale.created'] : [], reason };
 }
 
-function withAmounts(state: SaleState, event: OrderEvent, newer: boolean): SaleState {
+function withAmounts(state: SaleState, event: OrderEvent): SaleState {
   const base = event.base;
   if (!base) return state;
   if (state.currency !== null && state.currency !== base.currency) return state; // a currency change is not ours to guess
+  if (state.amountsAt !== null && event.eventTime.getTime() < state.amountsAt.getTime()) return state;
   const total = event.total && event.total.currency === base.currency ? event.total.minor : state.totalMinor;
-  if (state.baseScope === 'attributed_lines') return { ...state, totalMinor: total };
-  if (state.baseMinor === null || newer) return { ...state, currency: base.currency, baseMinor: base.minor, totalMinor: total };
-  return state;
+  if (state.baseScope === 'attributed_lines') return { ...state, totalMinor: total, amountsAt: event.eventTime };
+  return { ...state, currency: base.currency, baseMinor: base.minor, totalMinor: total, amountsAt: event.eventTime };
 }
 
 function withAttribution(state: SaleState, event: OrderEvent, attribution: Attribution | undefined): SaleState {

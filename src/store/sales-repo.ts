@@ -17,6 +17,7 @@ export function saleState(row: Sale): SaleState {
     status: row.status,
     orderStatus: row.order_status as OrderStatus,
     platformStatus: row.platform_status,
+    statusAt: row.status_at,
     influencerId: row.influencer_id,
     attributionMethod: row.attribution_method as AttributionMethod | null,
     attributionValue: row.attribution_value,
@@ -25,6 +26,7 @@ export function saleState(row: Sale): SaleState {
     baseMinor: row.base_minor,
     baseScope: row.base_scope,
     totalMinor: row.total_minor,
+    amountsAt: row.amounts_at,
     refundedMinor: row.refunded_minor,
     commissionRatePpm: row.commission_rate_ppm,
     commissionMinor: row.commission_minor,
@@ -54,6 +56,7 @@ export async function upsertSales(trx: Kysely<Database>, writes: readonly SaleWr
     status: s.status,
     order_status: s.orderStatus,
     platform_status: s.platformStatus,
+    status_at: s.statusAt,
     influencer_id: s.influencerId,
     attribution_method: s.attributionMethod,
     attribution_value: s.attributionValue,
@@ -62,6 +65,7 @@ export async function upsertSales(trx: Kysely<Database>, writes: readonly SaleWr
     base_minor: s.baseMinor,
     base_scope: s.baseScope,
     total_minor: s.totalMinor,
+    amounts_at: s.amountsAt,
     refunded_minor: s.refundedMinor,
     commission_rate_ppm: s.commissionRatePpm,
     commission_minor: s.commissionMinor,
@@ -73,8 +77,8 @@ export async function upsertSales(trx: Kysely<Database>, writes: readonly SaleWr
     updated_at: now,
   }));
   const mutable = [
-    'status', 'order_status', 'platform_status', 'influencer_id', 'attribution_method', 'attribution_value', 'click_id', 'currency',
-    'base_minor', 'base_scope', 'total_minor', 'refunded_minor', 'commission_minor', 'ordered_at', 'last_event_at', 'cancelled_at', 'reversed_at', 'updated_at',
+    'status', 'order_status', 'platform_status', 'status_at', 'influencer_id', 'attribution_method', 'attribution_value', 'click_id', 'currency',
+    'base_minor', 'base_scope', 'total_minor', 'amounts_at', 'refunded_minor', 'commission_minor', 'ordered_at', 'last_event_at', 'cancelled_at', 'reversed_at', 'updated_at',
   ] as const;
   await trx
     .insertInto('sales')

@@ -95,6 +95,7 @@ export interface SalesTable {
   status: SaleStatus;
   order_status: string;
   platform_status: string | null;
+  status_at: Timestamp | null;
   influencer_id: string | null;
   attribution_method: string | null;
   attribution_value: string | null;
@@ -103,6 +104,7 @@ export interface SalesTable {
   base_minor: Int8 | null;
   base_scope: ColumnType<'order' | 'attributed_lines', 'order' | 'attributed_lines' | undefined, 'order' | 'attributed_lines'>;
   total_minor: Int8 | null;
+  amounts_at: Timestamp | null;
   refunded_minor: ColumnType<bigint, bigint | number | undefined, bigint | number>;
   commission_rate_ppm: number;
   commission_minor: Int8 | null;
