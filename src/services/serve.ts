@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import { startListener } from '../http/server.js';
 import { openStore, type Backend } from '../store/connect.js';
+import { shareStore } from '../store/share-socket.js';
 
 export interface ServeOptions {
   readonly host: string;
@@ -17,6 +18,8 @@ export interface ServeOptions {
  */
 export async function serve(config: Config, options: ServeOptions): Promise<void> {
   const store = await openStore(config, { poolSize: 8 });
+  // Holding the embedded store, share it so cron's validate and payout still work meanwhile.
+  const shared = store.pglite ? await shareStore(store, config.home) : undefined;
   try {
     const listener = await startListener({ db: store.db, host: options.host, port: options.port, log: options.log, maxInFlight: store.backend === 'postgres' ? 6 : 1 });
     options.onListening(listener.url, store.backend);
@@ -29,6 +32,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
     });
     await listener.close();
   } finally {
+    await shared?.close();
     await store.close();
   }
 }

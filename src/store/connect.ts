@@ -14,6 +14,8 @@ export interface Store {
   /** The embedded PGlite instance, when this process owns the store (serve shares it). */
   readonly pglite?: import('@electric-sql/pglite').PGlite;
   readonly lock?: StoreLock;
+  /** Guards PGlite's one session; shared with the socket that serves other processes. */
+  readonly gate?: import('./session-gate.js').SessionGate;
   close(): Promise<void>;
 }
 
@@ -78,13 +80,22 @@ export function describeUrl(url: string): string {
 }
 
 async function openEmbedded(config: Config): Promise<Store> {
-  const claim = await acquireStoreLock(config.home, config.storeLockTimeoutMs);
-  if (claim.kind === 'shared') {
-    // `tracknow serve` holds the store and serves it on a local socket: one connection at a time.
-    const store = await openPostgres(`postgres://tracknow@localhost/postgres?host=${encodeURIComponent(claim.socketDir)}`, 1, String(claim.pid));
-    return { ...store, backend: 'pglite' };
+  const deadline = Date.now() + config.storeLockTimeoutMs;
+  for (;;) {
+    const claim = await acquireStoreLock(config.home, Math.max(0, deadline - Date.now()));
+    if (claim.kind === 'acquired') return openOwned(config, claim.lock);
+    // `tracknow serve` holds the store and shares it on a local socket, one client at a time.
+    try {
+      const store = await openPostgres(`postgres://tracknow@localhost/postgres?host=${encodeURIComponent(claim.socketDir)}`, 1, String(claim.pid));
+      return { ...store, backend: 'pglite' };
+    } catch (err) {
+      if (Date.now() >= deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
-  const { lock } = claim;
+}
+
+async function openOwned(config: Config, lock: StoreLock): Promise<Store> {
   try {
     const { PGlite } = await import('@electric-sql/pglite');
     const pglite = await PGlite.create(embeddedDataDir(config.home), { parsers: PGLITE_PARSERS });
@@ -108,13 +119,15 @@ export const PGLITE_PARSERS = { [INT8_OID]: (v: string) => BigInt(v) };
 /** Wraps an open PGlite (embedded store or a test's in-memory copy) as a Store that closes it. */
 export async function pgliteStore(pglite: import('@electric-sql/pglite').PGlite, lock?: StoreLock): Promise<Store> {
   const { PGliteDialect } = await import('./pglite-dialect.js');
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  const { SessionGate } = await import('./session-gate.js');
+  const gate = new SessionGate();
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite, gate) });
   const close = async () => {
     await db.destroy();
     await pglite.close();
     await lock?.release();
   };
-  return { db, backend: 'pglite', pglite, ...(lock ? { lock } : {}), close };
+  return { db, backend: 'pglite', pglite, gate, ...(lock ? { lock } : {}), close };
 }
 
 /** Runs `fn` against an open store and always closes it; maps connection loss to db_unavailable. */
