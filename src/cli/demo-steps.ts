@@ -59,6 +59,43 @@ const STEPS: Step[] = [
     },
   },
   {
+    title: 'Start the webhook listener and send it a signed TikTok Shop order (the seed payload)',
+    async run(store, state) {
+      const { startListener } = await import('../http/server.js');
+      const { getPlatform } = await import('../platforms/platform.js');
+      const { findMerchantSecrets } = await import('../services/webhook-intake.js');
+      const { request } = await import('undici');
+      const listener = await startListener({ db: store.db, host: '127.0.0.1', port: 0, log: () => undefined });
+      try {
+        const body = Buffer.from(
+          JSON.stringify({
+            type: 'ORDER_STATUS_CHANGE',
+            timestamp: Math.floor(Date.now() / 1000),
+            data: { order_id: '123456', order_status: 111, payment: { total_amount: 12550, currency: 'USD' }, creator_info: { creator_id: state.creator_id } },
+          }),
+        );
+        const headers = getPlatform('tiktok').sign(body, await findMerchantSecrets(store.db, state.merchant_id!));
+        const url = `${listener.url}/api/webhook/tiktok/${state.merchant_id}`;
+        const res = await request(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+        const answer = await res.body.text();
+        state.webhook = { status: res.statusCode, body: JSON.parse(answer) as unknown };
+        return `POST ${url}\n   → HTTP ${res.statusCode} ${answer}`;
+      } finally {
+        await listener.close();
+      }
+    },
+  },
+  {
+    title: 'Show the pending sale: held 14 days, then validated and credited',
+    async run(store, state) {
+      const { formatMajor } = await import('../domain/money.js');
+      const sale = await store.db.selectFrom('sales').selectAll().where('merchant_id', '=', state.merchant_id!).executeTakeFirstOrThrow();
+      state.sale_id = sale.id;
+      const money = (v: bigint | null) => (v === null || sale.currency === null ? '-' : `${formatMajor(v, sale.currency)} ${sale.currency}`);
+      return `sale ${sale.id}: order ${sale.external_order_id}, ${sale.status}, amount ${money(sale.base_minor)}, commission ${money(sale.commission_minor)} (by ${sale.attribution_method})`;
+    },
+  },
+  {
     title: 'Show what is on record',
     async run(store, state) {
       const { showInfluencer } = await import('../services/influencers.js');
