@@ -19,6 +19,10 @@ export interface Config {
   readonly noColor: boolean;
   /** Salt for hashing click IPs; never stored beside the hash. */
   readonly clickSalt: string | undefined;
+  /** Sender address of notification emails (TRACKNOW_SMTP_FROM). */
+  readonly smtpFrom: string;
+  /** Notification delivery: per-request timeout, sends in flight, and `serve`'s polling interval. */
+  readonly notify: { readonly timeoutMs: number; readonly concurrency: number; readonly intervalMs: number };
 }
 
 export interface ConfigFlags {
@@ -48,7 +52,18 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     }),
     noColor: nonEmpty(env.NO_COLOR) !== undefined,
     clickSalt: nonEmpty(env.TRACKNOW_CLICK_SALT),
+    smtpFrom: nonEmpty(env.TRACKNOW_SMTP_FROM) ?? 'tracknow <notifications@tracknow.invalid>',
+    notify: Object.freeze({
+      timeoutMs: positiveInt(env.TRACKNOW_NOTIFY_TIMEOUT_MS, 10_000),
+      concurrency: positiveInt(env.TRACKNOW_NOTIFY_CONCURRENCY, 16),
+      intervalMs: positiveInt(env.TRACKNOW_NOTIFY_INTERVAL_MS, 5_000),
+    }),
   });
+}
+
+function positiveInt(value: string | undefined, fallback: number): number {
+  const n = Number(nonEmpty(value) ?? fallback);
+  return Number.isSafeInteger(n) && n > 0 ? n : fallback;
 }
 
 /** Where the embedded PGlite data directory lives under a home. */

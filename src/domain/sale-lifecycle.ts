@@ -1,5 +1,6 @@
 import type { Attribution } from './attribution.js';
 import { computeCommission } from './commission.js';
+import { formatMajor } from './money.js';
 import { ATTRIBUTION_RANK, type AttributionMethod, type OrderEvent, type OrderStatus } from './order-event.js';
 import type { SaleStatus } from './validation-plan.js';
 
@@ -33,7 +34,7 @@ export interface SaleTransition {
   /** The state after the event; undefined when the event creates no record (unpaid, no sale yet). */
   readonly next: SaleState | undefined;
   readonly outcome: SaleOutcome;
-  /** The commission to claw back with a negative ledger entry (validated → reversed). */
+  /** The commission to claw back with a negative ledger entry: all of it (validated → reversed), or a partial refund's share. */
   readonly reversalMinor?: bigint;
   /** Outbox events this transition owes the influencer. */
   readonly notify: readonly ('sale.created' | 'sale.cancelled' | 'sale.reversed')[];
@@ -54,7 +55,7 @@ const rank = (m: AttributionMethod | null) => (m === null ? Number.POSITIVE_INFI
  * - status and amounts change only from events at least as new as the last applied one,
  *   except that missing amounts are filled from any event;
  * - attribution can only improve in rank while the sale is pending;
- * - validated sales keep their credited commission; an end status reverses them.
+ * - validated sales keep their credited commission, less partial refunds (clawed back); an end status reverses them.
  */
 export function applyOrderEvent(current: SaleState | undefined, event: OrderEvent, attribution: Attribution | undefined, ratePpm: number): SaleTransition {
   if (!current) return create(event, attribution, ratePpm);
@@ -86,8 +87,8 @@ export function applyOrderEvent(current: SaleState | undefined, event: OrderEven
         reason: `${event.status} after validation: commission reversed`,
       };
     }
-    // A partial refund after validation is recorded; its commission stays credited.
-    return same(current, { ...base, ...statuses, refundedMinor }, 'the sale is validated; its commission is fixed');
+    if (refunded > 0n) return clawBack(current, withCommission({ ...base, ...statuses, refundedMinor }));
+    return same(current, { ...base, ...statuses }, 'the sale is validated; its commission is fixed');
   }
   // Pending or cancelled: learn amounts, attribution and refunds (a cancelled record keeps them for the record).
   let next = withAttribution(withAmounts(base, event), event, attribution);
@@ -105,6 +106,21 @@ export function applyOrderEvent(current: SaleState | undefined, event: OrderEven
   const gainedInfluencer = current.influencerId === null && next.influencerId !== null;
   if (equalState(current, next)) return { next: current, outcome: newer ? 'unchanged' : 'stale', notify: [], reason: newer ? 'nothing new' : 'an older event changes nothing' };
   return { next, outcome: 'updated', notify: gainedInfluencer ? ['sale.created'] : [], reason: gainedInfluencer ? `attributed by ${next.attributionMethod}` : 'order updated' };
+}
+
+/**
+ * A partial refund after validation: the commission is recomputed on what is left and the
+ * difference is clawed back, so partial refunds cost the same before and after validation.
+ */
+function clawBack(current: SaleState, next: SaleState): SaleTransition {
+  const clawbackMinor = (current.commissionMinor ?? 0n) - (next.commissionMinor ?? 0n);
+  return {
+    next,
+    outcome: 'updated',
+    ...(clawbackMinor > 0n ? { reversalMinor: clawbackMinor } : {}),
+    notify: [],
+    reason: `partial refund after validation: ${next.currency === null ? clawbackMinor : `${formatMajor(clawbackMinor, next.currency)} ${next.currency}`} of commission clawed back`,
+  };
 }
 
 const fullyRefunded = (s: SaleState) => s.baseMinor !== null && s.refundedMinor > 0n && s.refundedMinor >= s.baseMinor;

@@ -7,6 +7,7 @@ import { IngestBatcher } from '../services/ingest-batcher.js';
 import { intake } from '../services/webhook-intake.js';
 import type { Database } from '../store/schema.js';
 import { readRawBody } from './body.js';
+import { handleClick, isClickPath } from './clicks.js';
 import { MerchantCache } from './merchant-cache.js';
 import { errorBody, outcomeBody, sendJson } from './responses.js';
 
@@ -45,6 +46,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
   async function handle(req: IncomingMessage, res: ServerResponse, entry: Record<string, unknown>): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method === 'GET' && path === '/healthz') return health(res);
+    if (isClickPath(path)) return handleClick(req, res, options.db, entry);
     const hook = WEBHOOK.exec(path);
     if (!hook) throw new TracknowError('not_found', 'no such route');
     if (req.method !== 'POST') throw new TracknowError('not_found', 'webhooks are POST');

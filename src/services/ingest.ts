@@ -4,7 +4,7 @@ import { attribute, lookupKeys, type LookupKeys } from '../domain/attribution.js
 import type { OrderEvent } from '../domain/order-event.js';
 import { applyOrderEvent, type SaleOutcome, type SaleState } from '../domain/sale-lifecycle.js';
 import { loadAttributionLookup } from '../store/attribution-repo.js';
-import { findInbox, inboxKey, insertInbox, markInbox, type InboxRecord, type InboxResult } from '../store/inbox-repo.js';
+import { findInbox, inboxKey, insertInbox, type InboxRecord, type InboxResult } from '../store/inbox-repo.js';
 import { insertReversals, type Reversal } from '../store/ledger-repo.js';
 import { lockOrders, orderKeyString, type OrderKey } from '../store/order-keys.js';
 import { enqueueNotifications, type OutboxMessage } from '../store/outbox.js';
@@ -34,18 +34,26 @@ export interface SaleSummary {
   readonly commissionMinor: bigint | null;
 }
 
+/** What the delivery did to the sales table: a new row, a changed row, or nothing. */
+export type SaleChange = 'created' | 'updated' | 'none';
+
 export interface IngestOutcome {
   /** The inbox row of this delivery (the earlier one for a duplicate). */
   readonly eventId: string;
   readonly outcome: IngestOutcomeKind;
+  /** Differs from `outcome` where a record changes without a transition (a cancelled sale learning its amount). */
+  readonly change: SaleChange;
   readonly message: string;
   readonly sale?: SaleSummary;
 }
 
 export interface IngestOptions {
-  /** Decide everything, write nothing (backfill --dry-run). */
+  /** Decide everything, write nothing. */
   readonly dryRun?: boolean;
 }
+
+/** Ingests one batch; see `ingestBatch`. */
+export type IngestFn = (items: readonly IngestItem[]) => Promise<IngestOutcome[]>;
 
 interface Tracked {
   id: string;
@@ -85,14 +93,43 @@ export async function ingestBatch(db: Kysely<Database>, items: readonly IngestIt
   }
 }
 
-async function ingestInTransaction(trx: Kysely<Database>, items: readonly IngestItem[]): Promise<IngestOutcome[]> {
-  const allKeys = items.flatMap((i) => i.events.map(keyOf));
-  await lockOrders(trx, allKeys);
+/**
+ * A dry run over many batches (backfill --dry-run): `run` ingests them all in one transaction
+ * that is rolled back at the end, so a later batch sees what an earlier one would have written
+ * and the counts are exact. No advisory locks: nothing commits, and a million of them in one
+ * transaction would exhaust PostgreSQL's lock table.
+ */
+export async function rehearseIngest<T>(db: Kysely<Database>, run: (ingest: IngestFn, trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  const done: { result?: { value: T } } = {};
+  try {
+    await db.transaction().execute(async (trx) => {
+      done.result = { value: await run((items) => (items.length === 0 ? Promise.resolve([]) : ingestInTransaction(trx, items, false)), trx) };
+      throw new DryRun([]);
+    });
+  } catch (err) {
+    if (!(err instanceof DryRun)) throw err;
+  }
+  if (!done.result) throw new Error('rehearseIngest: the dry run did not finish');
+  return done.result.value;
+}
 
+async function ingestInTransaction(trx: Kysely<Database>, items: readonly IngestItem[], lock = true): Promise<IngestOutcome[]> {
+  const allKeys = items.flatMap((i) => i.events.map(keyOf));
+  if (lock) await lockOrders(trx, allKeys);
+
+  // Deliveries already stored, and repeats inside this batch, are duplicates. Under the order
+  // locks a concurrent copy of a delivery with events is committed before this look, so the
+  // inbox rows can be written once, at the end, with their outcome (no update pass).
   const records = items.map((i) => ({ ...i.inbox, id: randomUUID() }));
-  const inserted = await insertInbox(trx, records);
-  const fresh = records.map((r) => inserted.get(inboxKey(r)) === r.id);
-  const earlier = await findInbox(trx, records.filter((_, n) => !fresh[n]));
+  const keys = records.map(inboxKey);
+  const earlier = await findInbox(trx, records);
+  const firstIds = new Map<string, string>();
+  const fresh = records.map((r, n) => {
+    const key = keys[n]!;
+    if (earlier.has(key) || firstIds.has(key)) return false;
+    firstIds.set(key, r.id);
+    return true;
+  });
 
   const merchantIds = [...new Set(allKeys.map((k) => k.merchantId))];
   const [rates, existing, lookup] = await Promise.all([
@@ -113,16 +150,17 @@ async function ingestInTransaction(trx: Kysely<Database>, items: readonly Ingest
   const outcomes: IngestOutcome[] = records.map((record, n) => {
     const item = items[n]!;
     if (!fresh[n]) {
-      const prior = earlier.get(inboxKey(record));
+      const priorId = earlier.get(keys[n]!)?.id ?? firstIds.get(keys[n]!) ?? record.id;
       const sale = summaryOf(item.events.at(-1) && tracked.get(orderKeyString(keyOf(item.events.at(-1)!))));
-      return { eventId: prior?.id ?? record.id, outcome: 'duplicate', message: 'duplicate delivery: already stored, nothing changed', ...(sale ? { sale } : {}) };
+      return { eventId: priorId, outcome: 'duplicate', change: 'none', message: 'duplicate delivery: already stored, nothing changed', ...(sale ? { sale } : {}) };
     }
     if (item.ignoredReason !== undefined || item.events.length === 0) {
       const message = item.ignoredReason ?? 'no order events in this delivery';
       inboxResults.push({ id: record.id, status: 'ignored', outcome: message });
-      return { eventId: record.id, outcome: 'ignored', message };
+      return { eventId: record.id, outcome: 'ignored', change: 'none', message };
     }
     let last: { outcome: SaleOutcome; message: string; sale?: Tracked } = { outcome: 'unchanged', message: '' };
+    let change: SaleChange = 'none';
     for (const event of item.events) {
       const k = orderKeyString(keyOf(event));
       const current = tracked.get(k);
@@ -130,6 +168,7 @@ async function ingestInTransaction(trx: Kysely<Database>, items: readonly Ingest
       const t = applyOrderEvent(current?.state, event, attribute(event.merchantId, event.hints, lookup), rate);
       let entry = current;
       if (t.next && t.next !== current?.state) {
+        change = current === undefined ? 'created' : change === 'none' ? 'updated' : change;
         entry = current ?? { id: randomUUID(), key: keyOf(event), state: t.next, dirty: true, cancelledAt: null, reversedAt: null, validatedAt: null };
         if (t.next.status === 'cancelled' && current?.state.status !== 'cancelled') entry.cancelledAt = now;
         if (t.next.status === 'reversed' && current?.state.status !== 'reversed') entry.reversedAt = now;
@@ -138,22 +177,34 @@ async function ingestInTransaction(trx: Kysely<Database>, items: readonly Ingest
         tracked.set(k, entry);
       }
       if (entry && t.reversalMinor && entry.state.influencerId && entry.state.currency) {
-        reversals.push({ saleId: entry.id, influencerId: entry.state.influencerId, currency: entry.state.currency, amountMinor: t.reversalMinor });
+        reversals.push({ saleId: entry.id, influencerId: entry.state.influencerId, currency: entry.state.currency, amountMinor: t.reversalMinor, eventKey: event.dedupeKey });
       }
       for (const ev of t.notify) if (entry) messages.push(outboxMessage(ev, entry, event));
       last = { outcome: t.outcome, message: entry ? saleMessage(t.outcome, t.reason, entry.state) : t.reason, ...(entry ? { sale: entry } : {}) };
     }
     inboxResults.push({ id: record.id, status: 'processed', outcome: `${last.outcome}: ${last.message}` });
     const sale = summaryOf(last.sale);
-    return { eventId: record.id, outcome: last.outcome, message: last.message, ...(sale ? { sale } : {}) };
+    return { eventId: record.id, outcome: last.outcome, change, message: last.message, ...(sale ? { sale } : {}) };
   });
 
   const writes: SaleWrite[] = [...tracked.values()].filter((t) => t.dirty).map((t) => ({ id: t.id, key: t.key, state: t.state, validatedAt: t.validatedAt, cancelledAt: t.cancelledAt, reversedAt: t.reversedAt }));
+  const results = new Map(inboxResults.map((r) => [r.id, r]));
+  const inserted = await insertInbox(trx, records.flatMap((r) => (results.has(r.id) ? [{ ...r, result: results.get(r.id)! }] : [])));
+  // Only a delivery without events (no order lock) can lose that race; it changed nothing, so it is a duplicate.
+  const lost = records.filter((r, n) => fresh[n] && inserted.get(keys[n]!) !== r.id);
+  if (lost.some((r) => items[records.indexOf(r)]!.events.length > 0)) throw new Error('ingest: a delivery with events was stored concurrently despite its order locks');
   await upsertSales(trx, writes);
   await insertReversals(trx, reversals);
   await enqueueNotifications(trx, messages);
-  await markInbox(trx, inboxResults);
-  return outcomes;
+  return lost.length === 0 ? outcomes : await asDuplicates(trx, records, outcomes, lost);
+}
+
+async function asDuplicates(trx: Kysely<Database>, records: readonly (InboxRecord & { id: string })[], outcomes: IngestOutcome[], lost: readonly (InboxRecord & { id: string })[]) {
+  const stored = await findInbox(trx, lost);
+  return outcomes.map((o, n) => {
+    const prior = lost.includes(records[n]!) ? stored.get(inboxKey(records[n]!)) : undefined;
+    return prior ? { eventId: prior.id, outcome: 'duplicate' as const, change: 'none' as const, message: 'duplicate delivery: already stored, nothing changed' } : o;
+  });
 }
 
 function keyOf0(row: { merchant_id: string; platform: string; external_order_id: string }): OrderKey {

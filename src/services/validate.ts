@@ -7,6 +7,8 @@ import { ledgerSums, lockLedger } from './balance.js';
 export interface ValidateOptions {
   readonly asOf: Date;
   readonly dryRun?: boolean;
+  /** Sales per statement (default 100,000): keeps each statement's working set in memory. */
+  readonly batchSize?: number;
 }
 
 export interface ValidateResult {
@@ -36,27 +38,64 @@ const due = (asOf: string) => sql`s.status = 'pending' and s.order_status = 'pai
 
 const cancellable = sql`s.status = 'pending' and s.order_status in ('cancelled', 'refunded')`;
 
+/** Where the previous batch stopped, in (ordered_at, id) order; ordered_at as text keeps microseconds. */
+interface Cursor {
+  readonly at: string;
+  readonly id: string;
+}
+
+type BatchRow = MovedRow & { last_at: string; last_id: string };
+
 /**
- * One statement: every due sale becomes validated and gets exactly one ledger credit (commissions
- * of 0 validate without one; the unique (sale_id, kind) index makes a repeat a no-op).
+ * One statement per batch: the next `limit` due sales in (ordered_at, id) order become validated
+ * and get exactly one ledger credit each (commissions of 0 validate without one; the unique
+ * (sale_id, kind) index makes a repeat a no-op). The update re-checks `due`, so a sale changed
+ * by ingest meanwhile is left alone. Returns per influencer and currency, plus the cursor.
  */
-function validateDueSales(trx: Transaction<Database>, asOf: string): RawBuilder<MovedRow> {
-  return sql<MovedRow>`
-    with moved as (
+function validateBatch(asOf: string, after: Cursor | undefined, limit: number): RawBuilder<BatchRow> {
+  const from = after ? sql`and s.ordered_at >= ${after.at}::timestamptz and (s.ordered_at, s.id) > (${after.at}::timestamptz, ${after.id}::uuid)` : sql``;
+  return sql<BatchRow>`
+    with batch as (
+      select s.id, s.ordered_at from sales s join merchants m on m.id = s.merchant_id
+       where ${due(asOf)} ${from}
+       order by s.ordered_at, s.id limit ${limit}
+    ), moved as (
       update sales s set status = 'validated', validated_at = now(), updated_at = now()
-        from merchants m
-       where m.id = s.merchant_id and ${due(asOf)}
+        from batch b, merchants m
+       where s.id = b.id and m.id = s.merchant_id and ${due(asOf)}
       returning s.id, s.influencer_id, s.currency, s.commission_minor
     ), credits as (
       insert into ledger_entries (influencer_id, currency, amount_minor, kind, sale_id)
       select influencer_id, currency, commission_minor, 'credit', id from moved where commission_minor > 0
       on conflict do nothing
       returning influencer_id, currency, amount_minor
+    ), last as (
+      select ordered_at::text as last_at, id::text as last_id from batch order by ordered_at desc, id desc limit 1
     )
-    select v.influencer_id, v.currency, v.sales::int as sales, coalesce(c.credited, 0)::text as credited
-      from (select influencer_id, currency, count(*) as sales from moved group by 1, 2) v
-      left join (select influencer_id, currency, sum(amount_minor) as credited from credits group by 1, 2) c
-        using (influencer_id, currency)`;
+    select v.influencer_id, v.currency, v.sales::int as sales, coalesce(c.credited, 0)::text as credited, last.last_at, last.last_id
+      from last left join (
+        (select influencer_id, currency, count(*) as sales from moved group by 1, 2) v
+        left join (select influencer_id, currency, sum(amount_minor) as credited from credits group by 1, 2) c
+        using (influencer_id, currency)
+      ) on true`;
+}
+
+/** Validates every due sale, batch after batch, inside the caller's transaction. */
+async function validateDueSales(trx: Transaction<Database>, asOf: string, batchSize: number): Promise<MovedRow[]> {
+  const merged = new Map<string, MovedRow>();
+  for (let after: Cursor | undefined, done = false; !done; ) {
+    const { rows } = await validateBatch(asOf, after, batchSize).execute(trx);
+    const first = rows[0];
+    done = first === undefined;
+    if (first) after = { at: first.last_at, id: first.last_id };
+    for (const r of rows) {
+      if (r.influencer_id === null) continue; // a batch whose sales all changed under us
+      const key = `${r.influencer_id} ${r.currency}`;
+      const prev = merged.get(key);
+      merged.set(key, { influencer_id: r.influencer_id, currency: r.currency, sales: (prev?.sales ?? 0) + r.sales, credited: String(BigInt(prev?.credited ?? '0') + BigInt(r.credited)) });
+    }
+  }
+  return [...merged.values()];
 }
 
 /** The same selection as `validateDueSales`, read only: what a run would move and credit. */
@@ -90,7 +129,7 @@ export async function validate(db: Kysely<Database>, options: ValidateOptions): 
   }
   return db.transaction().execute(async (trx) => {
     await lockLedger(trx);
-    const moved = (await validateDueSales(trx, asOf).execute(trx)).rows;
+    const moved = await validateDueSales(trx, asOf, options.batchSize ?? 100_000);
     const cancelled = await sql`update sales s set status = 'cancelled', cancelled_at = now(), updated_at = now() where ${cancellable}`.execute(trx);
     const { rows: left } = await countPendingPastHold(asOf).execute(trx);
     await notifyValidated(trx, moved, options.asOf);

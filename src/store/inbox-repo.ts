@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, WebhookEventStatus } from './schema.js';
+import { jsonRows } from './json-rows.js';
 
 /** A delivery as stored in the raw inbox, before any processing. */
 export interface InboxRecord {
@@ -17,29 +18,32 @@ export const inboxKey = (r: { merchantId: string; platform: string; dedupeKey: s
 
 /**
  * Stores deliveries once each: returns the new row id per inbox key; keys already stored
- * (by this statement or an earlier one) are absent and are duplicates.
+ * (by this statement or an earlier one) are absent and are duplicates. A record with its
+ * `result` is stored already processed, with its outcome.
  */
-export async function insertInbox(trx: Kysely<Database>, records: readonly (InboxRecord & { id: string })[]): Promise<Map<string, string>> {
+export async function insertInbox(trx: Kysely<Database>, records: readonly (InboxRecord & { id: string; result?: Omit<InboxResult, 'id'> })[]): Promise<Map<string, string>> {
   if (records.length === 0) return new Map();
-  const rows = await trx
-    .insertInto('webhook_events')
-    .values(
-      records.map((r) => ({
-        id: r.id,
-        platform: r.platform,
-        merchant_id: r.merchantId,
-        source: r.source,
-        dedupe_key: r.dedupeKey,
-        order_id: r.orderId ?? null,
-        event_type: r.eventType,
-        headers: JSON.stringify(r.headers),
-        body: r.body,
-      })),
-    )
-    .onConflict((oc) => oc.columns(['merchant_id', 'platform', 'dedupe_key']).doNothing())
-    .returning(['id', 'merchant_id', 'platform', 'dedupe_key'])
-    .execute();
-  return new Map(rows.map((r) => [inboxKey({ merchantId: r.merchant_id, platform: r.platform, dedupeKey: r.dedupe_key }), r.id]));
+  const rows = jsonRows(records, {
+    id: ['uuid', (r) => r.id],
+    platform: ['text', (r) => r.platform],
+    merchant_id: ['uuid', (r) => r.merchantId],
+    source: ['text', (r) => r.source],
+    dedupe_key: ['text', (r) => r.dedupeKey],
+    order_id: ['text', (r) => r.orderId ?? null],
+    event_type: ['text', (r) => r.eventType],
+    headers: ['text', (r) => JSON.stringify(r.headers)],
+    body: ['text', (r) => r.body],
+    status: ['text', (r) => r.result?.status ?? null],
+    outcome: ['text', (r) => r.result?.outcome ?? null],
+  });
+  const { rows: stored } = await sql<{ id: string; merchant_id: string; platform: string; dedupe_key: string }>`
+    insert into webhook_events (id, platform, merchant_id, source, dedupe_key, order_id, event_type, headers, body, status, outcome, processed_at, attempts)
+    select id, platform, merchant_id, source, dedupe_key, order_id, event_type, headers::jsonb, body,
+      coalesce(status, 'received'), outcome, case when status is null then null else now() end, case when status is null then 0 else 1 end
+    from ${rows}
+    on conflict (merchant_id, platform, dedupe_key) do nothing
+    returning id, merchant_id, platform, dedupe_key`.execute(trx);
+  return new Map(stored.map((r) => [inboxKey({ merchantId: r.merchant_id, platform: r.platform, dedupeKey: r.dedupe_key }), r.id]));
 }
 
 export interface StoredDelivery {
@@ -51,12 +55,12 @@ export interface StoredDelivery {
 /** The stored rows of deliveries that turned out to be duplicates. */
 export async function findInbox(trx: Kysely<Database>, keys: readonly { merchantId: string; platform: string; dedupeKey: string }[]): Promise<Map<string, StoredDelivery>> {
   if (keys.length === 0) return new Map();
-  const tuples = keys.map((k) => sql`(${k.merchantId}::uuid, ${k.platform}, ${k.dedupeKey})`);
-  const rows = await trx
-    .selectFrom('webhook_events')
-    .select(['id', 'merchant_id', 'platform', 'dedupe_key', 'status', 'outcome'])
-    .where(sql<boolean>`(merchant_id, platform, dedupe_key) in (${sql.join(tuples)})`)
-    .execute();
+  const wanted = jsonRows(keys, { m: ['uuid', (k) => k.merchantId], p: ['text', (k) => k.platform], d: ['text', (k) => k.dedupeKey] }, 'k');
+  // The key list drives index probes: as an IN subquery, a stale row estimate once made the
+  // planner rescan the list per stored row.
+  const { rows } = await sql<StoredDelivery & { merchant_id: string; platform: string; dedupe_key: string }>`
+    select w.id, w.merchant_id, w.platform, w.dedupe_key, w.status, w.outcome
+    from ${wanted} join webhook_events w on w.merchant_id = k.m and w.platform = k.p and w.dedupe_key = k.d`.execute(trx);
   return new Map(rows.map((r) => [inboxKey({ merchantId: r.merchant_id, platform: r.platform, dedupeKey: r.dedupe_key }), r]));
 }
 
@@ -69,10 +73,10 @@ export interface InboxResult {
 /** Records what processing decided, for every delivery of the batch, in one statement. */
 export async function markInbox(trx: Kysely<Database>, results: readonly InboxResult[]): Promise<void> {
   if (results.length === 0) return;
-  const values = results.map((r) => sql`(${r.id}::uuid, ${r.status}, ${r.outcome})`);
+  const values = jsonRows(results, { id: ['uuid', (r) => r.id], status: ['text', (r) => r.status], outcome: ['text', (r) => r.outcome] });
   await sql`
     update webhook_events as w
     set status = v.status, outcome = v.outcome, processed_at = now(), attempts = w.attempts + 1, last_error = null
-    from (values ${sql.join(values)}) as v(id, status, outcome)
+    from ${values}
     where w.id = v.id`.execute(trx);
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database, NotificationEvent } from './schema.js';
+import { jsonRows } from './json-rows.js';
 
 export interface OutboxMessage {
   readonly event: NotificationEvent;
@@ -13,17 +14,15 @@ export interface OutboxMessage {
 /** Writes outbox rows inside the caller's transaction: a message exists iff its change committed. */
 export async function enqueueNotifications(trx: Kysely<Database>, messages: readonly OutboxMessage[]): Promise<void> {
   if (messages.length === 0) return;
-  await trx
-    .insertInto('notifications')
-    .values(
-      messages.map((m) => ({
-        id: randomUUID(),
-        event: m.event,
-        influencer_id: m.influencerId,
-        subject_id: m.subjectId,
-        payload: JSON.stringify(m.payload, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
-      })),
-    )
-    .onConflict((oc) => oc.columns(['event', 'subject_id']).doNothing())
-    .execute();
+  const rows = jsonRows(messages, {
+    id: ['uuid', () => randomUUID()],
+    event: ['text', (m) => m.event],
+    influencer_id: ['uuid', (m) => m.influencerId],
+    subject_id: ['uuid', (m) => m.subjectId],
+    payload: ['text', (m) => JSON.stringify(m.payload, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))],
+  });
+  await sql`
+    insert into notifications (id, event, influencer_id, subject_id, payload)
+    select id, event, influencer_id, subject_id, payload::jsonb from ${rows}
+    on conflict (event, subject_id) do nothing`.execute(trx);
 }

@@ -145,6 +145,8 @@ export interface LedgerEntriesTable {
   kind: LedgerKind;
   sale_id: string | null;
   payout_id: string | null;
+  /** Reversals: the dedupe key of the delivery that caused it (one reversal per sale and delivery). */
+  event_key: string | null;
   created_at: DefaultTimestamp;
 }
 
@@ -162,6 +164,8 @@ export interface NotificationsTable {
   next_attempt_at: DefaultTimestamp;
   created_at: DefaultTimestamp;
   delivered_at: Timestamp | null;
+  /** When delivery turned the row into its `notification_deliveries` (null: not yet). */
+  fanned_out_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 /** The whole schema, as Kysely sees it. */
@@ -177,6 +181,8 @@ export interface Database {
   payouts: PayoutsTable;
   ledger_entries: LedgerEntriesTable;
   notifications: NotificationsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  notification_deliveries: NotificationDeliveriesTable;
 }
 
 export type Merchant = Selectable<MerchantsTable>;
@@ -187,3 +193,39 @@ export type CreatorLink = Selectable<CreatorLinksTable>;
 export type TrackingCode = Selectable<TrackingCodesTable>;
 export type Sale = Selectable<SalesTable>;
 export type WebhookEvent = Selectable<WebhookEventsTable>;
+
+/** A receiver of signed notifications (Standard Webhooks); removed softly, so history keeps it. */
+export interface WebhookEndpointsTable {
+  id: string;
+  url: string;
+  /** null: every influencer's events. */
+  influencer_id: string | null;
+  /** null: every event. */
+  events: ColumnType<string[] | null, never, never>;
+  secret: string;
+  created_at: DefaultTimestamp;
+  removed_at: Timestamp | null;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** One notification to one receiver, with its own retries; its id never changes across attempts. */
+export interface NotificationDeliveriesTable {
+  id: string;
+  notification_id: string;
+  channel: 'webhook' | 'email';
+  endpoint_id: string | null;
+  status: ColumnType<DeliveryStatus, DeliveryStatus | undefined, DeliveryStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+  next_attempt_at: Timestamp;
+  give_up_at: Timestamp;
+  /** The runner that holds the row until `next_attempt_at` (a lease); null when free. */
+  claim_id: string | null;
+  last_attempt_at: Timestamp | null;
+  created_at: DefaultTimestamp;
+  delivered_at: Timestamp | null;
+}
+
+export type WebhookEndpoint = Selectable<WebhookEndpointsTable>;
+export type NotificationDelivery = Selectable<NotificationDeliveriesTable>;

@@ -23,6 +23,19 @@ export function cleanCell(raw: string): string {
   return cell;
 }
 
+const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
+
+/** Writes cells back as one RFC 4180 record, quoting only the cells that need it. */
+export function csvLine(cells: readonly string[]): string {
+  let line = '';
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i]!;
+    if (i > 0) line += ',';
+    line += NEEDS_QUOTES.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
+  }
+  return line;
+}
+
 const ORDER_ID = /^[0-9A-Za-z_-]{1,64}$/;
 
 /** TikTok order ids are digits; letters, `_` and `-` are tolerated, spaces and formulas are not. */
@@ -67,7 +80,8 @@ export function moneyParser(fallback: string): (cell: string, column: string) =>
     let money = memo.get(cell);
     if (money === undefined && !memo.has(cell)) {
       money = parseMoney(cell, fallback, column);
-      if (memo.size >= 4096) memo.clear();
+      // Big enough for a catalogue's prices; cleared rather than grown when a file has more.
+      if (memo.size >= 1 << 16) memo.clear();
       memo.set(cell, money);
     }
     return money;

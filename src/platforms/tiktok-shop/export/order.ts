@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
 import type { Money } from '../../../domain/money.js';
 import type { AttributionHint, OrderEvent } from '../../../domain/order-event.js';
-import { MoneySum, RowError } from './cells.js';
+import { MoneySum, RowError, csvLine } from './cells.js';
 import type { ExportRow, RowReader } from './rows.js';
 import type { ExportItem } from './types.js';
 
@@ -33,6 +33,7 @@ interface Problem {
  */
 export class OrderGroup {
   readonly lines: number[] = [];
+  private readonly raw: string[] = [];
   private readonly rows: ExportRow[] = [];
   private readonly problems: Problem[] = [];
   private readonly hash: Hash;
@@ -46,7 +47,10 @@ export class OrderGroup {
 
   add(line: number, endLine: number, cells: readonly string[]): void {
     this.lines.push(line);
-    this.hash.update('\u001e').update(cells.join('\u001f'));
+    // One CSV line per row serves both the dedupe hash and the raw record (quoting makes it unambiguous).
+    const text = csvLine(cells);
+    this.raw.push(text);
+    this.hash.update('\u001e').update(text);
     if (cells.length !== this.ctx.width) {
       const where = endLine > line ? `spans lines ${line}–${endLine} and ` : '';
       const why = `this row ${where}has ${cells.length} cells but the header has ${this.ctx.width}; is a quote unbalanced?`;
@@ -75,7 +79,7 @@ export class OrderGroup {
   finish(): ExportItem[] {
     if (this.problems.length === 0) {
       const event = this.event();
-      if (event !== undefined) return [{ kind: 'order', event, lines: this.lines, rows: this.lines.length }];
+      if (event !== undefined) return [{ kind: 'order', event, lines: this.lines, rows: this.lines.length, raw: this.raw.join('\n') }];
     }
     return this.errors();
   }

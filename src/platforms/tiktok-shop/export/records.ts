@@ -43,12 +43,18 @@ export function csvRecords(input: Readable, file: string, clean: (cell: string) 
         while ((raw = parser.read() as string[] | null) !== null) {
           const line = lastLine + 1;
           let breaks = 0;
-          const cells = raw.map((cell) => {
+          let blank = true;
+          // In place: the parser's array is ours, and a million rows make a million arrays.
+          const cells = raw;
+          for (let i = 0; i < cells.length; i++) {
+            const cell = cells[i]!;
             if (cell.includes('\n') || cell.includes('\r')) breaks += cell.match(/\r\n|\r|\n/g)?.length ?? 0;
-            return clean(cell);
-          });
+            const cleaned = clean(cell);
+            cells[i] = cleaned;
+            if (cleaned !== '') blank = false;
+          }
           lastLine = line + breaks;
-          if (cells.every((c) => c === '')) continue;
+          if (blank) continue;
           count++;
           batch.push({ kind: 'record', cells, line, endLine: lastLine });
         }

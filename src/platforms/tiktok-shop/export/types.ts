@@ -19,7 +19,14 @@ export interface ReadExportOptions {
  * file ends up in exactly one item: an order's `rows`, or one error per row.
  */
 export type ExportItem =
-  | { readonly kind: 'order'; readonly event: OrderEvent; readonly lines: number[]; readonly rows: number }
+  | {
+      readonly kind: 'order';
+      readonly event: OrderEvent;
+      readonly lines: number[];
+      readonly rows: number;
+      /** The order's rows, cells cleaned, as RFC 4180 lines joined by LF: the raw record an inbox keeps. */
+      readonly raw: string;
+    }
   | { readonly kind: 'error'; readonly file: string; readonly line: number; readonly message: string; readonly orderId?: string };
 
 /** What the header said, known before any row is read. */

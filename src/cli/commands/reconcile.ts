@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import { parseDuration } from '../../domain/duration.js';
+import { usage } from '../../errors.js';
+import { contextFrom, withDb } from '../context.js';
+import { required } from '../prompt.js';
+
+export function register(program: Command): void {
+  const reconcile = program.command('reconcile').description('sweep a platform for orders whose webhooks never arrived');
+
+  reconcile
+    .command('tiktok')
+    .description('search TikTok Shop orders updated since the last sweep (or --since) and ingest them, idempotently')
+    .option('--merchant <id>', 'merchant id (required)')
+    .option('--since <duration>', 'look back this far instead of to the last sweep, e.g. 2h or 7d (first sweep: 24h)')
+    .option('--dry-run', 'fetch and decide, write nothing and keep the sweep mark')
+    .action(async (flags: { merchant?: string; since?: string; dryRun?: boolean }, command: Command) => {
+      const ctx = contextFrom(command);
+      const merchantId = await required(flags.merchant, '--merchant', 'Merchant id', ctx.out);
+      if (flags.since !== undefined && parseDuration(flags.since) === undefined) throw usage(`--since ${JSON.stringify(flags.since)} is not a duration: use e.g. 30m, 2h or 7d`);
+      const { reconcileTikTok } = await import('../../services/tiktok-reconcile.js');
+      const s = await withDb(ctx, (db) => reconcileTikTok(db, ctx.config, { merchantId, since: flags.since, dryRun: Boolean(flags.dryRun) }));
+      for (const e of s.errors) ctx.out.warn(`order ${e.order_id ?? '?'}: ${e.message}`);
+      const view = { orders: s.orders, created: s.created, updated: s.updated, unchanged: s.unchanged, errors: s.errors, since: s.since, until: s.until, dry_run: s.dry_run };
+      ctx.out.result(view, (c) =>
+        [
+          `${s.dry_run ? c.yellow('dry run: ') : ''}${s.orders} orders updated ${s.since.toISOString()} – ${s.until.toISOString()}`,
+          `${c.green(String(s.created))} created, ${s.updated} updated, ${s.unchanged} unchanged, ${s.errors.length ? c.red(`${s.errors.length} errors`) : '0 errors'}`,
+        ].join('\n'),
+      );
+      if (s.errors.length > 0) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,74 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Kysely } from 'kysely';
+import { loadConfig } from '../config.js';
+import { clickCookie, clientIp, codeFromClickPath, isBot, withUtmSource } from '../domain/clicks.js';
+import { TracknowError } from '../errors.js';
+import { clickSalt, findClickTarget, recordClick } from '../services/clicks.js';
+import type { Database } from '../store/schema.js';
+
+/** The route's prefix: the listener hands every `/r/…` request to `handleClick`. */
+export const isClickPath = (path: string): boolean => path.startsWith('/r/');
+
+let salt: Promise<string> | undefined;
+
+/** The install's salt, resolved on the first click (a failure is retried on the next one). */
+function installSalt(): Promise<string> {
+  salt ??= clickSalt(loadConfig()).catch((err: unknown) => {
+    salt = undefined;
+    throw err;
+  });
+  return salt;
+}
+
+const NOT_FOUND_PAGE = Buffer.from(
+  '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Link not found</title></head>' +
+    '<body><h1>Link not found</h1><p>This link does not exist or no longer leads anywhere.</p></body></html>\n',
+);
+
+/**
+ * `GET /r/:code`: 302 to the code's destination (else its merchant's store) with
+ * `utm_source=CODE`, a first-party cookie carrying the code and a click id, and a click row.
+ * Bots and HEAD requests are redirected but not counted; unknown codes get a plain 404 page.
+ */
+export async function handleClick(req: IncomingMessage, res: ServerResponse, db: Kysely<Database>, entry: Record<string, unknown>): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw new TracknowError('not_found', 'click links answer GET only');
+  entry.route = '/r/:code';
+  // Validated before any query: an over-long or non-ASCII code never reaches the database.
+  const code = codeFromClickPath((req.url ?? '').split('?')[0] ?? '');
+  const target = code === undefined ? undefined : await findClickTarget(db, code);
+  if (!target?.destination) {
+    entry.outcome = target ? 'no_destination' : 'unknown_code';
+    return notFound(req, res);
+  }
+  entry.code = target.code;
+  const headers: Record<string, string> = { location: withUtmSource(target.destination, target.code), 'cache-control': 'no-store', 'content-length': '0' };
+  const userAgent = req.headers['user-agent'];
+  if (req.method === 'HEAD' || isBot(userAgent)) {
+    entry.outcome = req.method === 'HEAD' ? 'head' : 'bot';
+  } else {
+    try {
+      const ip = clientIp(single(req.headers['x-forwarded-for']), req.socket.remoteAddress);
+      const clickId = await recordClick(db, { code: target.code, userAgent, referer: req.headers.referer, ip, salt: await installSalt() });
+      headers['set-cookie'] = clickCookie(target.code, clickId, isHttps(req));
+      entry.outcome = 'click';
+    } catch (err) {
+      // The visitor still reaches the shop; only this click goes uncounted.
+      entry.outcome = 'click_not_recorded';
+      entry.error = String((err as Error)?.message ?? err).slice(0, 200);
+    }
+  }
+  res.writeHead(302, headers);
+  res.end();
+}
+
+function notFound(req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(404, { 'content-type': 'text/html; charset=utf-8', 'content-length': NOT_FOUND_PAGE.length, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+  res.end(req.method === 'HEAD' ? undefined : NOT_FOUND_PAGE);
+}
+
+/** The proxy in front says the visitor came over https (the first hop of X-Forwarded-Proto). */
+function isHttps(req: IncomingMessage): boolean {
+  return single(req.headers['x-forwarded-proto'])?.split(',')[0]?.trim().toLowerCase() === 'https';
+}
+
+const single = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value.join(', ') : value);

@@ -1,0 +1,70 @@
+import type { Kysely } from 'kysely';
+import { formatMajor } from '../domain/money.js';
+import { usage } from '../errors.js';
+import { isUuid } from '../store/pg-errors.js';
+import type { Database, SaleStatus } from '../store/schema.js';
+
+export const SALE_STATUSES: readonly SaleStatus[] = ['pending', 'validated', 'cancelled', 'reversed'];
+
+export interface SalesFilter {
+  readonly merchantId?: string;
+  readonly influencerId?: string;
+  readonly status?: string;
+  /** At most this many sales, newest first (default: all). */
+  readonly limit?: number;
+}
+
+/** The `sales list --json` row: money as exact major-unit strings, null when the amount is unknown. */
+export interface SaleView {
+  readonly id: string;
+  readonly merchant_id: string;
+  readonly platform: string;
+  readonly order_id: string;
+  readonly influencer_id: string | null;
+  readonly attribution: string | null;
+  readonly amount: string | null;
+  readonly commission: string | null;
+  readonly currency: string | null;
+  readonly status: SaleStatus;
+  readonly ordered_at: Date;
+}
+
+function checkId(value: string | undefined, flag: string): void {
+  if (value !== undefined && !isUuid(value)) throw usage(`${flag} must be an id (a UUID), got ${JSON.stringify(value)}`);
+}
+
+const money = (minor: bigint | null, currency: string | null) => (minor === null || currency === null ? null : formatMajor(minor, currency));
+
+/** `sales list`: sales, newest order first, filtered by merchant, influencer and status. */
+export async function listSales(db: Kysely<Database>, filter: SalesFilter = {}): Promise<SaleView[]> {
+  checkId(filter.merchantId, '--merchant');
+  checkId(filter.influencerId, '--influencer');
+  const status = filter.status?.trim().toLowerCase();
+  if (status !== undefined && !SALE_STATUSES.includes(status as SaleStatus)) {
+    throw usage(`--status must be one of ${SALE_STATUSES.join(', ')}; got ${JSON.stringify(filter.status)}`);
+  }
+  if (filter.limit !== undefined && !(Number.isInteger(filter.limit) && filter.limit > 0)) throw usage('--limit must be a whole number ≥ 1');
+  let query = db
+    .selectFrom('sales')
+    .select(['id', 'merchant_id', 'platform', 'external_order_id', 'influencer_id', 'attribution_method', 'base_minor', 'commission_minor', 'currency', 'status', 'ordered_at'])
+    .orderBy('ordered_at', 'desc')
+    .orderBy('id');
+  if (filter.merchantId !== undefined) query = query.where('merchant_id', '=', filter.merchantId);
+  if (filter.influencerId !== undefined) query = query.where('influencer_id', '=', filter.influencerId);
+  if (status !== undefined) query = query.where('status', '=', status as SaleStatus);
+  if (filter.limit !== undefined) query = query.limit(filter.limit);
+  const rows = await query.execute();
+  return rows.map((r) => ({
+    id: r.id,
+    merchant_id: r.merchant_id,
+    platform: r.platform,
+    order_id: r.external_order_id,
+    influencer_id: r.influencer_id,
+    attribution: r.attribution_method,
+    amount: money(r.base_minor, r.currency),
+    commission: money(r.commission_minor, r.currency),
+    currency: r.currency,
+    status: r.status,
+    ordered_at: r.ordered_at,
+  }));
+}

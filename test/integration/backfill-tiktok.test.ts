@@ -1,0 +1,120 @@
+import { beforeAll, expect, it } from 'vitest';
+import { TracknowError } from '../../src/errors.js';
+import { backfillTikTok } from '../../src/services/backfill.js';
+import { addMerchant } from '../../src/services/merchants.js';
+import { describeBackends } from '../helpers/db.js';
+import { AFFILIATE_CSV, ORDERS_CSV, orderId, ordersWithBadRows, writeExport } from '../helpers/exports.js';
+import { fixture } from '../helpers/fixtures.js';
+import { listen, post, tiktokSignature } from '../helpers/http.js';
+import { counts } from '../helpers/stores.js';
+import { seedWorld } from '../helpers/world.js';
+
+type World = Awaited<ReturnType<typeof seedWorld>>;
+
+describeBackends('backfill tiktok', (t) => {
+  let world: World;
+  const db = () => t().db;
+  const sale = (merchantId: string, tail: number) =>
+    db().selectFrom('sales').selectAll().where('merchant_id', '=', merchantId).where('external_order_id', '=', orderId(tail)).executeTakeFirst();
+  const salesOf = (merchantId: string) => db().selectFrom('sales').select(['external_order_id']).where('merchant_id', '=', merchantId).execute();
+  const newMerchant = (name: string) => addMerchant(db(), { name, currency: 'USD' });
+  const run = (merchantId: string, files: string[], dryRun = false) => backfillTikTok(db(), { merchantId, files, dryRun, batchSize: 2 });
+
+  beforeAll(async () => {
+    world = await seedWorld(db());
+  });
+
+  it('completes an order a webhook announced without amounts: one sale, with amount and attribution', async () => {
+    const listener = await listen(t().store);
+    try {
+      const body = fixture('tiktok/notification-order-status-change.json');
+      const reply = await post(`${listener.url}/api/webhook/tiktok/${world.merchant.id}`, body, { authorization: tiktokSignature(body) });
+      expect(reply.json().data).toMatchObject({ outcome: 'created', status: 'pending' });
+    } finally {
+      await listener.close();
+    }
+    expect(await sale(world.merchant.id, 752)).toMatchObject({ base_minor: null, influencer_id: null });
+
+    const summary = await run(world.merchant.id, [ORDERS_CSV]);
+    expect(summary).toMatchObject({ rows: 7, orders: 5, created: 3, updated: 1, unchanged: 1, unattributed: 1, errors: [], dryRun: false });
+    const rows = await db().selectFrom('sales').select(['id']).where('external_order_id', '=', orderId(752)).execute();
+    expect(rows).toHaveLength(1);
+    expect(await sale(world.merchant.id, 752)).toMatchObject({
+      status: 'pending', influencer_id: world.mia.id, attribution_method: 'track_message', attribution_value: 'ABC12345', currency: 'USD', base_minor: 3990n, commission_minor: 599n,
+    });
+  });
+
+  it('gives the orders export fixture its outcomes', async () => {
+    const m = world.merchant.id;
+    expect(await sale(m, 753)).toMatchObject({ status: 'pending', base_minor: 8125n, total_minor: 8785n, influencer_id: null, commission_minor: null });
+    expect(await sale(m, 754)).toMatchObject({ status: 'cancelled', order_status: 'cancelled' });
+    expect(await sale(m, 755)).toMatchObject({ status: 'pending', influencer_id: world.zed.id, attribution_value: 'ZX9Q77', base_minor: 119900n, commission_minor: 17985n });
+    expect(await sale(m, 756)).toBeUndefined();
+    const inbox = await db().selectFrom('webhook_events').selectAll().where('order_id', '=', orderId(753)).where('source', '=', 'backfill').executeTakeFirstOrThrow();
+    expect(inbox).toMatchObject({ status: 'processed', event_type: 'export.orders', attempts: 1 });
+    expect(inbox.body.split('\n')).toHaveLength(3);
+    expect(inbox.body).toContain('"Night Cream ""Deep Repair"" 50ml"');
+  });
+
+  it('then the affiliate export credits the creator on the affiliated lines only', async () => {
+    const summary = await run(world.merchant.id, [AFFILIATE_CSV]);
+    expect(summary).toMatchObject({ rows: 2, orders: 1, created: 0, updated: 1, unchanged: 0, unattributed: 0, errors: [] });
+    expect(await sale(world.merchant.id, 753)).toMatchObject({
+      influencer_id: world.mia.id, attribution_method: 'creator_username', attribution_value: 'glowwithmia', base_minor: 6250n, base_scope: 'attributed_lines', commission_minor: 938n,
+    });
+  });
+
+  it('changes nothing when the same files run again', async () => {
+    const before = await counts(db());
+    const summary = await run(world.merchant.id, [ORDERS_CSV, AFFILIATE_CSV]);
+    expect(summary).toMatchObject({ rows: 9, orders: 6, created: 0, updated: 0, unchanged: 6, errors: [] });
+    expect(await counts(db())).toEqual(before);
+  });
+
+  it('ends in the same state with the affiliate export first, or both files in one run', async () => {
+    for (const files of [[AFFILIATE_CSV, ORDERS_CSV], [ORDERS_CSV, AFFILIATE_CSV]]) {
+      const m = await newMerchant(`Order ${files.length}-${files[0]!.slice(-20)}`);
+      const summary = await run(m.id, files);
+      expect(summary).toMatchObject({ rows: 9, orders: 6, created: 4, unchanged: 1, errors: [] });
+      expect(await sale(m.id, 753)).toMatchObject({ influencer_id: world.mia.id, attribution_method: 'creator_username', base_minor: 6250n, commission_minor: 938n });
+      expect(await sale(m.id, 755)).toMatchObject({ base_minor: 119900n, commission_minor: 17985n });
+    }
+  });
+
+  it('--dry-run reports exactly what a run would do, and writes nothing', async () => {
+    const m = await newMerchant('Dry');
+    const before = await counts(db());
+    const dry = await run(m.id, [ORDERS_CSV, AFFILIATE_CSV], true);
+    expect(await counts(db())).toEqual(before);
+    expect(await salesOf(m.id)).toEqual([]);
+    const real = await run(m.id, [ORDERS_CSV, AFFILIATE_CSV]);
+    expect({ ...dry, dryRun: false }).toEqual(real);
+    expect(real).toMatchObject({ created: 4, updated: 1, unchanged: 1, unattributed: 0 });
+  });
+
+  it('reports bad rows with file and line, and imports the rest', async () => {
+    const m = await newMerchant('Bad rows');
+    const { path, bad } = ordersWithBadRows();
+    const summary = await run(m.id, [path]);
+    expect(summary.errors.map((e) => ({ file: e.file, line: e.line }))).toEqual(bad.map((b) => ({ file: path, line: b.line })));
+    for (const [i, b] of bad.entries()) expect(summary.errors[i]!.message).toMatch(b.message);
+    expect(summary).toMatchObject({ rows: 11, orders: 6, created: 5 });
+    expect(await sale(m.id, 803)).toMatchObject({ base_minor: 3990n, commission_minor: 599n });
+    expect(await sale(m.id, 801)).toBeUndefined();
+  });
+
+  it('refuses a file that is not a TikTok export before writing anything, whatever its position', async () => {
+    const m = await newMerchant('Unknown header');
+    const other = writeExport('payouts.csv', 'Date,Amount,Reference\r\n2026-10-01,10.00,X\r\n');
+    const before = await counts(db());
+    const err = await run(m.id, [ORDERS_CSV, other]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TracknowError);
+    expect(err).toMatchObject({ code: 'invalid', message: expect.stringContaining('payouts.csv: not a TikTok export') });
+    expect(await counts(db())).toEqual(before);
+  });
+
+  it('names an unknown merchant and a missing file', async () => {
+    await expect(run('00000000-0000-4000-8000-000000000000', [ORDERS_CSV])).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('no merchant') });
+    await expect(run(world.merchant.id, ['/nonexistent/orders.csv'])).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('/nonexistent/orders.csv') });
+  });
+});
