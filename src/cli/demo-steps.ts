@@ -12,6 +12,8 @@ export interface DemoState {
   [key: string]: unknown;
 }
 
+const daysFromNow = (days: number) => new Date(Date.now() + days * 24 * 3600 * 1000);
+
 type Step = { title: string; run(store: Store, state: DemoState, config: Config): Promise<string> };
 
 const STEPS: Step[] = [
@@ -59,7 +61,7 @@ const STEPS: Step[] = [
     },
   },
   {
-    title: 'Start the webhook listener and send it a signed TikTok Shop order (the seed payload)',
+    title: 'Start the webhook listener and send it signed TikTok Shop orders (the seed payload first)',
     async run(store, state) {
       const { startListener } = await import('../http/server.js');
       const { getPlatform } = await import('../platforms/platform.js');
@@ -67,32 +69,61 @@ const STEPS: Step[] = [
       const { request } = await import('undici');
       const listener = await startListener({ db: store.db, host: '127.0.0.1', port: 0, log: () => undefined });
       try {
-        const body = Buffer.from(
-          JSON.stringify({
-            type: 'ORDER_STATUS_CHANGE',
-            timestamp: Math.floor(Date.now() / 1000),
-            data: { order_id: '123456', order_status: 111, payment: { total_amount: 12550, currency: 'USD' }, creator_info: { creator_id: state.creator_id } },
-          }),
-        );
-        const headers = getPlatform('tiktok').sign(body, await findMerchantSecrets(store.db, state.merchant_id!));
+        const secrets = await findMerchantSecrets(store.db, state.merchant_id!);
         const url = `${listener.url}/api/webhook/tiktok/${state.merchant_id}`;
-        const res = await request(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
-        const answer = await res.body.text();
-        state.webhook = { status: res.statusCode, body: JSON.parse(answer) as unknown };
-        return `POST ${url}\n   → HTTP ${res.statusCode} ${answer}`;
+        const lines = [`POST ${url}`];
+        // The seed's quick test (125.50 USD → 18.83), then a second order so a payout is due.
+        for (const [orderId, cents] of [['123456', 12550], ['123457', 25000]] as const) {
+          const body = Buffer.from(
+            JSON.stringify({
+              type: 'ORDER_STATUS_CHANGE',
+              timestamp: Math.floor(Date.now() / 1000),
+              data: { order_id: orderId, order_status: 111, payment: { total_amount: cents, currency: 'USD' }, creator_info: { creator_id: state.creator_id } },
+            }),
+          );
+          const headers = getPlatform('tiktok').sign(body, secrets);
+          const res = await request(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+          lines.push(`→ HTTP ${res.statusCode} ${await res.body.text()}`);
+        }
+        return lines.join('\n   ');
       } finally {
         await listener.close();
       }
     },
   },
   {
-    title: 'Show the pending sale: held 14 days, then validated and credited',
+    title: 'Show the pending sales: held 14 days, then validated and credited',
     async run(store, state) {
       const { formatMajor } = await import('../domain/money.js');
-      const sale = await store.db.selectFrom('sales').selectAll().where('merchant_id', '=', state.merchant_id!).executeTakeFirstOrThrow();
-      state.sale_id = sale.id;
-      const money = (v: bigint | null) => (v === null || sale.currency === null ? '-' : `${formatMajor(v, sale.currency)} ${sale.currency}`);
-      return `sale ${sale.id}: order ${sale.external_order_id}, ${sale.status}, amount ${money(sale.base_minor)}, commission ${money(sale.commission_minor)} (by ${sale.attribution_method})`;
+      const sales = await store.db.selectFrom('sales').selectAll().where('merchant_id', '=', state.merchant_id!).orderBy('external_order_id').execute();
+      state.sale_ids = sales.map((s) => s.id);
+      const money = (v: bigint | null, currency: string | null) => (v === null || currency === null ? '-' : `${formatMajor(v, currency)} ${currency}`);
+      return sales
+        .map((s) => `order ${s.external_order_id}: ${s.status}, amount ${money(s.base_minor, s.currency)}, commission ${money(s.commission_minor, s.currency)} (by ${s.attribution_method})`)
+        .join('\n   ');
+    },
+  },
+  {
+    title: 'Validate as of 15 days from now: the hold is over, the commission is credited to the ledger',
+    async run(store, state) {
+      const { validate } = await import('../services/validate.js');
+      const result = await validate(store.db, { asOf: daysFromNow(15) });
+      state.validate = result;
+      return `validated ${result.validated}, cancelled ${result.cancelled}; credited ${result.credited.map((c) => `${c.amount} ${c.currency}`).join(', ') || 'nothing'}`;
+    },
+  },
+  {
+    title: 'Payout dry run on the next Friday (minimum 50): what would be paid, writing nothing',
+    async run(store, state, config) {
+      const { payout, payoutJson } = await import('../services/payout.js');
+      const { join } = await import('node:path');
+      const run = await payout(store.db, { asOf: daysFromNow(15), dryRun: true, outDir: join(config.home, 'payouts'), sepaDebtor: config.sepaDebtor });
+      state.payout = payoutJson(run);
+      const { formatMajor } = await import('../domain/money.js');
+      const { balances } = await import('../services/balance.js');
+      const paid = run.plan.payouts.map((p) => `${formatMajor(p.amountMinor, p.currency)} ${p.currency} by ${p.method}`);
+      const available = (await balances(store.db)).map((b) => `${b.available} ${b.currency} available`).join(', ');
+      return paid.length ? `would pay ${paid.join(', ')}` : `nothing to pay yet (${available || 'no balance'}; the minimum is 50): it carries over to a later Friday`;
     },
   },
   {
