@@ -1,13 +1,13 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_core_schema.js';
 import * as m0002 from './0002_reversal_per_refund.js';
-import * as m0004 from './0004_notification_endpoints.js';
-import * as m0005 from './0005_tiktok_enrichment.js';
+import * as m0003 from './0003_notification_endpoints.js';
+import * as m0004 from './0004_tiktok_enrichment.js';
 
 /** Every migration, in order. A static list: nothing scans a directory at run time. */
 export const migrations: Record<string, Migration> = {
   '0001_core_schema': m0001,
   '0002_reversal_per_refund': m0002,
-  '0004_notification_endpoints': m0004,
-  '0005_tiktok_enrichment': m0005,
+  '0003_notification_endpoints': m0003,
+  '0004_tiktok_enrichment': m0004,
 };

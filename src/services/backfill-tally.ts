@@ -1,3 +1,4 @@
+import { IdSet } from '../platforms/tiktok-shop/export/id-set.js';
 import type { IngestItem, IngestOutcome } from './ingest.js';
 
 /** A row that was not imported, where the user can find it. */
@@ -35,8 +36,8 @@ export class BackfillTally {
   created = 0;
   updated = 0;
   unchanged = 0;
-  /** Only the orders still unattributed: usually a minority, and cleared as later files attribute them. */
-  readonly #unattributed = new Set<string>();
+  /** Only the orders still unattributed, cleared as later files attribute them; compact (see IdSet). */
+  readonly #unattributed = new IdSet();
   readonly errors: BackfillError[] = [];
   errorsOmitted = 0;
 

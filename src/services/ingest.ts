@@ -4,7 +4,7 @@ import { attribute, lookupKeys, type LookupKeys } from '../domain/attribution.js
 import type { OrderEvent } from '../domain/order-event.js';
 import { applyOrderEvent, type SaleOutcome, type SaleState } from '../domain/sale-lifecycle.js';
 import { loadAttributionLookup } from '../store/attribution-repo.js';
-import { findInbox, inboxKey, insertInbox, type InboxRecord, type InboxResult } from '../store/inbox-repo.js';
+import { findInbox, inboxKey, insertInbox, markInbox, type InboxRecord, type InboxResult } from '../store/inbox-repo.js';
 import { insertReversals, type Reversal } from '../store/ledger-repo.js';
 import { lockOrders, orderKeyString, type OrderKey } from '../store/order-keys.js';
 import { enqueueNotifications, type OutboxMessage } from '../store/outbox.js';
@@ -117,19 +117,13 @@ async function ingestInTransaction(trx: Kysely<Database>, items: readonly Ingest
   const allKeys = items.flatMap((i) => i.events.map(keyOf));
   if (lock) await lockOrders(trx, allKeys);
 
-  // Deliveries already stored, and repeats inside this batch, are duplicates. Under the order
-  // locks a concurrent copy of a delivery with events is committed before this look, so the
-  // inbox rows can be written once, at the end, with their outcome (no update pass).
+  // The insert dedupes through the unique index itself (the arbiter), whatever the planner's
+  // statistics; only the duplicates are then looked up.
   const records = items.map((i) => ({ ...i.inbox, id: randomUUID() }));
   const keys = records.map(inboxKey);
-  const earlier = await findInbox(trx, records);
-  const firstIds = new Map<string, string>();
-  const fresh = records.map((r, n) => {
-    const key = keys[n]!;
-    if (earlier.has(key) || firstIds.has(key)) return false;
-    firstIds.set(key, r.id);
-    return true;
-  });
+  const inserted = await insertInbox(trx, records);
+  const fresh = records.map((r, n) => inserted.get(keys[n]!) === r.id);
+  const earlier = await findInbox(trx, records.filter((_, n) => !fresh[n]));
 
   const merchantIds = [...new Set(allKeys.map((k) => k.merchantId))];
   const [rates, existing, lookup] = await Promise.all([
@@ -150,7 +144,7 @@ async function ingestInTransaction(trx: Kysely<Database>, items: readonly Ingest
   const outcomes: IngestOutcome[] = records.map((record, n) => {
     const item = items[n]!;
     if (!fresh[n]) {
-      const priorId = earlier.get(keys[n]!)?.id ?? firstIds.get(keys[n]!) ?? record.id;
+      const priorId = earlier.get(keys[n]!)?.id ?? record.id;
       const sale = summaryOf(item.events.at(-1) && tracked.get(orderKeyString(keyOf(item.events.at(-1)!))));
       return { eventId: priorId, outcome: 'duplicate', change: 'none', message: 'duplicate delivery: already stored, nothing changed', ...(sale ? { sale } : {}) };
     }
@@ -188,23 +182,11 @@ async function ingestInTransaction(trx: Kysely<Database>, items: readonly Ingest
   });
 
   const writes: SaleWrite[] = [...tracked.values()].filter((t) => t.dirty).map((t) => ({ id: t.id, key: t.key, state: t.state, validatedAt: t.validatedAt, cancelledAt: t.cancelledAt, reversedAt: t.reversedAt }));
-  const results = new Map(inboxResults.map((r) => [r.id, r]));
-  const inserted = await insertInbox(trx, records.flatMap((r) => (results.has(r.id) ? [{ ...r, result: results.get(r.id)! }] : [])));
-  // Only a delivery without events (no order lock) can lose that race; it changed nothing, so it is a duplicate.
-  const lost = records.filter((r, n) => fresh[n] && inserted.get(keys[n]!) !== r.id);
-  if (lost.some((r) => items[records.indexOf(r)]!.events.length > 0)) throw new Error('ingest: a delivery with events was stored concurrently despite its order locks');
   await upsertSales(trx, writes);
   await insertReversals(trx, reversals);
   await enqueueNotifications(trx, messages);
-  return lost.length === 0 ? outcomes : await asDuplicates(trx, records, outcomes, lost);
-}
-
-async function asDuplicates(trx: Kysely<Database>, records: readonly (InboxRecord & { id: string })[], outcomes: IngestOutcome[], lost: readonly (InboxRecord & { id: string })[]) {
-  const stored = await findInbox(trx, lost);
-  return outcomes.map((o, n) => {
-    const prior = lost.includes(records[n]!) ? stored.get(inboxKey(records[n]!)) : undefined;
-    return prior ? { eventId: prior.id, outcome: 'duplicate' as const, change: 'none' as const, message: 'duplicate delivery: already stored, nothing changed' } : o;
-  });
+  await markInbox(trx, inboxResults);
+  return outcomes;
 }
 
 function keyOf0(row: { merchant_id: string; platform: string; external_order_id: string }): OrderKey {

@@ -33,11 +33,11 @@ const DEFER_MS = 60_000;
 const FAN_OUT_BATCH = 500;
 /** Results are written in batches: this many, or after this long. */
 const FLUSH_SIZE = 64;
-const FLUSH_MS = 25;
+const FLUSH_MS = 100;
 
 /**
  * Sends claimed deliveries with `concurrency` workers. Each receiver (an endpoint, or the
- * SMTP server) gets at most a quarter of the workers, and one that times out is dropped
+ * SMTP server) gets at most half of the workers, and one that times out is dropped
  * for the rest of the run, so a hanging receiver never holds up the others.
  */
 export class DeliveryPool {
@@ -62,7 +62,7 @@ export class DeliveryPool {
     private readonly transports: Transports,
     private readonly o: PoolOptions,
   ) {
-    this.perTarget = Math.max(1, Math.ceil(o.concurrency / 4));
+    this.perTarget = Math.max(1, Math.floor(o.concurrency / 2));
     this.batch = Math.max(64, o.concurrency * 4);
   }
 
@@ -87,7 +87,8 @@ export class DeliveryPool {
       if (i >= 0) {
         await this.handle(this.queue.splice(i, 1)[0]!).catch((err: unknown) => (this.error ??= err));
         this.wake();
-      } else if (!this.exhausted && this.queue.length < this.batch) {
+      } else if (!this.exhausted && this.queue.length <= this.batch / 2) {
+        // Refill in large claims only: jobs waiting on a busy receiver do not each trigger one.
         await (this.claiming ??= this.claim().finally(() => (this.claiming = undefined)));
       } else if (this.exhausted && this.queue.length === 0 && this.o.pollMs === undefined) {
         return;

@@ -87,8 +87,13 @@ export async function reconcileTikTok(db: Kysely<Database>, config: Config, opti
   } while (pageToken !== undefined);
   // Only a sweep that covered everything since the old mark may move it, and only forward.
   const contiguous = mark === null || since.getTime() <= mark.getTime();
-  if (!options.dryRun && tally.errors.length === 0 && contiguous && (mark === null || until > mark)) {
-    await db.updateTable('merchants').set({ tiktok_last_sweep_at: until }).where('id', '=', options.merchantId).execute();
+  if (!options.dryRun && tally.errors.length === 0 && contiguous) {
+    await db
+      .updateTable('merchants')
+      .set({ tiktok_last_sweep_at: until })
+      .where('id', '=', options.merchantId)
+      .where((eb) => eb.or([eb('tiktok_last_sweep_at', 'is', null), eb('tiktok_last_sweep_at', '<', until)]))
+      .execute();
   }
   return { ...tally, since, until, dry_run: options.dryRun ?? false };
 }

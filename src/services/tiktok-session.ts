@@ -50,7 +50,7 @@ export class TikTokSession {
       throw new TracknowError('invalid', `merchant ${merchant.id} has no TikTok app key and secret: set them with \`tracknow merchant set ${merchant.id} --tiktok-app-key KEY --tiktok-app-secret SECRET\``);
     }
     if (!merchant.tiktok_access_token && !merchant.tiktok_refresh_token) {
-      throw new TracknowError('invalid', `merchant ${merchant.id} has no TikTok access token: run \`tracknow tiktok auth --merchant ${merchant.id} --code AUTH_CODE\``);
+      throw needsAuth(merchant.id, 'access token');
     }
     return new TikTokSession(db, config, merchant, options);
   }
@@ -77,7 +77,7 @@ export class TikTokSession {
     const due = forceRefresh || !m.tiktok_access_token || (expires !== undefined && expires - now < (this.options.refreshMarginMs ?? 30 * 60_000));
     if (due) await this.refresh();
     const token = this.merchant.tiktok_access_token;
-    if (!token) throw new TracknowError('invalid', `merchant ${m.id} has no TikTok access token: run \`tracknow tiktok auth --merchant ${m.id} --code AUTH_CODE\``);
+    if (!token) throw needsAuth(m.id, 'access token');
     const creds = { appKey: m.tiktok_app_key!, appSecret: m.tiktok_app_secret!, accessToken: token, shopCipher: this.merchant.tiktok_shop_cipher };
     return creds.shopCipher ? creds : { ...creds, shopCipher: await this.lookUpCipher(creds) };
   }
@@ -103,7 +103,7 @@ export class TikTokSession {
     const m = this.merchant;
     if (!m.tiktok_refresh_token) {
       if (m.tiktok_access_token) return; // no way to refresh: try the token we have
-      throw new TracknowError('invalid', `merchant ${m.id} has no TikTok refresh token: run \`tracknow tiktok auth --merchant ${m.id} --code AUTH_CODE\``);
+      throw needsAuth(m.id, 'refresh token');
     }
     const app = { appKey: m.tiktok_app_key!, appSecret: m.tiktok_app_secret! };
     const tokens = await refreshAccessToken(this.config.tiktokAuthUrl, app, m.tiktok_refresh_token, this.options.http).catch((err: unknown) => {
@@ -116,6 +116,9 @@ export class TikTokSession {
     this.merchant = await getMerchant(this.db, m.id);
   }
 }
+
+const needsAuth = (merchantId: string, what: string) =>
+  new TracknowError('invalid', `merchant ${merchantId} has no TikTok ${what}: run \`tracknow tiktok auth --merchant ${merchantId} --code AUTH_CODE\``);
 
 /** The shop among those a token grants: the merchant's shop id, else the only one. */
 export function chooseShop(shops: readonly AuthorizedShop[], shopId: string | null): AuthorizedShop | undefined {

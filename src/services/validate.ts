@@ -29,7 +29,10 @@ interface MovedRow {
   credited: string;
 }
 
-/** A sale (alias `s`, its merchant `m`) whose hold is over: a hold day is 24 h of UTC time. */
+/**
+ * A sale (alias `s`, its merchant `m`) whose hold is over: a hold day is 24 h of UTC time. The
+ * first term is implied by the second (holds are ≥ 0) and lets the pending index bound the scan.
+ */
 const pastHold = (asOf: string) => sql`s.ordered_at <= ${asOf}::timestamptz and s.ordered_at + m.hold_days * interval '24 hours' <= ${asOf}::timestamptz`;
 
 /** Pending, paid, attributed, amount known, past its hold: the one definition both the run and the dry run use. */
@@ -49,20 +52,21 @@ type BatchRow = MovedRow & { last_at: string; last_id: string };
 /**
  * One statement per batch: the next `limit` due sales in (ordered_at, id) order become validated
  * and get exactly one ledger credit each (commissions of 0 validate without one; the unique
- * (sale_id, kind) index makes a repeat a no-op). The update re-checks `due`, so a sale changed
- * by ingest meanwhile is left alone. Returns per influencer and currency, plus the cursor.
+ * one-credit-per-sale index makes a repeat a no-op). The update finds its rows by ctid (a TID scan;
+ * a join on id made the planner scan the whole table per batch) and re-checks `due`, so a sale
+ * changed by ingest meanwhile is left alone. Returns per influencer and currency, plus the cursor.
  */
 function validateBatch(asOf: string, after: Cursor | undefined, limit: number): RawBuilder<BatchRow> {
   const from = after ? sql`and s.ordered_at >= ${after.at}::timestamptz and (s.ordered_at, s.id) > (${after.at}::timestamptz, ${after.id}::uuid)` : sql``;
   return sql<BatchRow>`
     with batch as (
-      select s.id, s.ordered_at from sales s join merchants m on m.id = s.merchant_id
+      select s.ctid as tid, s.id, s.ordered_at from sales s join merchants m on m.id = s.merchant_id
        where ${due(asOf)} ${from}
        order by s.ordered_at, s.id limit ${limit}
     ), moved as (
       update sales s set status = 'validated', validated_at = now(), updated_at = now()
-        from batch b, merchants m
-       where s.id = b.id and m.id = s.merchant_id and ${due(asOf)}
+        from merchants m
+       where s.ctid = any(array(select tid from batch)) and m.id = s.merchant_id and ${due(asOf)}
       returning s.id, s.influencer_id, s.currency, s.commission_minor
     ), credits as (
       insert into ledger_entries (influencer_id, currency, amount_minor, kind, sale_id)
@@ -129,7 +133,7 @@ export async function validate(db: Kysely<Database>, options: ValidateOptions): 
   }
   return db.transaction().execute(async (trx) => {
     await lockLedger(trx);
-    const moved = await validateDueSales(trx, asOf, options.batchSize ?? 100_000);
+    const moved = await validateDueSales(trx, asOf, Math.max(1, Math.floor(options.batchSize ?? 100_000)));
     const cancelled = await sql`update sales s set status = 'cancelled', cancelled_at = now(), updated_at = now() where ${cancellable}`.execute(trx);
     const { rows: left } = await countPendingPastHold(asOf).execute(trx);
     await notifyValidated(trx, moved, options.asOf);

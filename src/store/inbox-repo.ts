@@ -18,10 +18,9 @@ export const inboxKey = (r: { merchantId: string; platform: string; dedupeKey: s
 
 /**
  * Stores deliveries once each: returns the new row id per inbox key; keys already stored
- * (by this statement or an earlier one) are absent and are duplicates. A record with its
- * `result` is stored already processed, with its outcome.
+ * (by this statement or an earlier one) are absent and are duplicates.
  */
-export async function insertInbox(trx: Kysely<Database>, records: readonly (InboxRecord & { id: string; result?: Omit<InboxResult, 'id'> })[]): Promise<Map<string, string>> {
+export async function insertInbox(trx: Kysely<Database>, records: readonly (InboxRecord & { id: string })[]): Promise<Map<string, string>> {
   if (records.length === 0) return new Map();
   const rows = jsonRows(records, {
     id: ['uuid', (r) => r.id],
@@ -33,14 +32,10 @@ export async function insertInbox(trx: Kysely<Database>, records: readonly (Inbo
     event_type: ['text', (r) => r.eventType],
     headers: ['text', (r) => JSON.stringify(r.headers)],
     body: ['text', (r) => r.body],
-    status: ['text', (r) => r.result?.status ?? null],
-    outcome: ['text', (r) => r.result?.outcome ?? null],
   });
   const { rows: stored } = await sql<{ id: string; merchant_id: string; platform: string; dedupe_key: string }>`
-    insert into webhook_events (id, platform, merchant_id, source, dedupe_key, order_id, event_type, headers, body, status, outcome, processed_at, attempts)
-    select id, platform, merchant_id, source, dedupe_key, order_id, event_type, headers::jsonb, body,
-      coalesce(status, 'received'), outcome, case when status is null then null else now() end, case when status is null then 0 else 1 end
-    from ${rows}
+    insert into webhook_events (id, platform, merchant_id, source, dedupe_key, order_id, event_type, headers, body)
+    select id, platform, merchant_id, source, dedupe_key, order_id, event_type, headers::jsonb, body from ${rows}
     on conflict (merchant_id, platform, dedupe_key) do nothing
     returning id, merchant_id, platform, dedupe_key`.execute(trx);
   return new Map(stored.map((r) => [inboxKey({ merchantId: r.merchant_id, platform: r.platform, dedupeKey: r.dedupe_key }), r.id]));

@@ -47,10 +47,9 @@ export async function fanOutNotifications(db: Kysely<Database>, o: FanOutOptions
     )
     update notifications n set
       fanned_out_at = ${at(o.now)},
-      status = case when d.notification_id is null then 'delivered' else 'pending' end,
-      delivered_at = case when d.notification_id is null then ${at(o.now)} end
-    from picked p left join (select distinct notification_id from planned) d on d.notification_id = p.id
-    where n.id = p.id
+      status = case when n.id in (select notification_id from planned) then 'pending' else 'delivered' end,
+      delivered_at = case when n.id in (select notification_id from planned) then null else ${at(o.now)} end
+    from picked p where n.id = p.id
     returning n.id`.execute(db);
   return rows.length;
 }
@@ -110,8 +109,7 @@ export async function claimDeliveries(db: Kysely<Database>, o: ClaimOptions): Pr
     join notifications n on n.id = c.notification_id
     left join webhook_endpoints e on e.id = c.endpoint_id
     left join influencers i on i.id = n.influencer_id
-    left join merchants m on m.id = case when n.payload->>'merchant_id' ~* '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' then (n.payload->>'merchant_id')::uuid end
-    order by c.give_up_at`.execute(db);
+    left join merchants m on m.id = case when n.payload->>'merchant_id' ~* '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' then (n.payload->>'merchant_id')::uuid end`.execute(db);
   return rows;
 }
 

@@ -110,6 +110,22 @@ describeBackends('TikTok reconcile and authorization', (t) => {
     await expect(reconcile({ since: 'yesterday' })).rejects.toMatchObject({ code: 'usage' });
   });
 
+  it("looks up and keeps the shop cipher when the merchant has none", async () => {
+    addOrder();
+    await t().db.updateTable('merchants').set({ tiktok_shop_cipher: null }).where('id', '=', world.merchant.id).execute();
+    expect(await reconcile({ since: '2h' })).toMatchObject({ orders: 1, created: 1 });
+    expect((await t().db.selectFrom('merchants').select('tiktok_shop_cipher').where('id', '=', world.merchant.id).executeTakeFirstOrThrow()).tiktok_shop_cipher).toBe(SHOP.cipher);
+  });
+
+  it('asks for a new authorization when TikTok refuses the refresh token', async () => {
+    addOrder();
+    fake.expireAccessToken();
+    await t().db.updateTable('merchants').set({ tiktok_refresh_token: 'TTP_revoked' }).where('id', '=', world.merchant.id).execute();
+    await expect(reconcile({ since: '2h' })).rejects.toMatchObject({ code: 'upstream', message: expect.stringMatching(/Refresh Access Token: .*authorize again: `tracknow tiktok auth --merchant/) });
+    await t().db.updateTable('merchants').set({ tiktok_refresh_token: fake.state.refresh }).where('id', '=', world.merchant.id).execute();
+    expect(await reconcile({ since: '2h' })).toMatchObject({ orders: 1, created: 1 });
+  });
+
   it('exchanges an authorization code for tokens and the shop cipher, and reports no token', async () => {
     await t().db.updateTable('merchants').set({ tiktok_access_token: null, tiktok_refresh_token: null, tiktok_shop_cipher: null }).where('id', '=', world.merchant.id).execute();
     const result = await authorizeTikTok(t().db, config, { merchantId: world.merchant.id, code: AUTH_CODE });

@@ -10,9 +10,16 @@ interface AddFlags {
   events?: string;
 }
 
-/** An endpoint as `list` shows it: the secret masked. */
+/** An endpoint as `list` shows it: the secret masked, and a password in the URL too. */
 function endpointView(e: WebhookEndpoint, events: string[]) {
-  return { id: e.id, url: e.url, influencer_id: e.influencer_id, events, secret: maskSecret(e.secret), created_at: e.created_at };
+  return { id: e.id, url: maskUrl(e.url), influencer_id: e.influencer_id, events, secret: maskSecret(e.secret), created_at: e.created_at };
+}
+
+function maskUrl(text: string): string {
+  const url = new URL(text);
+  if (url.password === '') return text;
+  url.password = '****';
+  return url.href;
 }
 
 export function register(program: Command): void {
@@ -63,7 +70,7 @@ verify them with any Standard Webhooks library and the secret printed here.`,
       ctx.out.result(views, (c) =>
         table(
           ['id', 'url', 'influencer', 'events', 'secret'],
-          rows.map((e, i) => [e.id, e.url, e.influencer_id ?? 'all', e.events === null ? 'all' : e.events.join(','), views[i]?.secret ?? '']),
+          rows.map((e, i) => [e.id, views[i]?.url ?? '', e.influencer_id ?? 'all', e.events === null ? 'all' : e.events.join(','), views[i]?.secret ?? '']),
           c,
         ),
       );

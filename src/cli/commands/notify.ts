@@ -29,7 +29,9 @@ Cron:  * * * * *  tracknow notify --json >> /var/log/tracknow-notify.log 2>&1`,
     .action(async (_flags: unknown, command: Command) => {
       const ctx = contextFrom(command);
       const { deliverDue, deliverOptionsFrom } = await import('../../services/notify.js');
-      const summary = await withDb(ctx, (db) => deliverDue(db, deliverOptionsFrom(ctx.config)));
+      // --verbose: one JSON line on stderr per attempt that did not deliver.
+      const log = ctx.out.options.verbose ? (entry: Record<string, unknown>) => ctx.out.info(JSON.stringify(entry)) : undefined;
+      const summary = await withDb(ctx, (db) => deliverDue(db, { ...deliverOptionsFrom(ctx.config), ...(log ? { log } : {}) }));
       ctx.out.result(summary, (c) =>
         summary.attempted === 0 && summary.notifications === 0 && summary.deferred === 0
           ? c.dim('nothing to deliver')

@@ -30,7 +30,7 @@ export function register(program: Command): void {
       ctx.out.result({ validated, cancelled, credited, dry_run }, (c) => {
         const verb = dry_run ? 'would validate' : 'validated';
         const money = credited.map((x) => `${x.amount} ${x.currency}`).join(', ') || 'nothing';
-        const head = `${dry_run ? c.yellow('dry run: ') : ''}${verb} ${c.bold(String(validated))} sale(s), credited ${money}`;
+        const head = `${dry_run ? c.yellow('dry run: ') : ''}${verb} ${c.bold(String(validated))} sale(s), ${dry_run ? 'would credit' : 'credited'} ${money}`;
         return cancelled > 0 ? `${head}; ${dry_run ? 'would cancel' : 'cancelled'} ${cancelled} cancelled or refunded order(s)` : head;
       });
     });

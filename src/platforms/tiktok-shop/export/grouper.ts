@@ -1,4 +1,5 @@
 import { isOrderId } from './cells.js';
+import { IdSet } from './id-set.js';
 import { OrderGroup } from './order.js';
 import type { OrderContext } from './order.js';
 import type { CsvRecord } from './records.js';
@@ -10,7 +11,7 @@ import type { ExportItem } from './types.js';
  * Every data row ends in exactly one item: an order's `rows`, or one error.
  */
 export class OrderGrouper {
-  private readonly seen = new Set<string>();
+  private readonly seen = new IdSet();
   private group: OrderGroup | undefined;
   /** Rows without an id after the open order's rows: part of that order if it goes on after them. */
   private orphans: { line: number; message: string }[] = [];

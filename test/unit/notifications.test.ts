@@ -1,0 +1,141 @@
+import { Webhook } from 'standardwebhooks';
+import { describe, expect, it } from 'vitest';
+import { renderEmail } from '../../src/domain/notifications-email.js';
+import { formatMajorForPeople, formatMoney } from '../../src/domain/notifications-money.js';
+import { webhookBody, webhookData } from '../../src/domain/notifications-render.js';
+import { backoffDelayMs, checkReceiverUrl, classifyHttpStatus, DEFAULT_RETRY_POLICY, giveUpAt, planAfterAttempt } from '../../src/domain/notifications.js';
+import { newEndpointSecret } from '../../src/services/notify-endpoints.js';
+
+const HOUR = 3_600_000;
+
+describe('HTTP answers', () => {
+  it('delivers on 2xx, fails on 4xx but 408 and 429, retries the rest', () => {
+    for (const s of [200, 201, 204, 299]) expect(classifyHttpStatus(s).kind).toBe('delivered');
+    for (const s of [400, 401, 403, 404, 410, 413, 422]) expect(classifyHttpStatus(s)).toEqual({ kind: 'fail', error: `HTTP ${s}` });
+    for (const s of [408, 429, 500, 502, 503, 504, 301, 302, 101]) expect(classifyHttpStatus(s)).toEqual({ kind: 'retry', error: `HTTP ${s}` });
+  });
+});
+
+describe('backoff', () => {
+  it('doubles from 30 s, caps at 4 h, and jitters by ±25 %', () => {
+    expect(backoffDelayMs(1, () => 0.5)).toBe(30_000);
+    expect(backoffDelayMs(2, () => 0.5)).toBe(60_000);
+    expect(backoffDelayMs(5, () => 0.5)).toBe(480_000);
+    expect(backoffDelayMs(30, () => 0.5)).toBe(4 * HOUR);
+    expect(backoffDelayMs(1, () => 0)).toBe(22_500);
+    expect(backoffDelayMs(1, () => 0.999999)).toBeLessThanOrEqual(37_500);
+  });
+
+  it('retries for 24 h at most, then fails with how many attempts it made', () => {
+    const start = new Date('2026-01-01T00:00:00Z');
+    const deadline = giveUpAt(start);
+    let now = start;
+    let attempts = 0;
+    for (;;) {
+      attempts++;
+      const plan = planAfterAttempt({ outcome: { kind: 'retry', error: 'HTTP 503' }, attempts, now, giveUpAt: deadline, random: () => 0.5 });
+      if (plan.status !== 'pending') {
+        expect(plan).toEqual({ status: 'failed', error: `HTTP 503 (gave up after ${attempts} attempts)` });
+        break;
+      }
+      expect(plan.nextAttemptAt.getTime()).toBeLessThanOrEqual(deadline.getTime());
+      now = plan.nextAttemptAt;
+    }
+    expect(attempts).toBeGreaterThan(10);
+    expect(attempts).toBeLessThan(20);
+    expect(now.getTime() - start.getTime()).toBeLessThanOrEqual(DEFAULT_RETRY_POLICY.windowMs);
+  });
+
+  it('delivers and fails at once', () => {
+    const base = { attempts: 1, now: new Date(), giveUpAt: new Date(Date.now() + HOUR), random: () => 0.5 };
+    expect(planAfterAttempt({ ...base, outcome: { kind: 'delivered' } })).toEqual({ status: 'delivered' });
+    expect(planAfterAttempt({ ...base, outcome: { kind: 'fail', error: 'HTTP 410' } })).toEqual({ status: 'failed', error: 'HTTP 410' });
+  });
+});
+
+describe('receiver URLs', () => {
+  it('accepts http and https only', () => {
+    expect(checkReceiverUrl('https://hooks.example.com/tracknow')).toEqual({ ok: true, url: 'https://hooks.example.com/tracknow' });
+    expect(checkReceiverUrl('http://127.0.0.1:8080')).toEqual({ ok: true, url: 'http://127.0.0.1:8080/' });
+    for (const bad of ['ftp://example.com/x', 'file:///etc/passwd', 'javascript:alert(1)', 'example.com/hook', '']) expect(checkReceiverUrl(bad).ok).toBe(false);
+  });
+});
+
+describe('money for people', () => {
+  it('formats from exact minor units with ISO digits', () => {
+    expect(formatMoney(1883n, 'EUR')).toBe('€18.83');
+    expect(formatMoney(1883n, 'JPY')).toBe('¥1,883');
+    expect(formatMoney(12550n, 'USD')).toBe('$125.50');
+    expect(formatMoney(1234567n, 'KWD')).toBe('KWD\u00a01,234.567');
+    expect(formatMoney(-50n, 'EUR')).toBe('-€0.50');
+    expect(formatMoney(900719925474099312n, 'USD')).toBe('$9,007,199,254,740,993.12'); // beyond a double's precision
+    expect(formatMoney(150n, 'HUF')).toBe('HUF\u00a01.50'); // ISO says 2 digits where Intl says 0
+  });
+
+  it('formats exact decimal strings and refuses what is not one', () => {
+    expect(formatMajorForPeople('18.83', 'EUR')).toBe('€18.83');
+    expect(formatMajorForPeople('1883', 'JPY')).toBe('¥1,883');
+    expect(formatMajorForPeople(18.83, 'EUR')).toBeUndefined();
+    expect(formatMajorForPeople('18.83', 'XXX')).toBeUndefined();
+  });
+});
+
+const sale = {
+  id: '7b1c6a53-0000-4000-8000-000000000001',
+  event: 'sale.created',
+  influencerId: 'inf-1',
+  createdAt: new Date('2026-10-01T12:00:00Z'),
+  payload: { sale_id: 's-1', merchant_id: 'm-1', platform: 'tiktok', order_id: '5762', status: 'pending', attribution: 'promo_code', currency: 'EUR', amount_minor: '12550', commission_minor: '1883', event_time: '2026-10-01T11:59:00Z' },
+};
+
+describe('webhook messages', () => {
+  it('turn minor units into exact decimal strings and add the merchant name', () => {
+    expect(webhookData(sale, { merchantName: 'Glow' })).toEqual({
+      sale_id: 's-1',
+      merchant_id: 'm-1',
+      merchant_name: 'Glow',
+      platform: 'tiktok',
+      order_id: '5762',
+      status: 'pending',
+      attribution: 'promo_code',
+      currency: 'EUR',
+      amount: '125.50',
+      commission: '18.83',
+      event_time: '2026-10-01T11:59:00Z',
+      influencer_id: 'inf-1',
+    });
+    expect(webhookData({ ...sale, payload: { ...sale.payload, amount_minor: null, commission_minor: null } })).toMatchObject({ amount: null, commission: null });
+  });
+
+  it('are Standard Webhooks envelopes a receiver can verify', () => {
+    const secret = newEndpointSecret();
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    const body = webhookBody(sale);
+    const at = new Date();
+    const headers = { 'webhook-id': sale.id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': new Webhook(secret).sign(sale.id, at, body) };
+    expect(new Webhook(secret).verify(body, headers)).toMatchObject({ type: 'sale.created', timestamp: '2026-10-01T12:00:00.000Z', data: { commission: '18.83' } });
+  });
+});
+
+describe('emails', () => {
+  it('say what happened, with money for people, in text and escaped HTML', () => {
+    const mail = renderEmail(sale, { merchantName: 'Glow <Cosmetics>', influencerName: 'Mia' });
+    expect(mail.subject).toBe('New sale: €18.83 commission');
+    expect(mail.text).toContain('Hi Mia,');
+    expect(mail.text).toMatch(/Amount:\s+€125\.50/);
+    expect(mail.text).toMatch(/Merchant:\s+Glow <Cosmetics>/);
+    expect(mail.text).toMatch(/Attributed by:\s+promo code/);
+    expect(mail.html).toContain('Glow &#60;Cosmetics&#62;');
+    expect(mail.html).not.toContain('<Cosmetics>');
+  });
+
+  it('cover validations and payouts', () => {
+    const validated = renderEmail({ ...sale, event: 'sale.validated', payload: { sales: 3, credited: [{ currency: 'JPY', amount: '1883', sales: 3 }], available: [{ currency: 'JPY', amount: '5000' }, { currency: 'EUR', amount: '18.83' }] } });
+    expect(validated.subject).toBe('Commission credited: ¥1,883');
+    expect(validated.text).toMatch(/Available balance:\s+¥5,000, €18\.83/);
+    const payout = renderEmail({ ...sale, event: 'payout.created', payload: { payout_id: 'p-1', currency: 'EUR', amount: '50.00', method: 'sepa', reference: 'TN-ABC' } });
+    expect(payout.subject).toBe('Payout on its way: €50.00');
+    expect(payout.text).toMatch(/Method:\s+SEPA transfer/);
+    expect(payout.text).toMatch(/Reference:\s+TN-ABC/);
+  });
+});
