@@ -90,7 +90,12 @@ export async function payout(db: Kysely<Database>, options: PayoutOptions): Prom
     await Promise.all(staged.map((path) => rm(`${path}.partial`, { force: true })));
     throw err;
   }
-  for (const path of staged) await rename(`${path}.partial`, path);
+  try {
+    for (const path of staged) await rename(`${path}.partial`, path);
+  } catch (err) {
+    // The payouts are committed: say where their files are rather than lose them.
+    throw new TracknowError('internal', `payout batch ${run.batchId} is recorded, but its files stay as ${staged.map((p) => `${p}.partial`).join(', ')}: ${(err as Error).message}`, { cause: err });
+  }
   return run;
 }
 

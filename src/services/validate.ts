@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { computeBalances } from '../domain/balances.js';
 import { formatMajor } from '../domain/money.js';
 import type { Database } from '../store/schema.js';
 import { ledgerSums, lockLedger } from './balance.js';
@@ -47,7 +48,8 @@ interface Cursor {
   readonly id: string;
 }
 
-type BatchRow = MovedRow & { last_at: string; last_id: string };
+/** influencer_id is null on the one row of a batch whose sales all changed under us. */
+type BatchRow = Omit<MovedRow, 'influencer_id'> & { influencer_id: string | null; last_at: string; last_id: string };
 
 /**
  * One statement per batch: the next `limit` due sales in (ordered_at, id) order become validated
@@ -93,7 +95,7 @@ async function validateDueSales(trx: Transaction<Database>, asOf: string, batchS
     done = first === undefined;
     if (first) after = { at: first.last_at, id: first.last_id };
     for (const r of rows) {
-      if (r.influencer_id === null) continue; // a batch whose sales all changed under us
+      if (r.influencer_id === null) continue;
       const key = `${r.influencer_id} ${r.currency}`;
       const prev = merged.get(key);
       merged.set(key, { influencer_id: r.influencer_id, currency: r.currency, sales: (prev?.sales ?? 0) + r.sales, credited: String(BigInt(prev?.credited ?? '0') + BigInt(r.credited)) });
@@ -126,10 +128,13 @@ const countPendingPastHold = (asOf: string) =>
 export async function validate(db: Kysely<Database>, options: ValidateOptions): Promise<ValidateResult> {
   const asOf = options.asOf.toISOString();
   if (options.dryRun) {
-    const moved = (await previewDueSales(asOf).execute(db)).rows;
-    const { rows: cancel } = await sql<{ n: number }>`select count(*)::int as n from sales s where ${cancellable}`.execute(db);
-    const { rows: pending } = await countPendingPastHold(asOf).execute(db);
-    return summarize(moved, cancel[0]?.n ?? 0, (pending[0]?.n ?? 0) - countSales(moved), true);
+    // One snapshot for the three reads, so the numbers agree with each other.
+    return db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
+      const moved = (await previewDueSales(asOf).execute(trx)).rows;
+      const { rows: cancel } = await sql<{ n: number }>`select count(*)::int as n from sales s where ${cancellable}`.execute(trx);
+      const { rows: pending } = await countPendingPastHold(asOf).execute(trx);
+      return summarize(moved, cancel[0]?.n ?? 0, (pending[0]?.n ?? 0) - countSales(moved), true);
+    });
   }
   return db.transaction().execute(async (trx) => {
     await lockLedger(trx);
@@ -166,11 +171,8 @@ async function notifyValidated(trx: Transaction<Database>, rows: readonly MovedR
   for (let i = 0; i < ids.length; i += NOTIFY_BATCH) {
     const chunk = ids.slice(i, i + NOTIFY_BATCH);
     const available = new Map<string, { currency: string; amount: string }[]>();
-    const sums = new Map<string, bigint>();
-    for (const s of await ledgerSums(trx, chunk)) sums.set(`${s.influencerId} ${s.currency}`, (sums.get(`${s.influencerId} ${s.currency}`) ?? 0n) + s.amountMinor);
-    for (const [key, minor] of [...sums].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const [id = '', currency = ''] = key.split(' ');
-      available.set(id, [...(available.get(id) ?? []), { currency, amount: formatMajor(minor, currency) }]);
+    for (const b of computeBalances(await ledgerSums(trx, chunk))) {
+      available.set(b.influencerId, [...(available.get(b.influencerId) ?? []), { currency: b.currency, amount: formatMajor(b.availableMinor, b.currency) }]);
     }
     const values = chunk.map((id) => {
       const moved = [...(byInfluencer.get(id) ?? [])].sort((a, b) => (a.currency < b.currency ? -1 : 1));
