@@ -1,22 +1,23 @@
 /**
- * Validates N pending sales on PostgreSQL and prints rows/s (the goal: 1,000,000 in < 60 s).
- * Usage: DATABASE_URL=postgres://… node dist/bench/validate.js [N] [--influencers K] [--batch B] [--template DB] [--keep]
- * Works in a scratch database created beside DATABASE_URL's and dropped afterwards; `--template`
- * clones an already seeded database instead of seeding (N must then match its pending sales).
+ * `validate` on N pending sales (the goal: 1,000,000 in < 60 s on PostgreSQL), against a baseline
+ * measured in the same run on a clone of the same data: the bare row work (one UPDATE of the sales,
+ * one INSERT of their credits) without batches, lock, checks or notifications. Prints rows/s for
+ * both and their ratio. Usage: node dist/bench/validate.js [N] [--influencers K] [--batch B] [--keep]
+ * Server: DATABASE_URL, else TEST_DATABASE_URL, else the local `test` database's server.
  */
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
-import { loadConfig } from '../src/config.js';
+import { validate } from '../src/services/validate.js';
 import { openPostgres } from '../src/store/connect.js';
 import { createMigrator, unwrapMigrationResult } from '../src/store/migrator.js';
-import { validate } from '../src/services/validate.js';
 import type { Database } from '../src/store/schema.js';
+import { benchServerUrl } from './scratch-db.js';
 
-function arg(name: string): string | undefined {
+const arg = (name: string) => {
   const i = process.argv.indexOf(name);
   return i === -1 ? undefined : process.argv[i + 1];
-}
+};
 
 async function admin(url: string, text: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
@@ -43,54 +44,76 @@ async function seed(db: Kysely<Database>, n: number, influencers: number): Promi
   await sql`vacuum analyze`.execute(db);
 }
 
+/** The floor: the same rows updated and credited by two bare statements in one transaction. */
+async function baseline(db: Kysely<Database>): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`update sales set status = 'validated', validated_at = now(), updated_at = now() where status = 'pending'`.execute(trx);
+    await sql`insert into ledger_entries (influencer_id, currency, amount_minor, kind, sale_id)
+      select influencer_id, currency, commission_minor, 'credit', id from sales where status = 'validated'`.execute(trx);
+  });
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const start = performance.now();
+  const value = await fn();
+  return [value, (performance.now() - start) / 1000];
+}
+
 async function main(): Promise<void> {
-  const base = loadConfig().databaseUrl;
-  if (!base) throw new Error('set DATABASE_URL to a PostgreSQL server (the benchmark creates and drops a scratch database there)');
+  const base = benchServerUrl();
   const n = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 1_000_000);
   const influencers = Number(arg('--influencers') ?? 1000);
-  const name = `tracknow_bench_${randomBytes(4).toString('hex')}`;
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  const template = arg('--template');
   const batchSize = arg('--batch') === undefined ? undefined : Number(arg('--batch'));
-  await admin(base, template ? `create database ${name} template ${template}` : `create database ${name}`);
-  const store = await openPostgres(url.toString(), 4);
+  const name = `tracknow_bench_${randomBytes(4).toString('hex')}`;
+  const urlOf = (db: string) => Object.assign(new URL(base), { pathname: `/${db}` }).toString();
+  await admin(base, `create database ${name}`);
   try {
-    const { db } = store;
-    unwrapMigrationResult(await createMigrator(db).migrateToLatest());
-    const seedStart = performance.now();
-    if (!template) await seed(db, n, influencers);
-    const seeded = (performance.now() - seedStart) / 1000;
+    let store = await openPostgres(urlOf(name), 4);
+    unwrapMigrationResult(await createMigrator(store.db).migrateToLatest());
+    const [, seedSeconds] = await timed(() => seed(store.db, n, influencers));
+    await store.close();
+    // The baseline runs on a byte-for-byte copy, so both start from the same pages.
+    await admin(base, `create database ${name}_base template ${name}`);
+    const copy = await openPostgres(urlOf(`${name}_base`), 1);
+    const [, baseSeconds] = await timed(() => baseline(copy.db)).finally(() => copy.close());
 
-    const dryStart = performance.now();
-    const preview = await validate(db, { asOf: new Date(), dryRun: true });
-    const drySeconds = (performance.now() - dryStart) / 1000;
-    const start = performance.now();
-    const result = await validate(db, { asOf: new Date(), ...(batchSize ? { batchSize } : {}) });
-    const seconds = (performance.now() - start) / 1000;
-    const againStart = performance.now();
-    const again = await validate(db, { asOf: new Date() });
-    const againSeconds = (performance.now() - againStart) / 1000;
-    if (preview.validated !== n || result.validated !== n || again.validated !== 0) throw new Error(`expected ${n} then 0 validated, got ${result.validated} then ${again.validated}`);
-    process.stdout.write(
-      `${JSON.stringify({
+    store = await openPostgres(urlOf(name), 4);
+    try {
+      const asOf = new Date();
+      const [preview, drySeconds] = await timed(() => validate(store.db, { asOf, dryRun: true }));
+      const [result, seconds] = await timed(() => validate(store.db, { asOf, ...(batchSize ? { batchSize } : {}) }));
+      const [again, againSeconds] = await timed(() => validate(store.db, { asOf }));
+      if (preview.validated !== n || result.validated !== n || again.validated !== 0) {
+        throw new Error(`expected ${n}, ${n} then 0 validated; got ${preview.validated}, ${result.validated}, ${again.validated}`);
+      }
+      const report = {
         bench: 'validate',
         rows: n,
         influencers,
         batch: batchSize ?? 'default',
-        seed_s: Number(seeded.toFixed(2)),
-        seconds: Number(seconds.toFixed(2)),
+        seed_s: round(seedSeconds),
+        seconds: round(seconds),
         rows_per_s: Math.round(n / seconds),
-        dry_run_s: Number(drySeconds.toFixed(2)),
-        second_run_s: Number(againSeconds.toFixed(2)),
-        credited: result.credited,
+        baseline_s: round(baseSeconds),
+        baseline_rows_per_s: Math.round(n / baseSeconds),
+        ratio: round(baseSeconds / seconds, 3),
+        dry_run_s: round(drySeconds),
+        second_run_s: round(againSeconds),
         under_60s: seconds < 60,
-      })}\n`,
-    );
+      };
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+      process.stdout.write(`validate ${report.rows_per_s} rows/s, baseline ${report.baseline_rows_per_s} rows/s: ratio ${report.ratio}; ${n} sales in ${report.seconds} s (goal < 60 s)\n`);
+    } finally {
+      await store.close();
+    }
   } finally {
-    await store.close();
-    if (!process.argv.includes('--keep')) await admin(base, `drop database if exists ${name} with (force)`);
+    if (!process.argv.includes('--keep')) {
+      await admin(base, `drop database if exists ${name}_base with (force)`);
+      await admin(base, `drop database if exists ${name} with (force)`);
+    }
   }
 }
+
+const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 
 await main();
