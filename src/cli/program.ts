@@ -21,6 +21,9 @@ Environment:
   DATABASE_URL     PostgreSQL connection string; unset: the embedded store
   TRACKNOW_HOME    where the embedded store and local state live (default ~/.tracknow)
   NO_COLOR         no colour in any output
+  TRACKNOW_TIKTOK_API_URL, TRACKNOW_TIKTOK_AUTH_URL   TikTok Shop Open API bases
+  TRACKNOW_SMTP_URL, TRACKNOW_SMTP_FROM               SMTP for notification emails
+  TRACKNOW_SEPA_DEBTOR_NAME, _IBAN, _BIC              the paying account in SEPA files
 
 Exit codes: 0 success, 1 operational error, 2 usage error.`,
   );

@@ -15,6 +15,7 @@ Routes:
   POST /api/webhook/tiktok/:merchantId        Authorization: hex HMAC-SHA256(app secret, app key + body)
   POST /api/webhook/shopify/:merchantId       X-Shopify-Hmac-Sha256: base64 HMAC-SHA256(secret, body)
   POST /api/webhook/woocommerce/:merchantId   X-WC-Webhook-Signature: base64 HMAC-SHA256(secret, body)
+  GET  /r/:code                               302 to the code's destination, sets the attribution cookie, records the click
   GET  /healthz                               200 when the database answers, else 503
 
 Logs one JSON line per request on stderr. SIGTERM or SIGINT: finish in-flight requests, then exit 0.`,
