@@ -8,7 +8,8 @@ export function benchServerUrl(): string {
   return process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://root@127.0.0.1:5432/test';
 }
 
-async function admin(url: string, text: string): Promise<void> {
+/** One statement on its own connection (CREATE/DROP DATABASE cannot run in a transaction). */
+export async function admin(url: string, text: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

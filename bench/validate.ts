@@ -7,27 +7,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import pg from 'pg';
 import { validate } from '../src/services/validate.js';
 import { openPostgres } from '../src/store/connect.js';
 import { createMigrator, unwrapMigrationResult } from '../src/store/migrator.js';
 import type { Database } from '../src/store/schema.js';
-import { benchServerUrl } from './scratch-db.js';
+import { admin, benchServerUrl } from './scratch-db.js';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
   return i === -1 ? undefined : process.argv[i + 1];
 };
-
-async function admin(url: string, text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
 
 /** N pending, paid, attributed sales ordered over 10 days from 30 days ago, spread over K influencers. */
 async function seed(db: Kysely<Database>, n: number, influencers: number): Promise<void> {

@@ -19,9 +19,3 @@ export async function lockOrders(trx: Kysely<Database>, keys: readonly OrderKey[
   const strings = [...new Set(keys.map(orderKeyString))];
   await sql`select pg_advisory_xact_lock(h) from (select distinct hashtextextended(k, 0) as h from unnest(${strings}::text[]) as k) as locks order by h`.execute(trx);
 }
-
-/** A `(merchant_id, platform, external_order_id) in (...)` condition for many orders at once. */
-export function orderKeysIn(keys: readonly OrderKey[]) {
-  const tuples = keys.map((k) => sql`(${k.merchantId}::uuid, ${k.platform}, ${k.orderId})`);
-  return sql<boolean>`(merchant_id, platform, external_order_id) in (${sql.join(tuples)})`;
-}

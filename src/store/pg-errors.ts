@@ -5,14 +5,6 @@ export function sqlState(err: unknown): string | undefined {
 }
 
 export const isUniqueViolation = (err: unknown) => sqlState(err) === '23505';
-export const isForeignKeyViolation = (err: unknown) => sqlState(err) === '23503';
-export const isCheckViolation = (err: unknown) => sqlState(err) === '23514';
-
-/** The constraint a violation names (pg and PGlite both carry it). */
-export function violatedConstraint(err: unknown): string | undefined {
-  const c = (err as { constraint?: unknown } | null)?.constraint;
-  return typeof c === 'string' ? c : undefined;
-}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
