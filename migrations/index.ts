@@ -3,6 +3,7 @@ import * as m0001 from './0001_core_schema.js';
 import * as m0002 from './0002_reversal_per_refund.js';
 import * as m0003 from './0003_notification_endpoints.js';
 import * as m0004 from './0004_tiktok_enrichment.js';
+import * as m0005 from './0005_ingest_write_check.js';
 
 /** Every migration, in order. A static list: nothing scans a directory at run time. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002_reversal_per_refund': m0002,
   '0003_notification_endpoints': m0003,
   '0004_tiktok_enrichment': m0004,
+  '0005_ingest_write_check': m0005,
 };

@@ -34,10 +34,17 @@ export interface LookupKeys {
   readonly clickIds: string[];
 }
 
-/** The lookup form of a code: trimmed, upper-case (codes compare case-insensitively). */
-export const codeKey = (code: string): string => code.trim().toUpperCase();
-/** The lookup form of a username: trimmed, lower-case, without the leading `@`. */
-export const usernameKey = (name: string): string => name.trim().replace(/^@+/, '').toLowerCase();
+/**
+ * The lookup form of a code: trimmed, upper-case (codes compare case-insensitively). ASCII
+ * letters only: full Unicode case mapping turns lookalikes into real codes ("ı" → "I", "ſ" → "S").
+ */
+export const codeKey = (code: string): string => code.trim().replace(/[a-z]+/g, (s) => s.toUpperCase());
+/** The lookup form of a username: trimmed, lower-case (ASCII only: the Kelvin sign "K" must not become "k"), without the leading `@`. */
+export const usernameKey = (name: string): string =>
+  name
+    .trim()
+    .replace(/^@+/, '')
+    .replace(/[A-Z]+/g, (s) => s.toLowerCase());
 
 // TRACK: is matched case-insensitively and must not be the tail of a longer word.
 const TRACK_TOKEN = /(?<![A-Za-z0-9_])TRACK:\s*([A-Za-z0-9_-]+)/gi;

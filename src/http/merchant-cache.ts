@@ -11,6 +11,17 @@ export class MerchantCache {
     private readonly ttlMs = 5000,
   ) {}
 
+  /** The merchant a route's raw `:merchantId` segment names; bad percent-encoding is just an unknown merchant (404). */
+  fromPath(segment: string): Promise<MerchantSecrets> {
+    let id = segment;
+    try {
+      id = decodeURIComponent(segment);
+    } catch {
+      // URIError: left as sent, so it matches no merchant.
+    }
+    return this.get(id);
+  }
+
   get(id: string): Promise<MerchantSecrets> {
     const hit = this.#entries.get(id);
     if (hit && Date.now() - hit.at < this.ttlMs) return hit.value;

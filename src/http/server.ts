@@ -28,6 +28,8 @@ export interface Listener {
 }
 
 const WEBHOOK = /^\/api\/webhook\/([a-z]+)\/([^/?#]+)\/?$/;
+/** How long a webhook waits for the database before answering 503, within TikTok's 3 s. */
+const WEBHOOK_DB_MS = 2500;
 
 /** The minimal listener: webhooks for each platform and a health check. */
 export async function startListener(options: ListenerOptions): Promise<Listener> {
@@ -53,14 +55,18 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
     const [, platform = '', merchantId = ''] = hook;
     entry.merchant = merchantId.slice(0, 64);
     const rawBody = await readRawBody(req);
-    const merchant = await merchants.get(decodeURIComponent(merchantId));
+    // The platforms give up after a few seconds (TikTok: 3): a database that does not answer by then
+    // (hung, partitioned) must get a 503, not a hang. A batch that still commits later is stored once;
+    // the platform's retry is then a duplicate.
+    const dbDeadline = performance.now() + WEBHOOK_DB_MS;
+    const merchant = await withTimeout(merchants.fromPath(merchantId), WEBHOOK_DB_MS);
     const request = { headers: normalizeHeaders(req.headers), rawBody, receivedAt: new Date() };
     const taken = intake(platform, merchant, request);
     if (taken.kind === 'ping') {
       entry.outcome = 'ping';
       return sendJson(res, 200, '{"code":0,"message":"pong"}');
     }
-    const outcome = await batcher.submit(taken.item);
+    const outcome = await withTimeout(batcher.submit(taken.item), Math.max(0, dbDeadline - performance.now()));
     entry.outcome = outcome.outcome;
     sendJson(res, 200, outcomeBody(outcome));
   }

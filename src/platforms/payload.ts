@@ -15,7 +15,29 @@ export function parseJsonObject(rawBody: Buffer, what: string): Json {
   }
   const obj = asObject(value);
   if (!obj) throw invalid(`${what} body must be a JSON object`);
+  // The inbox casts bodies to jsonb; PGlite hangs (and PostgreSQL errors) on very deep nesting.
+  if (nestedDeeperThan(rawBody, MAX_JSON_DEPTH)) throw invalid(`${what} body nests deeper than ${MAX_JSON_DEPTH} levels`);
   return obj;
+}
+
+/** Far deeper than any platform's payload (a few levels). */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether valid JSON text nests arrays and objects deeper than `limit` (brackets in strings do not count). */
+function nestedDeeperThan(json: Buffer, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
 }
 
 export function asObject(value: unknown): Json | undefined {
@@ -65,11 +87,15 @@ export function majorAmount(value: unknown, currency: string, field: string): bi
   if (value === undefined || value === null || value === '') return undefined;
   const digits = typeof value === 'number' ? String(value) : typeof value === 'string' ? value : undefined;
   if (digits === undefined) throw invalid(`${field} is not an amount: ${JSON.stringify(value)}`);
+  let minor: bigint;
   try {
-    return parseMajor(digits, currency);
+    minor = parseMajor(digits, currency);
   } catch (err) {
     throw invalid(`${field} is not an amount in ${currency}: ${JSON.stringify(value)}`, err);
   }
+  // Platforms send refunds as positive amounts; a negative one is malformed, never a sale.
+  if (minor < 0n) throw invalid(`${field} must not be negative: ${JSON.stringify(value)}`);
+  return minor;
 }
 
 /** Unix seconds sent as a JSON integer or a digit string; absent → undefined. */

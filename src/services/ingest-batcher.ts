@@ -13,17 +13,24 @@ export interface BatcherOptions {
   /** Batches in flight at once (connections used); more requests wait and join the next batch. */
   readonly maxInFlight: number;
   readonly maxBatch: number;
+  /**
+   * While other batches are in flight, how long a free slot waits for company (ms, default 1).
+   * Without it, under load the first request after a commit takes a whole transaction alone.
+   */
+  readonly gatherMs?: number;
 }
 
 /**
  * Micro-batching for the listener: requests that arrive while earlier batches are committing
  * share the next transaction, and each request is answered only after its own commit. Under
- * light load a request goes out alone at once, so batching adds no latency.
+ * light load (nothing in flight) a request goes out alone at once, so batching adds no latency.
  */
 export class IngestBatcher {
   #queue: Waiting[] = [];
   #inFlight = 0;
   #idle: (() => void)[] = [];
+  #gather: NodeJS.Timeout | undefined;
+  #lastSize = 0;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -33,7 +40,11 @@ export class IngestBatcher {
   submit(item: IngestItem): Promise<IngestOutcome> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ item, resolve, reject });
-      this.#pump();
+      const gatherMs = this.options.gatherMs ?? 1;
+      // Company is likely while other batches run, or right after a batch that had some.
+      const busy = this.#inFlight > 0 || this.#lastSize > 1;
+      if (!busy || gatherMs <= 0 || this.#queue.length >= this.options.maxBatch) this.#pump();
+      else this.#gather ??= setTimeout(() => this.#pump(), gatherMs);
     });
   }
 
@@ -44,8 +55,11 @@ export class IngestBatcher {
   }
 
   #pump(): void {
+    clearTimeout(this.#gather);
+    this.#gather = undefined;
     while (this.#inFlight < this.options.maxInFlight && this.#queue.length > 0) {
       const batch = this.#queue.splice(0, this.options.maxBatch);
+      this.#lastSize = batch.length;
       this.#inFlight++;
       void this.#run(batch).finally(() => {
         this.#inFlight--;

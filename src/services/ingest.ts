@@ -3,12 +3,14 @@ import type { Kysely } from 'kysely';
 import { attribute, lookupKeys, type LookupKeys } from '../domain/attribution.js';
 import type { OrderEvent } from '../domain/order-event.js';
 import { applyOrderEvent, type SaleOutcome, type SaleState } from '../domain/sale-lifecycle.js';
-import { loadAttributionLookup } from '../store/attribution-repo.js';
-import { findInbox, inboxKey, insertInbox, markInbox, type InboxRecord, type InboxResult } from '../store/inbox-repo.js';
-import { insertReversals, type Reversal } from '../store/ledger-repo.js';
+import { readBatchState } from '../store/batch-read.js';
+import { writeBatch } from '../store/batch-write.js';
+import { inboxKey, type InboxRecord, type InboxResult } from '../store/inbox-repo.js';
+import type { Reversal } from '../store/ledger-repo.js';
 import { lockOrders, orderKeyString, type OrderKey } from '../store/order-keys.js';
-import { enqueueNotifications, type OutboxMessage } from '../store/outbox.js';
-import { findSales, saleState, upsertSales, type SaleWrite } from '../store/sales-repo.js';
+import type { OutboxMessage } from '../store/outbox.js';
+import { saleState, type SaleWrite } from '../store/sales-repo.js';
+import { sqlState } from '../store/pg-errors.js';
 import type { Database } from '../store/schema.js';
 import { saleMessage } from './sale-messages.js';
 
@@ -58,6 +60,8 @@ export type IngestFn = (items: readonly IngestItem[]) => Promise<IngestOutcome[]
 interface Tracked {
   id: string;
   key: OrderKey;
+  /** The row version read (`xmin`); null for a sale this batch creates. */
+  version: string | null;
   state: SaleState;
   dirty: boolean;
   cancelledAt: Date | null;
@@ -75,21 +79,28 @@ const keyOf = (e: OrderEvent): OrderKey => ({ merchantId: e.merchantId, platform
 
 /**
  * The one pipeline: webhooks, backfill and replays all come through here, one batch per
- * transaction. Each delivery is stored once (dedupe), each event attributed, its commission
+ * atomic write. Each delivery is stored once (dedupe), each event attributed, its commission
  * computed and its sale moved forward; reversals and outbox rows commit with it or not at all.
- * Set-based: about ten statements per batch whatever its size.
+ * Set-based: a read and a write statement per batch whatever its size (see `Guard`).
  */
 export async function ingestBatch(db: Kysely<Database>, items: readonly IngestItem[], options: IngestOptions = {}): Promise<IngestOutcome[]> {
   if (items.length === 0) return [];
-  try {
-    return await db.transaction().execute(async (trx) => {
-      const outcomes = await ingestInTransaction(trx, items);
-      if (options.dryRun) throw new DryRun(outcomes);
-      return outcomes;
-    });
-  } catch (err) {
-    if (err instanceof DryRun) return err.outcomes;
-    throw err;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // Optimistic first: a read and a checked write, two round trips and no transaction to open
+      // or commit. After a lost race, and for a dry run, a transaction that locks the orders first.
+      if (attempt === 1 && !options.dryRun) return await ingestItems(db, items, 'optimistic');
+      return await db.transaction().execute(async (trx) => {
+        const outcomes = await ingestItems(trx, items, 'locked');
+        if (options.dryRun) throw new DryRun(outcomes);
+        return outcomes;
+      });
+    } catch (err) {
+      if (err instanceof DryRun) return err.outcomes;
+      // The retry reads what the winner committed: a duplicate, or the sale to move forward.
+      if (sqlState(err) === '40001' && attempt < 3) continue;
+      throw err;
+    }
   }
 }
 
@@ -103,7 +114,7 @@ export async function rehearseIngest<T>(db: Kysely<Database>, run: (ingest: Inge
   const done: { result?: { value: T } } = {};
   try {
     await db.transaction().execute(async (trx) => {
-      done.result = { value: await run((items) => (items.length === 0 ? Promise.resolve([]) : ingestInTransaction(trx, items, false)), trx) };
+      done.result = { value: await run((items) => (items.length === 0 ? Promise.resolve([]) : ingestItems(trx, items, 'rehearsal')), trx) };
       throw new DryRun([]);
     });
   } catch (err) {
@@ -113,28 +124,38 @@ export async function rehearseIngest<T>(db: Kysely<Database>, run: (ingest: Inge
   return done.result.value;
 }
 
-async function ingestInTransaction(trx: Kysely<Database>, items: readonly IngestItem[], lock = true): Promise<IngestOutcome[]> {
-  const allKeys = items.flatMap((i) => i.events.map(keyOf));
-  if (lock) await lockOrders(trx, allKeys);
+/**
+ * How a batch guards against concurrent writers of the same orders and deliveries:
+ * - `optimistic`: nothing held between the read and the write; the write checks the read is still
+ *   true and raises 40001 if not (see `writeBatch`). Statements run on their own (`trx` is the db).
+ * - `locked`: inside a transaction, the orders' advisory locks first and the sales read `for
+ *   update`, so the checked write can only lose to a delivery with no order to lock.
+ * - `rehearsal`: inside a transaction that is rolled back; no advisory locks (a million of them
+ *   would exhaust the lock table) and nothing checked, as nothing commits.
+ */
+type Guard = 'optimistic' | 'locked' | 'rehearsal';
 
-  // The insert dedupes through the unique index itself (the arbiter), whatever the planner's
-  // statistics; only the duplicates are then looked up.
+async function ingestItems(trx: Kysely<Database>, items: readonly IngestItem[], guard: Guard): Promise<IngestOutcome[]> {
+  const allKeys = items.flatMap((i) => i.events.map(keyOf));
+  if (guard === 'locked') await lockOrders(trx, allKeys);
+
+  // Decide before writing: one statement reads all the batch needs, pure code decides, one
+  // statement writes. A delivery is a duplicate if the inbox already holds its key, or an earlier
+  // item of this batch carries it; the checked write is the final arbiter.
   const records = items.map((i) => ({ ...i.inbox, id: randomUUID() }));
   const keys = records.map(inboxKey);
-  const inserted = await insertInbox(trx, records);
-  const fresh = records.map((r, n) => inserted.get(keys[n]!) === r.id);
-  const earlier = await findInbox(trx, records.filter((_, n) => !fresh[n]));
-
   const merchantIds = [...new Set(allKeys.map((k) => k.merchantId))];
-  const [rates, existing, lookup] = await Promise.all([
-    merchantIds.length ? trx.selectFrom('merchants').select(['id', 'commission_rate_ppm']).where('id', 'in', merchantIds).execute() : [],
-    findSales(trx, allKeys),
-    loadAttributionLookup(trx, mergeKeys(items.filter((_, n) => fresh[n]).flatMap((i) => i.events.map((e) => lookupKeys(e.hints))))),
-  ]);
-  const rateOf = new Map(rates.map((r) => [r.id, r.commission_rate_ppm]));
+  const lookupAll = mergeKeys(items.flatMap((i) => i.events.map((e) => lookupKeys(e.hints))));
+  const { sales: existing, stored, rates: rateOf, lookup } = await readBatchState(trx, { orders: allKeys, deliveries: records, merchantIds, lookup: lookupAll, forUpdate: guard !== 'optimistic' });
+  const earlier = new Map<string, { id: string }>(stored);
+  const fresh = records.map((r, n) => {
+    if (earlier.has(keys[n]!)) return false;
+    earlier.set(keys[n]!, { id: r.id });
+    return true;
+  });
   const tracked = new Map<string, Tracked>();
-  for (const [k, row] of existing) {
-    tracked.set(k, { id: row.id, key: keyOf0(row), state: saleState(row), dirty: false, cancelledAt: row.cancelled_at, reversedAt: row.reversed_at, validatedAt: row.validated_at });
+  for (const [k, { row, version }] of existing) {
+    tracked.set(k, { id: row.id, key: keyOf0(row), version, state: saleState(row), dirty: false, cancelledAt: row.cancelled_at, reversedAt: row.reversed_at, validatedAt: row.validated_at });
   }
 
   const now = new Date();
@@ -163,7 +184,7 @@ async function ingestInTransaction(trx: Kysely<Database>, items: readonly Ingest
       let entry = current;
       if (t.next && t.next !== current?.state) {
         change = current === undefined ? 'created' : change === 'none' ? 'updated' : change;
-        entry = current ?? { id: randomUUID(), key: keyOf(event), state: t.next, dirty: true, cancelledAt: null, reversedAt: null, validatedAt: null };
+        entry = current ?? { id: randomUUID(), key: keyOf(event), version: null, state: t.next, dirty: true, cancelledAt: null, reversedAt: null, validatedAt: null };
         if (t.next.status === 'cancelled' && current?.state.status !== 'cancelled') entry.cancelledAt = now;
         if (t.next.status === 'reversed' && current?.state.status !== 'reversed') entry.reversedAt = now;
         entry.state = t.next;
@@ -181,11 +202,13 @@ async function ingestInTransaction(trx: Kysely<Database>, items: readonly Ingest
     return { eventId: record.id, outcome: last.outcome, change, message: last.message, ...(sale ? { sale } : {}) };
   });
 
-  const writes: SaleWrite[] = [...tracked.values()].filter((t) => t.dirty).map((t) => ({ id: t.id, key: t.key, state: t.state, validatedAt: t.validatedAt, cancelledAt: t.cancelledAt, reversedAt: t.reversedAt }));
-  await upsertSales(trx, writes);
-  await insertReversals(trx, reversals);
-  await enqueueNotifications(trx, messages);
-  await markInbox(trx, inboxResults);
+  const dirty = [...tracked.values()].filter((t) => t.dirty);
+  const write = (t: Tracked): SaleWrite => ({ id: t.id, key: t.key, state: t.state, validatedAt: t.validatedAt, cancelledAt: t.cancelledAt, reversedAt: t.reversedAt });
+  const newSales = dirty.filter((t) => t.version === null).map(write);
+  const changedSales = dirty.flatMap((t) => (t.version === null ? [] : [{ ...write(t), version: t.version }]));
+  const resultOf = new Map(inboxResults.map((r) => [r.id, r]));
+  const deliveries = records.filter((_, n) => fresh[n]).map((r) => ({ ...r, status: resultOf.get(r.id)!.status, outcome: resultOf.get(r.id)!.outcome }));
+  await writeBatch(trx, { newSales, changedSales, reversals, messages, deliveries }, guard !== 'rehearsal');
   return outcomes;
 }
 

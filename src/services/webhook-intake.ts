@@ -1,9 +1,13 @@
 import type { Kysely } from 'kysely';
 import { TracknowError } from '../errors.js';
 import { getPlatform, type MerchantSecrets, type WebhookRequest } from '../platforms/platform.js';
+import { sha256Hex } from '../platforms/signing.js';
 import { isUuid } from '../store/pg-errors.js';
 import type { Database, Merchant } from '../store/schema.js';
 import type { IngestItem } from './ingest.js';
+
+/** The longest order id or idempotency key stored as sent. */
+const MAX_KEY_CHARS = 200;
 
 /** What a delivery turned into before ingestion: a ping to answer, or an item to ingest. */
 export type Intake = { readonly kind: 'ping' } | { readonly kind: 'item'; readonly item: IngestItem };
@@ -46,8 +50,12 @@ export function intake(platformId: string, merchant: MerchantSecrets, req: Webho
   if (adapter.isPing?.(req)) return { kind: 'ping' };
   const verdict = adapter.verify(req, merchant);
   if (!verdict.ok) throw new TracknowError('unauthorized', verdict.reason);
-  const dedupeKey = adapter.dedupeKey(req);
+  // Real keys are short; an over-long one keeps its identity as a hash (btree rows are bounded).
+  const key = adapter.dedupeKey(req);
+  const dedupeKey = key.length > MAX_KEY_CHARS ? `sha256:${sha256Hex(Buffer.from(key, 'utf8'))}` : key;
   const parsed = adapter.parse(req, merchant, dedupeKey);
+  // Sales allow 200 characters (a check constraint); the inbox indexes the id as well.
+  if (parsed.orderId !== undefined && parsed.orderId.length > MAX_KEY_CHARS) throw new TracknowError('invalid', `the order id is over ${MAX_KEY_CHARS} characters`);
   const inbox = {
     platform: adapter.id,
     merchantId: merchant.id,

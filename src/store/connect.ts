@@ -53,6 +53,10 @@ export async function openPostgres(url: string, poolSize: number, socketOwner?: 
   };
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types, connectionTimeoutMillis: 5000 });
   pool.on('error', () => undefined); // an idle client dropped by the server; the next query reconnects
+  // A checked-out client has no listener of the pool's: a server shutdown between two statements
+  // (57P01) would be an unhandled 'error' event and kill the process. Its next query fails instead
+  // (a 503 in the listener) and the pool discards it on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     const client = await pool.connect();

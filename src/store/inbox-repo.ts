@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, WebhookEventStatus } from './schema.js';
 import { jsonRows } from './json-rows.js';
 
@@ -16,12 +16,19 @@ export interface InboxRecord {
 
 export const inboxKey = (r: { merchantId: string; platform: string; dedupeKey: string }) => `${r.merchantId}|${r.platform}|${r.dedupeKey}`;
 
+/** A delivery stored with its outcome already decided (ingest decides before it writes). */
+export interface DecidedDelivery extends InboxRecord {
+  readonly id: string;
+  readonly status: WebhookEventStatus;
+  readonly outcome: string;
+}
+
 /**
- * Stores deliveries once each: returns the new row id per inbox key; keys already stored
- * (by this statement or an earlier one) are absent and are duplicates.
+ * Stores decided deliveries as processed or ignored in one insert, unexecuted: ingest folds it
+ * into its write. A key already stored is skipped (`returning` lists only the rows written),
+ * which tells ingest that a concurrent delivery of the same event got there first.
  */
-export async function insertInbox(trx: Kysely<Database>, records: readonly (InboxRecord & { id: string })[]): Promise<Map<string, string>> {
-  if (records.length === 0) return new Map();
+export function insertDecidedSql(records: readonly DecidedDelivery[]): RawBuilder<unknown> {
   const rows = jsonRows(records, {
     id: ['uuid', (r) => r.id],
     platform: ['text', (r) => r.platform],
@@ -32,31 +39,20 @@ export async function insertInbox(trx: Kysely<Database>, records: readonly (Inbo
     event_type: ['text', (r) => r.eventType],
     headers: ['text', (r) => JSON.stringify(r.headers)],
     body: ['text', (r) => r.body],
+    status: ['text', (r) => r.status],
+    outcome: ['text', (r) => r.outcome],
   });
-  const { rows: stored } = await sql<{ id: string; merchant_id: string; platform: string; dedupe_key: string }>`
-    insert into webhook_events (id, platform, merchant_id, source, dedupe_key, order_id, event_type, headers, body)
-    select id, platform, merchant_id, source, dedupe_key, order_id, event_type, headers::jsonb, body from ${rows}
+  return sql`
+    insert into webhook_events (id, platform, merchant_id, source, dedupe_key, order_id, event_type, headers, body, status, outcome, processed_at, attempts)
+    select id, platform, merchant_id, source, dedupe_key, order_id, event_type, headers::jsonb, body, status, outcome, now(), 1 from ${rows}
     on conflict (merchant_id, platform, dedupe_key) do nothing
-    returning id, merchant_id, platform, dedupe_key`.execute(trx);
-  return new Map(stored.map((r) => [inboxKey({ merchantId: r.merchant_id, platform: r.platform, dedupeKey: r.dedupe_key }), r.id]));
+    returning id`;
 }
 
 export interface StoredDelivery {
   readonly id: string;
   readonly status: WebhookEventStatus;
   readonly outcome: string | null;
-}
-
-/** The stored rows of deliveries that turned out to be duplicates. */
-export async function findInbox(trx: Kysely<Database>, keys: readonly { merchantId: string; platform: string; dedupeKey: string }[]): Promise<Map<string, StoredDelivery>> {
-  if (keys.length === 0) return new Map();
-  const wanted = jsonRows(keys, { m: ['uuid', (k) => k.merchantId], p: ['text', (k) => k.platform], d: ['text', (k) => k.dedupeKey] }, 'k');
-  // The key list drives index probes: as an IN subquery, a stale row estimate once made the
-  // planner rescan the list per stored row.
-  const { rows } = await sql<StoredDelivery & { merchant_id: string; platform: string; dedupe_key: string }>`
-    select w.id, w.merchant_id, w.platform, w.dedupe_key, w.status, w.outcome
-    from ${wanted} join webhook_events w on w.merchant_id = k.m and w.platform = k.p and w.dedupe_key = k.d`.execute(trx);
-  return new Map(rows.map((r) => [inboxKey({ merchantId: r.merchant_id, platform: r.platform, dedupeKey: r.dedupe_key }), r]));
 }
 
 export interface InboxResult {

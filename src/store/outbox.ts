@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, NotificationEvent } from './schema.js';
 import { jsonRows } from './json-rows.js';
 
@@ -14,6 +14,11 @@ export interface OutboxMessage {
 /** Writes outbox rows inside the caller's transaction: a message exists iff its change committed. */
 export async function enqueueNotifications(trx: Kysely<Database>, messages: readonly OutboxMessage[]): Promise<void> {
   if (messages.length === 0) return;
+  await enqueueNotificationsSql(messages).execute(trx);
+}
+
+/** The `enqueueNotifications` statement, unexecuted: ingest folds it into its write. */
+export function enqueueNotificationsSql(messages: readonly OutboxMessage[]): RawBuilder<unknown> {
   const rows = jsonRows(messages, {
     id: ['uuid', () => randomUUID()],
     event: ['text', (m) => m.event],
@@ -21,8 +26,8 @@ export async function enqueueNotifications(trx: Kysely<Database>, messages: read
     subject_id: ['uuid', (m) => m.subjectId],
     payload: ['text', (m) => JSON.stringify(m.payload, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))],
   });
-  await sql`
+  return sql`
     insert into notifications (id, event, influencer_id, subject_id, payload)
     select id, event, influencer_id, subject_id, payload::jsonb from ${rows}
-    on conflict (event, subject_id) do nothing`.execute(trx);
+    on conflict (event, subject_id) do nothing`;
 }

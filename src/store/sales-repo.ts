@@ -1,21 +1,9 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { SaleState } from '../domain/sale-lifecycle.js';
 import type { AttributionMethod, OrderStatus } from '../domain/order-event.js';
-import { orderKeyString, type OrderKey } from './order-keys.js';
-import type { Database, Sale } from './schema.js';
+import type { OrderKey } from './order-keys.js';
+import type { Sale } from './schema.js';
 import { instant, int8, jsonRows, type Cell } from './json-rows.js';
-
-/** The existing sales of these orders, by order key string. */
-export async function findSales(trx: Kysely<Database>, keys: readonly OrderKey[]): Promise<Map<string, Sale>> {
-  if (keys.length === 0) return new Map();
-  const wanted = jsonRows(keys, { m: ['uuid', (k) => k.merchantId], p: ['text', (k) => k.platform], o: ['text', (k) => k.orderId] }, 'k');
-  // The key list drives index probes (a tuple IN list is planned as one OR branch per order).
-  // Row locks: validate cannot move these sales while this batch decides on them.
-  const { rows } = await sql<Sale>`
-    select s.* from ${wanted} join sales s on s.merchant_id = k.m and s.platform = k.p and s.external_order_id = k.o
-    for update of s`.execute(trx);
-  return new Map(rows.map((r) => [orderKeyString({ merchantId: r.merchant_id, platform: r.platform, orderId: r.external_order_id }), r]));
-}
 
 export function saleState(row: Sale): SaleState {
   return {
@@ -79,15 +67,48 @@ const SALE_COLUMNS = {
 } satisfies Record<string, readonly [string, (w: SaleWrite) => Cell, 'mutable'?]>;
 
 const ENTRIES = Object.entries(SALE_COLUMNS) as [string, readonly [string, (w: SaleWrite) => Cell, 'mutable'?]][];
+// Built once: the statement's fixed text would otherwise be 75 query nodes per batch.
+const JSON_COLUMNS = Object.fromEntries(ENTRIES.map(([name, [type, read]]) => [name, [type, read] as const]));
+const NAMES = sql.raw(ENTRIES.map(([name]) => `"${name}"`).join(', '));
+const SETS = sql.raw(
+  ENTRIES.filter(([, [, , m]]) => m)
+    .map(([name]) => `"${name}" = v."${name}"`)
+    .join(', '),
+);
+const UPDATES = sql.raw(
+  ENTRIES.filter(([, [, , m]]) => m)
+    .map(([name]) => `"${name}" = excluded."${name}"`)
+    .join(', '),
+);
 
-/** Inserts new sales and rewrites changed ones in one statement (one parameter, see `jsonRows`). */
-export async function upsertSales(trx: Kysely<Database>, writes: readonly SaleWrite[]): Promise<void> {
-  if (writes.length === 0) return;
-  const rows = jsonRows(writes, Object.fromEntries(ENTRIES.map(([name, [type, read]]) => [name, [type, read] as const])));
-  const names = sql.join(ENTRIES.map(([name]) => sql.id(name)));
-  const updates = sql.join(ENTRIES.filter(([, [, , m]]) => m).map(([name]) => sql`${sql.id(name)} = excluded.${sql.id(name)}`));
-  await sql`
-    insert into sales (${names}, updated_at)
-    select ${names}, now() from ${rows}
-    on conflict (merchant_id, platform, external_order_id) do update set ${updates}, updated_at = excluded.updated_at`.execute(trx);
+/**
+ * Inserts new sales and rewrites changed ones (one parameter, see `jsonRows`), unexecuted:
+ * a rehearsal runs it as one part of its single write, checking nothing (it commits nothing).
+ */
+export function upsertSalesSql(writes: readonly SaleWrite[]): RawBuilder<unknown> {
+  return sql`
+    insert into sales (${NAMES}, updated_at)
+    select ${NAMES}, now() from ${jsonRows(writes, JSON_COLUMNS)}
+    on conflict (merchant_id, platform, external_order_id) do update set ${UPDATES}, updated_at = excluded.updated_at`;
+}
+
+/** Inserts sales no one has created yet, unexecuted; `returning` lists those written (a taken order is skipped). */
+export function insertNewSalesSql(writes: readonly SaleWrite[]): RawBuilder<unknown> {
+  return sql`
+    insert into sales (${NAMES}, updated_at)
+    select ${NAMES}, now() from ${jsonRows(writes, JSON_COLUMNS)}
+    on conflict (merchant_id, platform, external_order_id) do nothing
+    returning id`;
+}
+
+/**
+ * Rewrites sales the caller read, each only if its row version (`xmin`) is still the one read,
+ * unexecuted; `returning` lists those written (a sale changed since is skipped).
+ */
+export function updateReadSalesSql(writes: readonly (SaleWrite & { readonly version: string })[]): RawBuilder<unknown> {
+  return sql`
+    update sales as s set ${SETS}, updated_at = now()
+    from ${jsonRows(writes, { ...JSON_COLUMNS, row_version: ['text', (w) => w.version] })}
+    where s.id = v.id and s.xmin = v.row_version::xid
+    returning s.id`;
 }

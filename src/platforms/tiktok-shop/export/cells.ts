@@ -27,13 +27,11 @@ const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
 
 /** Writes cells back as one RFC 4180 record, quoting only the cells that need it. */
 export function csvLine(cells: readonly string[]): string {
-  let line = '';
-  for (let i = 0; i < cells.length; i++) {
-    const cell = cells[i]!;
-    if (i > 0) line += ',';
-    line += NEEDS_QUOTES.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
-  }
-  return line;
+  // Most rows need no quoting: one join builds a flat string (`+=` builds a rope of ~100 pieces).
+  let plain = true;
+  for (let i = 0; i < cells.length && plain; i++) if (cells[i] !== '' && NEEDS_QUOTES.test(cells[i]!)) plain = false;
+  if (plain) return cells.join(',');
+  return cells.map((cell) => (cell !== '' && NEEDS_QUOTES.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell)).join(',');
 }
 
 const ORDER_ID = /^[0-9A-Za-z_-]{1,64}$/;
@@ -63,6 +61,8 @@ export function parseMoney(cell: string, fallback: string, column: string): Mone
   try {
     const minor = PLAIN.test(cell) ? parseMajor(cell, currency) : parseMoneyCell(cell, currency);
     if (minor === undefined) return undefined;
+    // Sales keep non-negative amounts (a check constraint): a negative one would abort the whole backfill.
+    if (minor < 0n) throw new RangeError('a negative amount is not an order line');
     return { minor, currency };
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);

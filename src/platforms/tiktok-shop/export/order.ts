@@ -36,21 +36,16 @@ export class OrderGroup {
   private readonly raw: string[] = [];
   private readonly rows: ExportRow[] = [];
   private readonly problems: Problem[] = [];
-  private readonly hash: Hash;
 
   constructor(
     private readonly ctx: OrderContext,
     readonly orderId: string,
-  ) {
-    this.hash = createHash('sha256').update(ctx.hashPrefix).update(orderId);
-  }
+  ) {}
 
   add(line: number, endLine: number, cells: readonly string[]): void {
     this.lines.push(line);
     // One CSV line per row serves both the dedupe hash and the raw record (quoting makes it unambiguous).
-    const text = csvLine(cells);
-    this.raw.push(text);
-    this.hash.update('\u001e').update(text);
+    this.raw.push(csvLine(cells));
     if (cells.length !== this.ctx.width) {
       const where = endLine > line ? `spans lines ${line}–${endLine} and ` : '';
       const why = `this row ${where}has ${cells.length} cells but the header has ${this.ctx.width}; is a quote unbalanced?`;
@@ -90,6 +85,14 @@ export class OrderGroup {
     const own = new Map(this.problems.map((p) => [p.line, p.message]));
     const whole = `order ${this.orderId} not imported: line ${first.line}: ${first.message}`;
     return this.lines.map((line) => ({ kind: 'error', file, line, orderId: this.orderId, message: own.get(line) ?? whole }));
+  }
+
+  /** SHA-256 of the prefix, the order id and each row after a record separator: one update, same bytes. */
+  private digest(): string {
+    let prefix = prefixHashes.get(this.ctx);
+    if (prefix === undefined) prefixHashes.set(this.ctx, (prefix = createHash('sha256').update(this.ctx.hashPrefix)));
+    const rows = this.raw.length === 0 ? '' : `\u001e${this.raw.join('\u001e')}`;
+    return prefix.copy().update(this.orderId + rows).digest('hex');
   }
 
   /** The order's event, or undefined after recording why its rows do not add up. */
@@ -134,10 +137,13 @@ export class OrderGroup {
       ...optional('total', total),
       ...optional('attributedBase', ctx.byCreator ? attributed.value() : undefined),
       hints,
-      dedupeKey: `export:${this.hash.digest('hex')}`,
+      dedupeKey: `export:${this.digest()}`,
     };
   }
 }
+
+/** The file's prefix hashed once: the copy of a hash state is cheaper than hashing the header again. */
+const prefixHashes = new WeakMap<OrderContext, Hash>();
 
 function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
