@@ -1,21 +1,29 @@
 /**
  * Signed TikTok webhooks at `tracknow serve` over loopback, against a baseline of the same
  * database writes as plain transactions (no HTTP, JSON or attribution), in the same run.
- * Usage: node dist/bench/webhooks.js [N=5000] [--concurrency 32]   (PostgreSQL: DATABASE_URL or TEST_DATABASE_URL)
+ * Usage: node dist/bench/webhooks.js [N=5000] [--concurrency 32] [--pglite]
+ * PostgreSQL (DATABASE_URL or TEST_DATABASE_URL) by default; `--pglite`: the embedded store in a
+ * temporary TRACKNOW_HOME, the baseline in-process, then `serve` holding the same store.
  */
 import { spawn } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { loadavg } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { Pool } from 'undici';
 import { addMerchant } from '../src/services/merchants.js';
 import { addInfluencer } from '../src/services/influencers.js';
 import { linkCreator } from '../src/services/creators.js';
+import { loadConfig } from '../src/config.js';
+import { openStore, type Store } from '../src/store/connect.js';
+import type { Database } from '../src/store/schema.js';
 import { percentile, scratchDatabase } from './scratch-db.js';
 
 const N = Number(process.argv[2] ?? 5000);
 const CONCURRENCY = Number(process.argv[process.argv.indexOf('--concurrency') + 1] ?? 32) || 32;
+const PGLITE = process.argv.includes('--pglite');
 const APP_KEY = 'benchkey';
 const APP_SECRET = 'bench_secret_0123456789';
 
@@ -43,9 +51,58 @@ function report(name: string, r: { seconds: number; latencies: number[] }): numb
   return rate;
 }
 
-async function main(): Promise<void> {
+/** Where the bench runs: the store it seeds through, the env `serve` needs, and how to reopen and clean up. */
+interface Target {
+  readonly name: string;
+  readonly store: Store;
+  readonly env: Record<string, string>;
+  /** Closes the bench's own connection (PGlite: serve must hold the store alone) and reopens it. */
+  handOver<T>(fn: () => Promise<T>): Promise<T>;
+  readonly db: () => Kysely<Database>;
+  drop(): Promise<void>;
+}
+
+async function postgresTarget(): Promise<Target> {
   const scratch = await scratchDatabase('tracknow_bench_hooks', CONCURRENCY);
-  const { db } = scratch.store;
+  return {
+    name: 'PostgreSQL',
+    store: scratch.store,
+    env: { DATABASE_URL: scratch.url },
+    handOver: (fn) => fn(),
+    db: () => scratch.store.db,
+    drop: () => scratch.drop(),
+  };
+}
+
+async function pgliteTarget(): Promise<Target> {
+  const home = await mkdtemp(join(tmpdir(), 'tracknow-bench-'));
+  const config = loadConfig({}, { TRACKNOW_HOME: home });
+  let store = await openStore(config);
+  return {
+    name: 'PGlite (embedded)',
+    get store() {
+      return store;
+    },
+    env: { TRACKNOW_HOME: home, DATABASE_URL: '' },
+    async handOver(fn) {
+      await store.close();
+      try {
+        return await fn();
+      } finally {
+        store = await openStore(config);
+      }
+    },
+    db: () => store.db,
+    async drop() {
+      await store.close();
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const target = PGLITE ? await pgliteTarget() : await postgresTarget();
+  const db = target.store.db;
   try {
     const merchant = await addMerchant(db, { name: 'Bench', tiktokAppKey: APP_KEY, tiktokAppSecret: APP_SECRET });
     const influencer = await addInfluencer(db, { name: 'Bench' });
@@ -64,19 +121,6 @@ async function main(): Promise<void> {
       });
     });
 
-    const bin = fileURLToPath(new URL('../bin/tracknow.js', import.meta.url));
-    const server = spawn(process.execPath, [bin, 'serve', '--port', '0'], { env: { ...process.env, DATABASE_URL: scratch.url }, stdio: ['ignore', 'ignore', 'pipe'] });
-    const url = await new Promise<string>((resolve, reject) => {
-      let seen = '';
-      server.stderr.setEncoding('utf8').on('data', (d: string) => {
-        seen += d;
-        const m = /listening on (http:\/\/\S+)/.exec(seen);
-        if (m) resolve(m[1]!);
-      });
-      server.on('exit', (code) => reject(new Error(`serve exited ${code}: ${seen}`)));
-    });
-    server.stderr.removeAllListeners('data').resume(); // request logs: drained, not kept
-    const client = new Pool(url, { connections: CONCURRENCY, pipelining: 1 });
     const path = `/api/webhook/tiktok/${merchant.id}`;
     // Signed before the clock starts: the client's own HMACs would compete with the server for the CPU.
     const deliveries = Array.from({ length: N }, (_, i) => {
@@ -84,24 +128,41 @@ async function main(): Promise<void> {
       return { body, signature: createHmac('sha256', APP_SECRET).update(APP_KEY).update(body).digest('hex') };
     });
     let rejected = 0;
-    const listener = await drive(N, CONCURRENCY, async (i) => {
-      const { body, signature } = deliveries[i]!;
-      const res = await client.request({ method: 'POST', path, body, headers: { 'content-type': 'application/json', authorization: signature } });
-      const text = await res.body.text();
-      if (res.statusCode !== 200 || !text.includes('"commission":18.83')) rejected++;
+    const listener = await target.handOver(async () => {
+      const bin = fileURLToPath(new URL('../bin/tracknow.js', import.meta.url));
+      const server = spawn(process.execPath, [bin, 'serve', '--port', '0'], { env: { ...process.env, ...target.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+      const url = await new Promise<string>((resolve, reject) => {
+        let seen = '';
+        server.stderr.setEncoding('utf8').on('data', (d: string) => {
+          seen += d;
+          const m = /listening on (http:\/\/\S+)/.exec(seen);
+          if (m) resolve(m[1]!);
+        });
+        server.on('exit', (code) => reject(new Error(`serve exited ${code}: ${seen}`)));
+      });
+      server.stderr.removeAllListeners('data').resume(); // request logs: drained, not kept
+      const client = new Pool(url, { connections: CONCURRENCY, pipelining: 1 });
+      const run = await drive(N, CONCURRENCY, async (i) => {
+        const { body, signature } = deliveries[i]!;
+        const res = await client.request({ method: 'POST', path, body, headers: { 'content-type': 'application/json', authorization: signature } });
+        const text = await res.body.text();
+        if (res.statusCode !== 200 || !text.includes('"commission":18.83')) rejected++;
+      });
+      await client.close();
+      server.kill('SIGTERM');
+      await new Promise((resolve) => server.once('exit', resolve));
+      return run;
     });
-    await client.close();
-    server.kill('SIGTERM');
-    await new Promise((resolve) => server.once('exit', resolve));
 
-    console.log(`\nwebhooks on PostgreSQL, ${N} events, concurrency ${CONCURRENCY}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(`\nwebhooks on ${target.name}, ${N} events, concurrency ${CONCURRENCY}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     const base = report('baseline (plain transactions)', baseline);
     const hooks = report('tracknow serve (signed webhooks)', listener);
     console.log(`ratio to baseline: ${(hooks / base).toFixed(2)}   rejected: ${rejected}`);
-    const sales = await db.selectFrom('sales').select((eb) => eb.fn.countAll<string>().as('n')).where('external_order_id', 'like', 'bench-%').executeTakeFirstOrThrow();
+    const sales = await target.db().selectFrom('sales').select((eb) => eb.fn.countAll<string>().as('n')).where('external_order_id', 'like', 'bench-%').executeTakeFirstOrThrow();
     console.log(`sales recorded: ${sales.n} of ${N}`);
+    if (rejected > 0 || Number(sales.n) !== N) process.exitCode = 1;
   } finally {
-    await scratch.drop();
+    await target.drop();
   }
 }
 

@@ -202,6 +202,16 @@ describe('TikTok Shop payload details', () => {
     expect(tiktok.verify(req, { ...merchant, tiktokShopId: null })).toEqual({ ok: true });
   });
 
+  it('refuses a shop id sent as a number too big to be exact: it could name any shop', () => {
+    const notification = fixtureJson('tiktok/notification-order-status-change.json') as Record<string, unknown>;
+    // 7494049642642441621 as a JSON number reads back as 7494049642642441000: the check cannot be trusted.
+    const raw = Buffer.from(JSON.stringify(notification).replace('"shop_id":"7494049642642441621"', '"shop_id":7494049642642441621'));
+    expect(raw.toString()).toContain('"shop_id":7494049642642441621');
+    expect(tiktok.verify(request(raw, tiktok.sign(raw, merchant)), merchant)).toMatchObject({ ok: false, problem: 'wrong_shop' });
+    const exact = Buffer.from(JSON.stringify({ ...notification, shop_id: 1111 }));
+    expect(tiktok.verify(request(exact, tiktok.sign(exact, merchant)), { ...merchant, tiktokShopId: '1111' })).toEqual({ ok: true });
+  });
+
   it('falls back to the body hash when there is no notification id, even for non-JSON', () => {
     const raw = Buffer.from('not json');
     expect(tiktok.dedupeKey(request(raw))).toBe(createHash('sha256').update(raw).digest('hex'));

@@ -33,17 +33,27 @@ export function verifyTikTok(req: WebhookRequest, merchant: MerchantSecrets): Ve
     return refused('bad_signature', "TikTok signature does not match the body (check the merchant's app key and app secret)");
   }
   const shopId = bodyShopId(req.rawBody);
+  if (shopId === INEXACT) return refused('wrong_shop', 'the notification names its TikTok shop by an inexact number; shop ids must be exact');
   if (shopId !== undefined && merchant.tiktokShopId && shopId !== merchant.tiktokShopId) {
     return refused('wrong_shop', `the notification is for TikTok shop ${shopId}, not this merchant's shop ${merchant.tiktokShopId}`);
   }
   return verified;
 }
 
+/** A `shop_id` given as a number JSON cannot hold exactly (19-digit ids): it could name any shop. */
+const INEXACT = Symbol('inexact shop id');
+
 /** The body's `shop_id`, if it is readable JSON; a malformed body is left for `parse` to reject. */
-function bodyShopId(rawBody: Buffer): string | undefined {
+function bodyShopId(rawBody: Buffer): string | undefined | typeof INEXACT {
+  let body: Record<string, unknown> | undefined;
   try {
-    return idText(asObject(JSON.parse(rawBody.toString('utf8')))?.shop_id, 'shop_id');
+    body = asObject(JSON.parse(rawBody.toString('utf8')));
   } catch {
     return undefined;
+  }
+  try {
+    return idText(body?.shop_id, 'shop_id');
+  } catch {
+    return INEXACT;
   }
 }
