@@ -17,7 +17,7 @@ import { addMerchant } from '../src/services/merchants.js';
 import { addInfluencer } from '../src/services/influencers.js';
 import { linkCreator } from '../src/services/creators.js';
 import { loadConfig } from '../src/config.js';
-import { openStore, type Store } from '../src/store/connect.js';
+import { openStore } from '../src/store/connect.js';
 import type { Database } from '../src/store/schema.js';
 import { percentile, scratchDatabase } from './scratch-db.js';
 
@@ -51,10 +51,9 @@ function report(name: string, r: { seconds: number; latencies: number[] }): numb
   return rate;
 }
 
-/** Where the bench runs: the store it seeds through, the env `serve` needs, and how to reopen and clean up. */
+/** Where the bench runs: its database, the env `serve` needs, and how to hand the store over and clean up. */
 interface Target {
   readonly name: string;
-  readonly store: Store;
   readonly env: Record<string, string>;
   /** Closes the bench's own connection (PGlite: serve must hold the store alone) and reopens it. */
   handOver<T>(fn: () => Promise<T>): Promise<T>;
@@ -66,7 +65,6 @@ async function postgresTarget(): Promise<Target> {
   const scratch = await scratchDatabase('tracknow_bench_hooks', CONCURRENCY);
   return {
     name: 'PostgreSQL',
-    store: scratch.store,
     env: { DATABASE_URL: scratch.url },
     handOver: (fn) => fn(),
     db: () => scratch.store.db,
@@ -80,9 +78,6 @@ async function pgliteTarget(): Promise<Target> {
   let store = await openStore(config);
   return {
     name: 'PGlite (embedded)',
-    get store() {
-      return store;
-    },
     env: { TRACKNOW_HOME: home, DATABASE_URL: '' },
     async handOver(fn) {
       await store.close();
@@ -102,7 +97,7 @@ async function pgliteTarget(): Promise<Target> {
 
 async function main(): Promise<void> {
   const target = PGLITE ? await pgliteTarget() : await postgresTarget();
-  const db = target.store.db;
+  const db = target.db();
   try {
     const merchant = await addMerchant(db, { name: 'Bench', tiktokAppKey: APP_KEY, tiktokAppSecret: APP_SECRET });
     const influencer = await addInfluencer(db, { name: 'Bench' });

@@ -3,38 +3,22 @@
 // PostgreSQL (TEST_DATABASE_URL, default the local `test` database) and PGlite where a check
 // applies, then prints one table: load held, faults survived, bad inputs tried, events lost.
 // Fails when a test fails, when no check reported, or when any event was lost.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build, runVitest, testEnv } from './vitest-run.mjs';
 
-const env = { ...process.env };
-env.TEST_DATABASE_URL ||= 'postgres://root@127.0.0.1:5432/test';
-
-const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-if (build.status !== 0) process.exit(build.status ?? 1);
+const env = testEnv();
+build();
 
 const dir = mkdtempSync(join(tmpdir(), 'tracknow-faults-'));
 env.TRACKNOW_FAULT_REPORT = join(dir, 'report.jsonl');
-const results = join(dir, 'results.json');
-const run = spawnSync(
-  'npx',
-  ['vitest', 'run', '--config', 'vitest.faults.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${results}`, ...process.argv.slice(2)],
-  { stdio: 'inherit', env },
-);
-
+const run = runVitest(['--config', 'vitest.faults.config.ts', ...process.argv.slice(2)], env);
 let records = [];
 try {
   records = readFileSync(env.TRACKNOW_FAULT_REPORT, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 } catch {
   // no check reported: the summary below says so and the run fails
-}
-let summary = 'no test results (vitest did not finish)';
-try {
-  const r = JSON.parse(readFileSync(results, 'utf8'));
-  summary = `${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`;
-} catch {
-  // vitest crashed before writing results
 }
 rmSync(dir, { recursive: true, force: true });
 
@@ -55,6 +39,6 @@ for (const row of rows.slice(1, -1)) console.log(line(row));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 console.log(line(rows.at(-1)));
 console.log(`\nevents lost: ${lost}`);
-console.log(summary);
+console.log(run.summary);
 const ok = run.status === 0 && records.length > 0 && lost === 0 && failedChecks === 0;
 process.exit(ok ? 0 : run.status || 1);

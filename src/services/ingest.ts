@@ -5,7 +5,7 @@ import type { OrderEvent } from '../domain/order-event.js';
 import { applyOrderEvent, type SaleOutcome, type SaleState } from '../domain/sale-lifecycle.js';
 import { readBatchState } from '../store/batch-read.js';
 import { writeBatch } from '../store/batch-write.js';
-import { inboxKey, type InboxRecord, type InboxResult } from '../store/inbox-repo.js';
+import { inboxKey, type DecidedDelivery, type InboxRecord } from '../store/inbox-repo.js';
 import type { Reversal } from '../store/ledger-repo.js';
 import { lockOrders, orderKeyString, type OrderKey } from '../store/order-keys.js';
 import type { OutboxMessage } from '../store/outbox.js';
@@ -161,7 +161,8 @@ async function ingestItems(trx: Kysely<Database>, items: readonly IngestItem[], 
   const now = new Date();
   const reversals: Reversal[] = [];
   const messages: OutboxMessage[] = [];
-  const inboxResults: InboxResult[] = [];
+  // Fresh deliveries with their outcome: stored once, already decided, by the write.
+  const deliveries: DecidedDelivery[] = [];
   const outcomes: IngestOutcome[] = records.map((record, n) => {
     const item = items[n]!;
     if (!fresh[n]) {
@@ -171,7 +172,7 @@ async function ingestItems(trx: Kysely<Database>, items: readonly IngestItem[], 
     }
     if (item.ignoredReason !== undefined || item.events.length === 0) {
       const message = item.ignoredReason ?? 'no order events in this delivery';
-      inboxResults.push({ id: record.id, status: 'ignored', outcome: message });
+      deliveries.push({ ...record, status: 'ignored', outcome: message });
       return { eventId: record.id, outcome: 'ignored', change: 'none', message };
     }
     let last: { outcome: SaleOutcome; message: string; sale?: Tracked } = { outcome: 'unchanged', message: '' };
@@ -197,7 +198,7 @@ async function ingestItems(trx: Kysely<Database>, items: readonly IngestItem[], 
       for (const ev of t.notify) if (entry) messages.push(outboxMessage(ev, entry, event));
       last = { outcome: t.outcome, message: entry ? saleMessage(t.outcome, t.reason, entry.state) : t.reason, ...(entry ? { sale: entry } : {}) };
     }
-    inboxResults.push({ id: record.id, status: 'processed', outcome: `${last.outcome}: ${last.message}` });
+    deliveries.push({ ...record, status: 'processed', outcome: `${last.outcome}: ${last.message}` });
     const sale = summaryOf(last.sale);
     return { eventId: record.id, outcome: last.outcome, change, message: last.message, ...(sale ? { sale } : {}) };
   });
@@ -206,8 +207,6 @@ async function ingestItems(trx: Kysely<Database>, items: readonly IngestItem[], 
   const write = (t: Tracked): SaleWrite => ({ id: t.id, key: t.key, state: t.state, validatedAt: t.validatedAt, cancelledAt: t.cancelledAt, reversedAt: t.reversedAt });
   const newSales = dirty.filter((t) => t.version === null).map(write);
   const changedSales = dirty.flatMap((t) => (t.version === null ? [] : [{ ...write(t), version: t.version }]));
-  const resultOf = new Map(inboxResults.map((r) => [r.id, r]));
-  const deliveries = records.filter((_, n) => fresh[n]).map((r) => ({ ...r, status: resultOf.get(r.id)!.status, outcome: resultOf.get(r.id)!.outcome }));
   await writeBatch(trx, { newSales, changedSales, reversals, messages, deliveries }, guard !== 'rehearsal');
   return outcomes;
 }

@@ -29,4 +29,4 @@ export function jsonRows<R>(rows: readonly R[], columns: Readonly<Record<string,
 }
 
 /** An identifier quoted as `sql.id` would (ours, constants; quoted all the same). */
-const quoteId = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+export const quoteId = (name: string): string => `"${name.replace(/"/g, '""')}"`;

@@ -3,7 +3,7 @@ import type { SaleState } from '../domain/sale-lifecycle.js';
 import type { AttributionMethod, OrderStatus } from '../domain/order-event.js';
 import type { OrderKey } from './order-keys.js';
 import type { Sale } from './schema.js';
-import { instant, int8, jsonRows, type Cell } from './json-rows.js';
+import { instant, int8, jsonRows, quoteId, type Cell } from './json-rows.js';
 
 export function saleState(row: Sale): SaleState {
   return {
@@ -69,17 +69,12 @@ const SALE_COLUMNS = {
 const ENTRIES = Object.entries(SALE_COLUMNS) as [string, readonly [string, (w: SaleWrite) => Cell, 'mutable'?]][];
 // Built once: the statement's fixed text would otherwise be 75 query nodes per batch.
 const JSON_COLUMNS = Object.fromEntries(ENTRIES.map(([name, [type, read]]) => [name, [type, read] as const]));
-const NAMES = sql.raw(ENTRIES.map(([name]) => `"${name}"`).join(', '));
-const SETS = sql.raw(
-  ENTRIES.filter(([, [, , m]]) => m)
-    .map(([name]) => `"${name}" = v."${name}"`)
-    .join(', '),
-);
-const UPDATES = sql.raw(
-  ENTRIES.filter(([, [, , m]]) => m)
-    .map(([name]) => `"${name}" = excluded."${name}"`)
-    .join(', '),
-);
+const NAMES = sql.raw(ENTRIES.map(([name]) => quoteId(name)).join(', '));
+const MUTABLE = ENTRIES.filter(([, [, , m]]) => m).map(([name]) => quoteId(name));
+/** `col = source.col` for every mutable column. */
+const assignFrom = (source: string) => sql.raw(MUTABLE.map((col) => `${col} = ${source}.${col}`).join(', '));
+const SETS = assignFrom('v');
+const UPDATES = assignFrom('excluded');
 
 /**
  * Inserts new sales and rewrites changed ones (one parameter, see `jsonRows`), unexecuted:

@@ -208,6 +208,7 @@ describe('TikTok Shop payload details', () => {
     const raw = Buffer.from(JSON.stringify(notification).replace('"shop_id":"7494049642642441621"', '"shop_id":7494049642642441621'));
     expect(raw.toString()).toContain('"shop_id":7494049642642441621');
     expect(tiktok.verify(request(raw, tiktok.sign(raw, merchant)), merchant)).toMatchObject({ ok: false, problem: 'wrong_shop' });
+    expect(tiktok.verify(request(raw, tiktok.sign(raw, merchant)), { ...merchant, tiktokShopId: null })).toEqual({ ok: true });
     const exact = Buffer.from(JSON.stringify({ ...notification, shop_id: 1111 }));
     expect(tiktok.verify(request(exact, tiktok.sign(exact, merchant)), { ...merchant, tiktokShopId: '1111' })).toEqual({ ok: true });
   });

@@ -32,9 +32,11 @@ export function verifyTikTok(req: WebhookRequest, merchant: MerchantSecrets): Ve
   if (!safeEqual(received.toLowerCase(), tiktokSignature(key, secret, req.rawBody))) {
     return refused('bad_signature', "TikTok signature does not match the body (check the merchant's app key and app secret)");
   }
+  // The shop check applies to a merchant with a shop id; only then is the body read for it.
+  if (!merchant.tiktokShopId) return verified;
   const shopId = bodyShopId(req.rawBody);
   if (shopId === INEXACT) return refused('wrong_shop', 'the notification names its TikTok shop by an inexact number; shop ids must be exact');
-  if (shopId !== undefined && merchant.tiktokShopId && shopId !== merchant.tiktokShopId) {
+  if (shopId !== undefined && shopId !== merchant.tiktokShopId) {
     return refused('wrong_shop', `the notification is for TikTok shop ${shopId}, not this merchant's shop ${merchant.tiktokShopId}`);
   }
   return verified;

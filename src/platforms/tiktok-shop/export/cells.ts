@@ -24,14 +24,13 @@ export function cleanCell(raw: string): string {
 }
 
 const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
+const needsQuotes = (cell: string): boolean => cell !== '' && NEEDS_QUOTES.test(cell);
 
 /** Writes cells back as one RFC 4180 record, quoting only the cells that need it. */
 export function csvLine(cells: readonly string[]): string {
   // Most rows need no quoting: one join builds a flat string (`+=` builds a rope of ~100 pieces).
-  let plain = true;
-  for (let i = 0; i < cells.length && plain; i++) if (cells[i] !== '' && NEEDS_QUOTES.test(cells[i]!)) plain = false;
-  if (plain) return cells.join(',');
-  return cells.map((cell) => (cell !== '' && NEEDS_QUOTES.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell)).join(',');
+  if (!cells.some(needsQuotes)) return cells.join(',');
+  return cells.map((cell) => (needsQuotes(cell) ? `"${cell.replaceAll('"', '""')}"` : cell)).join(',');
 }
 
 const ORDER_ID = /^[0-9A-Za-z_-]{1,64}$/;
