@@ -2,12 +2,16 @@
  * Times `backfill tiktok` on a generated N-row Seller Center export (default 1,000,000) into a
  * fresh PostgreSQL database, then, in the same run, COPY of the same file into a bare table of
  * 57 text columns (the physical limit here), and prints rows/s for both, the ratio and peak RSS.
+ * It also times the floor: the server copying the rows the backfill wrote (inbox, sales,
+ * notifications) into twin tables with the same indexes, checks and foreign keys, by one
+ * INSERT … SELECT each. No backfill that writes those rows can beat it: `floor_ratio` is the
+ * best ratio reachable on this machine with this schema (see `timeFloor`).
  * Usage: TEST_DATABASE_URL=postgres://… node dist/bench/backfill.js [N] [--batch 1000] [--in-flight 2] [--keep]
  * Works in a scratch database beside the URL's, dropped afterwards (unless --keep).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
@@ -44,6 +48,48 @@ async function peakRss<T>(fn: () => Promise<T>): Promise<{ value: T; peakMb: num
     return { value, peakMb: Math.round(Math.max(peak, process.memoryUsage.rss()) / 2 ** 20) };
   } finally {
     clearInterval(timer);
+  }
+}
+
+/** Tables a backfill writes, in the order it writes them. */
+const WRITTEN = ['webhook_events', 'sales', 'notifications'] as const;
+
+/**
+ * The floor under any backfill: the server re-inserting, by one INSERT … SELECT per table, the
+ * rows the backfill wrote into twins with the same columns, defaults, checks, indexes and
+ * foreign keys (LIKE … INCLUDING ALL, then the foreign keys copied). No parsing, no transport,
+ * no dedupe read, no decision: only the writes themselves. The inbox's enrichment trigger is
+ * not copied; its WHEN clause never fires for backfill rows.
+ */
+async function timeFloor(client: pg.Client): Promise<{ seconds: number; cpuSeconds: number | undefined; tables: Record<string, number> }> {
+  const tables: Record<string, number> = {};
+  for (const table of WRITTEN) {
+    await client.query(`create table floor_${table} (like ${table} including all)`);
+    const fks = await client.query<{ def: string }>(`select pg_get_constraintdef(oid) as def from pg_constraint where conrelid = $1::regclass and contype = 'f'`, [table]);
+    for (const { def } of fks.rows) await client.query(`alter table floor_${table} add ${def}`);
+  }
+  const pid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+  const cpuBefore = await backendCpuSeconds(pid);
+  let seconds = 0;
+  for (const table of WRITTEN) {
+    const start = performance.now();
+    const { rowCount } = await client.query(`insert into floor_${table} select * from ${table}`);
+    seconds += (performance.now() - start) / 1000;
+    tables[table] = rowCount ?? 0;
+  }
+  const cpuAfter = await backendCpuSeconds(pid);
+  return { seconds, tables, cpuSeconds: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore };
+}
+
+/** CPU seconds a server backend has used, from /proc: known only when the server runs on this machine. */
+async function backendCpuSeconds(pid: number): Promise<number | undefined> {
+  try {
+    // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100 per second on Linux).
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
   }
 }
 
@@ -88,8 +134,11 @@ async function main(): Promise<void> {
       return { rows: copied, seconds: (performance.now() - copyStart) / 1000 };
     });
 
+    const floor = await withClient(url.toString(), timeFloor);
+
     const rate = generated.rows / seconds;
     const copyRate = copy.rows / copy.seconds;
+    const floorRate = generated.rows / floor.seconds;
     const result = {
       bench: 'backfill',
       rows: generated.rows,
@@ -104,6 +153,14 @@ async function main(): Promise<void> {
       copy_rows_per_s: Math.round(copyRate),
       ratio: Number((rate / copyRate).toFixed(3)),
       target_ratio: 0.25,
+      floor_s: Number(floor.seconds.toFixed(2)),
+      floor_server_cpu_s: floor.cpuSeconds === undefined ? null : Number(floor.cpuSeconds.toFixed(2)),
+      floor_rows_per_s: Math.round(floorRate),
+      floor_ratio: Number((floorRate / copyRate).toFixed(3)),
+      // Even spread over every core with nothing else to do (no parsing, deciding or transport): an upper bound, not a plan.
+      floor_ratio_all_cores: floor.cpuSeconds === undefined ? null : Number((generated.rows / (floor.cpuSeconds / availableParallelism()) / copyRate).toFixed(3)),
+      cores: availableParallelism(),
+      floor_tables: floor.tables,
       peak_rss_mb: peakMb,
       created: summary.created,
       unchanged: summary.unchanged,
@@ -111,7 +168,9 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
     process.stderr.write(
-      `backfill ${result.backfill_rows_per_s} rows/s, COPY ${result.copy_rows_per_s} rows/s: ratio ${result.ratio} (target 0.25); peak RSS ${peakMb} MB\n`,
+      `backfill ${result.backfill_rows_per_s} rows/s, COPY ${result.copy_rows_per_s} rows/s: ratio ${result.ratio} (target 0.25); peak RSS ${peakMb} MB\n` +
+        `floor: the server alone re-inserting the rows written takes ${result.floor_s} s (${result.floor_server_cpu_s ?? '?'} CPU-s): ${result.floor_rows_per_s} rows/s, ratio ${result.floor_ratio} on one core; ` +
+        `${result.floor_ratio_all_cores ?? '?'} spread over all ${result.cores} cores if nothing else cost anything\n`,
     );
   } finally {
     await store.close();
