@@ -14,7 +14,7 @@ const OPTIONS: ReadExportOptions = { merchantId: 'm-1', currency: 'USD', file: '
 type OrderItem = Extract<ExportItem, { kind: 'order' }>;
 type ErrorItem = Extract<ExportItem, { kind: 'error' }>;
 
-async function readAll(input: string | URL | Buffer, options: Partial<ReadExportOptions> = {}) {
+async function readAll(input: string | URL | Buffer | Readable, options: Partial<ReadExportOptions> = {}) {
   const source = Buffer.isBuffer(input) ? Readable.from([input]) : typeof input === 'string' ? Readable.from([Buffer.from(input)]) : input;
   const items: ExportItem[] = [];
   for await (const item of readTikTokExport(source, { ...OPTIONS, ...options })) items.push(item);
@@ -229,7 +229,7 @@ describe('readTikTokExport: bad input', () => {
     expect(orders.map((o) => o.event.externalOrderId)).toEqual(['1', '5']);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ line: 3, orderId: '2' });
-    expect(errors[0]!.message).toMatch(/spans lines 3–5 and has \d+ cells but the header has 5/);
+    expect(errors[0]!.message).toMatch(/spans lines 3–5 and has a quoted cell whose closing quote is followed by more text/);
   });
 
   it('stores cells that look like spreadsheet formulas literally', async () => {
@@ -239,6 +239,45 @@ describe('readTikTokExport: bad input', () => {
     expect(orders[0]!.event.hints).toEqual([{ method: 'track_message', value: formula }]);
     expect(orders[1]!.event.hints).toEqual([{ method: 'track_message', value: "+cmd|' /C calc'!A0" }]);
     expect(errors.map((e) => e.line)).toEqual([4]);
+  });
+
+  it('reads CRLF, LF, a mix of both and bare CR line ends alike, with quoted line breaks kept', async () => {
+    const rows = [row('1', '10.00', '"a,\r\nb"'), row('2', '"1,234.50"', '"say ""hi"""'), row('3')];
+    const lf = await readAll([HEADER, ...rows].join('\n') + '\n');
+    expect(lf.errors).toEqual([]);
+    expect(lf.orders.map((o) => [o.event.externalOrderId, o.lines, o.event.hints[0]?.value])).toEqual([
+      ['1', [2], 'a,\nb'],
+      ['2', [4], 'say "hi"'],
+      ['3', [5], undefined],
+    ]);
+    expect(lf.orders[1]!.event.base).toEqual({ minor: 123450n, currency: 'USD' });
+    for (const text of [[HEADER, ...rows].join('\r\n'), `${HEADER}\r\n${rows[0]}\n${rows[1]}\r\n${rows[2]}\n`, [HEADER, ...rows].join('\r').replace('a,\r\nb', 'a,\rb')]) {
+      const other = await readAll(text);
+      expect(other.items).toEqual(lf.items);
+    }
+  });
+
+  it('reads a file cut at every byte, through BOMs, CRLFs and multi-byte characters', async () => {
+    const text = `\ufeff${csv(row('1', '10.00', '"Grüße 🎁 TRACK:ABC12345"'), row('2', '"€ 3,00"'))}`.replaceAll('\n', '\r\n');
+    const whole = await readAll(text);
+    expect(whole.orders[0]!.event.hints).toEqual([{ method: 'track_message', value: 'Grüße 🎁 TRACK:ABC12345' }]);
+    const bytes = Buffer.from(text);
+    for (const size of [1, 2, 3, 5]) {
+      const chunks = Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, i * size + size));
+      const items: ExportItem[] = [];
+      for await (const item of readTikTokExport(Readable.from(chunks), OPTIONS)) items.push(item);
+      expect(items).toEqual(whole.items);
+    }
+  });
+
+  it('stops at a record over 1 MiB without holding the rest of the file', async () => {
+    const filler = Array.from({ length: 30_000 }, (_, i) => row(String(100 + i), '10.00', 'a long enough buyer message to fill the file'));
+    const bytes = Buffer.from(csv(row('1'), row('2'), row('3', '10.00', '"never closed'), ...filler));
+    const chunks = Array.from({ length: Math.ceil(bytes.length / 65_536) }, (_, i) => bytes.subarray(i * 65_536, (i + 1) * 65_536));
+    const { orders, errors } = await readAll(Readable.from(chunks));
+    expect(orders.map((o) => o.event.externalOrderId)).toEqual(['1']);
+    expect(errors.map((e) => e.line)).toEqual([3, 4]);
+    expect(errors[1]!.message).toMatch(/record starting on line 4 is over 1 MiB/);
   });
 
   it('keeps every data row in exactly one item', async () => {

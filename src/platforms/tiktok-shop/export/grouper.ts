@@ -54,7 +54,7 @@ export class OrderGrouper {
       for (const o of this.orphans) group.addBroken(o.line, `${o.message}, between rows of order ${id}`);
       this.orphans = [];
     }
-    group.add(rec.line, rec.endLine, rec.cells);
+    group.add(rec.line, rec.endLine, rec.cells, rec.strayQuote);
   }
 
   /** Closes the open order, if any, then reports the rows without an id that followed it. */

@@ -42,14 +42,14 @@ export class OrderGroup {
     readonly orderId: string,
   ) {}
 
-  add(line: number, endLine: number, cells: readonly string[]): void {
+  add(line: number, endLine: number, cells: readonly string[], strayQuote = false): void {
     this.lines.push(line);
     // One CSV line per row serves both the dedupe hash and the raw record (quoting makes it unambiguous).
     this.raw.push(csvLine(cells));
-    if (cells.length !== this.ctx.width) {
+    if (cells.length !== this.ctx.width || strayQuote) {
       const where = endLine > line ? `spans lines ${line}–${endLine} and ` : '';
-      const why = `this row ${where}has ${cells.length} cells but the header has ${this.ctx.width}; is a quote unbalanced?`;
-      this.problems.push({ line, message: why });
+      const what = strayQuote ? 'has a quoted cell whose closing quote is followed by more text' : `has ${cells.length} cells but the header has ${this.ctx.width}`;
+      this.problems.push({ line, message: `this row ${where}${what}; is a quote unbalanced?` });
       return;
     }
     try {

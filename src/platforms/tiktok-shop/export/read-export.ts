@@ -34,7 +34,7 @@ export interface TikTokExport {
  */
 export async function openTikTokExport(input: Readable | string | URL, options: ReadExportOptions): Promise<TikTokExport> {
   const { currency, zone } = settings(options);
-  const stream = input instanceof Readable ? input : createReadStream(input, { highWaterMark: 1 << 18 });
+  const stream = input instanceof Readable ? input : createReadStream(input, { highWaterMark: 1 << 16 });
   const source = csvRecords(stream, options.file, cleanCell);
   try {
     const head = await source.batches.next();

@@ -1,11 +1,15 @@
-import { pipeline } from 'node:stream';
 import type { Readable } from 'node:stream';
-import { CsvError, parse } from 'csv-parse';
+import { StringDecoder } from 'node:string_decoder';
+import Papa from 'papaparse';
 import { TracknowError, invalid } from '../../../errors.js';
 
-/** A CSV record with cleaned cells and the physical lines it spans (1-based). */
+/**
+ * A CSV record with cleaned cells and the physical lines it spans (1-based). `strayQuote`: a
+ * quoted cell whose closing quote was not followed by a comma or a line end, so the tokenizer
+ * read on to a later quote and the record may have swallowed lines of other records.
+ */
 export type CsvRecord =
-  | { readonly kind: 'record'; readonly cells: string[]; readonly line: number; readonly endLine: number }
+  | { readonly kind: 'record'; readonly cells: string[]; readonly line: number; readonly endLine: number; readonly strayQuote?: true }
   | { readonly kind: 'fatal'; readonly line: number; readonly message: string };
 
 /** Far more than any order row; stops an unclosed quote from swallowing the file into memory. */
@@ -18,83 +22,119 @@ export interface RecordSource {
   close(): void;
 }
 
+type Linebreak = '\n' | '\r';
+
 /**
- * Tokenizes with csv-parse (RFC 4180: quotes, commas and newlines in cells; BOM stripped),
- * cleans every cell and skips blank lines. A record that cannot be tokenized (a quote never
- * closed) ends the file with one `fatal` record: nothing after it can be told apart reliably.
+ * Tokenizes with papaparse's parser (RFC 4180: quotes, commas and line breaks in cells), chunk
+ * by chunk: what follows the last complete record waits for the next chunk. Cleans every cell
+ * and skips blank lines; strips a BOM. Records end at LF, so CRLF and LF files (and a mix)
+ * read alike: the CR left at the end of a line's last cell is whitespace the cleaning trims.
+ * Only a file whose first line ends in a bare CR is split at CRs. A record that cannot be
+ * tokenized (a quote never closed) ends the file with one `fatal` record: nothing after it can
+ * be told apart reliably.
  */
 export function csvRecords(input: Readable, file: string, clean: (cell: string) => string): RecordSource {
-  // Blank lines stay records (skip_empty_lines off) so that every physical line is counted here.
-  const parser = parse({ bom: true, relax_column_count: true, relax_quotes: true, max_record_size: MAX_RECORD_BYTES });
-  pipeline(input, parser, () => {
-    // Errors reach the consumer through the parser; nothing to do here.
-  });
   let lastLine = 0;
   let count = 0;
-  const close = () => {
-    parser.destroy();
-    input.destroy();
-  };
-  async function* batches(): AsyncGenerator<CsvRecord[], void, undefined> {
-    try {
-      for (;;) {
-        const batch: CsvRecord[] = [];
-        let raw: string[] | null;
-        while ((raw = parser.read() as string[] | null) !== null) {
-          const line = lastLine + 1;
-          let breaks = 0;
-          let blank = true;
-          // In place: the parser's array is ours, and a million rows make a million arrays.
-          const cells = raw;
-          for (let i = 0; i < cells.length; i++) {
-            const cell = cells[i]!;
-            if (cell.includes('\n') || cell.includes('\r')) breaks += cell.match(/\r\n|\r|\n/g)?.length ?? 0;
-            const cleaned = clean(cell);
-            cells[i] = cleaned;
-            if (cleaned !== '') blank = false;
-          }
-          lastLine = line + breaks;
-          if (blank) continue;
-          count++;
-          batch.push({ kind: 'record', cells, line, endLine: lastLine });
-        }
-        if (batch.length > 0) yield batch;
-        else if (!(await moreToRead(parser))) return;
+  let bytes = 0;
+  const close = () => input.destroy();
+
+  /** The records of `data` as ours; `stray` holds the indexes of records with a stray quote. */
+  function records(data: string[][], stray: ReadonlySet<number>, out: CsvRecord[]): void {
+    for (let r = 0; r < data.length; r++) {
+      const cells = data[r]!;
+      const line = lastLine + 1;
+      let breaks = 0;
+      let blank = true;
+      const lastCell = cells.length - 1;
+      // In place: the parser's array is ours, and a million rows make a million arrays.
+      for (let i = 0; i < cells.length; i++) {
+        let cell = cells[i]!;
+        // The CR of a CRLF line end stays on the last cell; it is not a line inside the cell.
+        if (i === lastCell && cell.endsWith('\r')) cell = cell.slice(0, -1);
+        if (cell.includes('\n') || cell.includes('\r')) breaks += cell.match(/\r\n|\r|\n/g)?.length ?? 0;
+        const cleaned = clean(cell);
+        cells[i] = cleaned;
+        if (cleaned !== '') blank = false;
       }
+      lastLine = line + breaks;
+      if (blank) continue;
+      count++;
+      out.push(stray.has(r) ? { kind: 'record', cells, line, endLine: lastLine, strayQuote: true } : { kind: 'record', cells, line, endLine: lastLine });
+    }
+  }
+
+  async function* batches(): AsyncGenerator<CsvRecord[], void, undefined> {
+    const decoder = new StringDecoder('utf8');
+    let parser: Papa.Parser | undefined;
+    let carry = '';
+    let started = false;
+    const parse = (text: string, final: boolean) => {
+      parser ??= new Papa.Parser({ delimiter: ',', newline: linebreakOf(text) ?? '\n', quoteChar: '"' });
+      const result = parser.parse(text, 0, !final) as { data: string[][]; errors: Papa.ParseError[]; meta: { cursor: number } };
+      const stray = new Set(result.errors.flatMap((e) => (e.code === 'InvalidQuotes' && e.row !== undefined ? [e.row] : [])));
+      const unclosed = result.errors.find((e) => e.code === 'MissingQuotes');
+      return { data: result.data, stray, unclosed, rest: final ? '' : text.slice(result.meta.cursor) };
+    };
+    try {
+      for await (const chunk of input as AsyncIterable<Buffer | string>) {
+        const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        bytes += buf.length;
+        let text = carry + decoder.write(buf);
+        if (!started && text.length > 0) {
+          started = true;
+          if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+        }
+        // The line break is known once the first line has ended; until then, wait for more.
+        if (parser === undefined && linebreakOf(text) === undefined && text.length <= MAX_RECORD_BYTES) {
+          carry = text;
+          continue;
+        }
+        const { data, stray, rest } = parse(text, false);
+        carry = rest;
+        const out: CsvRecord[] = [];
+        records(data, stray, out);
+        if (carry.length > MAX_RECORD_BYTES) {
+          out.push({ kind: 'fatal', line: lastLine + 1, message: fatalMessage('too-big', lastLine + 1) });
+          yield out;
+          return;
+        }
+        if (out.length > 0) yield out;
+      }
+      const tail = carry + decoder.end();
+      if (tail.length === 0) return;
+      const { data, stray, unclosed } = parse(tail, true);
+      const out: CsvRecord[] = [];
+      if (unclosed) {
+        records(data.slice(0, unclosed.row), stray, out);
+        out.push({ kind: 'fatal', line: lastLine + 1, message: fatalMessage('unclosed', lastLine + 1) });
+      } else {
+        records(data, stray, out);
+      }
+      if (out.length > 0) yield out;
     } catch (err) {
-      if (!(err instanceof CsvError)) throw readError(err, file);
-      yield [{ kind: 'fatal', line: lastLine + 1, message: fatalMessage(err, lastLine + 1) }];
+      throw readError(err, file);
     } finally {
       close();
     }
   }
-  return { batches: batches(), progress: () => ({ records: count, lines: lastLine, bytes: parser.info.bytes }), close };
+  return { batches: batches(), progress: () => ({ records: count, lines: lastLine, bytes }), close };
 }
 
-/**
- * Waits until the parser has records (true) or has ended (false). Its error is raised only
- * once the records parsed before it have been read, so no good row before a bad one is lost.
- */
-function moreToRead(stream: Readable): Promise<boolean> {
-  if (stream.readableLength > 0) return Promise.resolve(true);
-  if (stream.errored) return Promise.reject(stream.errored);
-  if (stream.readableEnded || stream.destroyed) return Promise.resolve(false);
-  return new Promise((resolve, reject) => {
-    const settle = () => {
-      stream.off('readable', settle).off('end', settle).off('close', settle).off('error', settle);
-      if (stream.readableLength > 0) resolve(true);
-      else if (stream.errored) reject(stream.errored);
-      else resolve(!stream.readableEnded && !stream.destroyed);
-    };
-    stream.on('readable', settle).on('end', settle).on('close', settle).on('error', settle);
-  });
+/** The first line's break: LF (CRLF included), or a bare CR; undefined while no line has ended. */
+function linebreakOf(text: string): Linebreak | undefined {
+  const lf = text.indexOf('\n');
+  const cr = text.indexOf('\r');
+  if (cr === -1 || (lf !== -1 && lf < cr)) return lf === -1 ? undefined : '\n';
+  // A CR first: part of a CRLF if an LF follows, a bare CR if anything else does.
+  if (cr === text.length - 1) return undefined;
+  return text[cr + 1] === '\n' ? '\n' : '\r';
 }
 
-function fatalMessage(err: CsvError, line: number): string {
+function fatalMessage(why: 'unclosed' | 'too-big', line: number): string {
   const rest = `the file cannot be read from line ${line} on`;
-  if (err.code === 'CSV_QUOTE_NOT_CLOSED') return `a quoted cell in the record starting on line ${line} is never closed; ${rest}`;
-  if (err.code === 'CSV_MAX_RECORD_SIZE') return `the record starting on line ${line} is over 1 MiB, most likely a quote that is never closed; ${rest}`;
-  return `malformed CSV (${err.code}): ${err.message}; ${rest}`;
+  if (why === 'unclosed') return `a quoted cell in the record starting on line ${line} is never closed; ${rest}`;
+  return `the record starting on line ${line} is over 1 MiB, most likely a quote that is never closed; ${rest}`;
 }
 
 function readError(err: unknown, file: string): unknown {
