@@ -12,8 +12,8 @@ export type CsvRecord =
   | { readonly kind: 'record'; readonly cells: string[]; readonly line: number; readonly endLine: number; readonly strayQuote?: true }
   | { readonly kind: 'fatal'; readonly line: number; readonly message: string };
 
-/** Far more than any order row; stops an unclosed quote from swallowing the file into memory. */
-const MAX_RECORD_BYTES = 1 << 20;
+/** Far more than any order row (counted in characters); stops an unclosed quote from swallowing the file into memory. */
+const MAX_RECORD_CHARS = 1 << 20;
 
 export interface RecordSource {
   /** Records in file order, in batches: one await per batch, not per row, keeps parsing fast. */
@@ -86,7 +86,7 @@ export function csvRecords(input: Readable, file: string, clean: (cell: string) 
           if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
         }
         // The line break is known once the first line has ended; until then, wait for more.
-        if (parser === undefined && linebreakOf(text) === undefined && text.length <= MAX_RECORD_BYTES) {
+        if (parser === undefined && linebreakOf(text) === undefined && text.length <= MAX_RECORD_CHARS) {
           carry = text;
           continue;
         }
@@ -94,7 +94,7 @@ export function csvRecords(input: Readable, file: string, clean: (cell: string) 
         carry = rest;
         const out: CsvRecord[] = [];
         records(data, stray, out);
-        if (carry.length > MAX_RECORD_BYTES) {
+        if (carry.length > MAX_RECORD_CHARS) {
           out.push({ kind: 'fatal', line: lastLine + 1, message: fatalMessage('too-big', lastLine + 1) });
           yield out;
           return;
