@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { Database, NotificationEvent } from './schema.js';
+import { sql, type RawBuilder } from 'kysely';
+import type { NotificationEvent } from './schema.js';
 import { jsonRows } from './json-rows.js';
 
 export interface OutboxMessage {
@@ -11,13 +11,10 @@ export interface OutboxMessage {
   readonly payload: Record<string, unknown>;
 }
 
-/** Writes outbox rows inside the caller's transaction: a message exists iff its change committed. */
-export async function enqueueNotifications(trx: Kysely<Database>, messages: readonly OutboxMessage[]): Promise<void> {
-  if (messages.length === 0) return;
-  await enqueueNotificationsSql(messages).execute(trx);
-}
-
-/** The `enqueueNotifications` statement, unexecuted: ingest folds it into its write. */
+/**
+ * The insert of outbox rows, unexecuted, for one or more messages: ingest folds it into its write,
+ * so a message exists iff its change committed.
+ */
 export function enqueueNotificationsSql(messages: readonly OutboxMessage[]): RawBuilder<unknown> {
   const rows = jsonRows(messages, {
     id: ['uuid', () => randomUUID()],

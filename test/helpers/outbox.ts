@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { enqueueNotifications } from '../../src/store/outbox.js';
+import { enqueueNotificationsSql } from '../../src/store/outbox.js';
 import type { Database, NotificationEvent } from '../../src/store/schema.js';
 
 /** A sale.created payload as ingest writes it (minor units as strings). */
@@ -26,7 +26,7 @@ export async function seedNotifications(db: Kysely<Database>, influencerId: stri
     const p = payload();
     return { event, influencerId, subjectId: typeof p.sale_id === 'string' ? p.sale_id : randomUUID(), payload: p };
   });
-  for (let i = 0; i < messages.length; i += 500) await enqueueNotifications(db, messages.slice(i, i + 500));
+  for (let i = 0; i < messages.length; i += 500) await enqueueNotificationsSql(messages.slice(i, i + 500)).execute(db);
   const rows = await db
     .selectFrom('notifications')
     .select('id')
