@@ -24,7 +24,7 @@ Logs one JSON line per request on stderr. SIGTERM or SIGINT: finish in-flight re
       const ctx = contextFrom(command);
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw usage(`--port must be 0-65535, got ${flags.port}`);
-      const { serve } = await import('../../services/serve.js');
+      const { serve } = await import('../../app/serve.js');
       await serve(ctx.config, {
         host: flags.host,
         port,
