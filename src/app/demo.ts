@@ -66,7 +66,7 @@ const STEPS: Step[] = [
     },
   },
   {
-    title: 'Start the webhook listener and send it signed TikTok Shop orders (the seed payload first)',
+    title: 'Start the webhook listener and send it two signed TikTok Shop orders',
     async run(store, state, config) {
       const { startListener } = await import('../http/server.js');
       const { getPlatform } = await import('../platforms/platform.js');
@@ -78,7 +78,7 @@ const STEPS: Step[] = [
         const secrets = await findMerchantSecrets(store.db, state.merchant_id!);
         const url = `${listener.url}/api/webhook/tiktok/${state.merchant_id}`;
         const lines = [`POST ${url}`];
-        // The seed's quick test (125.50 USD → 18.83), then a second order so a payout is due.
+        // The README's quick test (125.50 USD → 18.83), then a second order so a payout is due.
         for (const [orderId, cents] of [['123456', 12550], ['123457', 25000]] as const) {
           const body = Buffer.from(
             JSON.stringify({

@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
 import { usage } from '../../errors.js';
 import { contextFrom } from '../context.js';
+import { port } from '../flags.js';
 
 export function register(program: Command): void {
   program
     .command('serve')
     .description('listen for TikTok Shop, Shopify and WooCommerce order webhooks (and /r/CODE clicks)')
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--port <port>', 'port to listen on', '8001')
+    .option('--port <port>', 'port to listen on', port, '8001')
     .addHelpText(
       'after',
       `
