@@ -23,11 +23,14 @@ export type ErrorCode =
 export interface ErrorOptions {
   readonly cause?: unknown;
   readonly field?: string;
+  /** The boolean option that would let the call go ahead anyway (`force`). */
+  readonly override?: string;
 }
 
 export class TracknowError extends Error {
   override name = 'TracknowError';
   readonly field: string | undefined;
+  readonly override: string | undefined;
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -35,13 +38,14 @@ export class TracknowError extends Error {
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.field = options?.field;
+    this.override = options?.override;
   }
 }
 
 export const usage = (msg: string, field?: string) => new TracknowError('usage', msg, { field });
 export const notFound = (msg: string) => new TracknowError('not_found', msg);
-export const conflict = (msg: string) => new TracknowError('conflict', msg);
-export const invalid = (msg: string, cause?: unknown) => new TracknowError('invalid', msg, { cause });
+export const conflict = (msg: string, options?: ErrorOptions) => new TracknowError('conflict', msg, options);
+export const invalid = (msg: string, cause?: unknown, field?: string) => new TracknowError('invalid', msg, { cause, field });
 
 const EXIT_CODES: Record<ErrorCode, number> = {
   usage: 2,

@@ -109,11 +109,17 @@ export function payloadShape(value: string): string {
 export const oneOf = (values: readonly string[]): Parser => checked((v) => rejectIf(!values.includes(v), `must be one of ${values.join(', ')}`));
 
 /** The flag of a service's options field, where it is not simply the field in kebab case. */
-const FIELD_FLAGS: Readonly<Record<string, string>> = { merchantId: '--merchant', influencerId: '--influencer' };
+const FIELD_FLAGS: Readonly<Record<string, string>> = {
+  merchantId: '--merchant',
+  influencerId: '--influencer',
+  minMajor: '--min',
+  minByCurrency: '--min-currency',
+};
 
 export const flagFor = (field: string): string => FIELD_FLAGS[field] ?? `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /** An error's message for the terminal: an error about one input names its flag first. */
 export function flagHint(err: TracknowError): string {
-  return err.field === undefined ? err.message : `${flagFor(err.field)} ${err.message}`;
+  const message = err.field === undefined ? err.message : `${flagFor(err.field)} ${err.message}`;
+  return err.override === undefined ? message : `${message}; add ${flagFor(err.override)} to override`;
 }

@@ -45,8 +45,8 @@ for (const backend of BACKENDS) {
 
     it('refuses non-http URLs, unknown events and missing flags', async () => {
       const ftp = await cli('endpoint', 'add', '--url', 'ftp://example.com/hook');
-      expect([ftp.code, ftp.stdout]).toEqual([1, '']);
-      expect(ftp.stderr).toMatch(/^error: --url: only http and https URLs are accepted/);
+      expect([ftp.code, ftp.stdout]).toEqual([2, '']);
+      expect(ftp.stderr).toMatch(/^error: option '--url <url>' argument 'ftp:\/\/example\.com\/hook' is invalid\. only http\(s\) URLs are accepted/);
       expect((await cli('endpoint', 'add', '--url', 'https://x.example', '--events', 'sale.exploded')).code).toBe(2);
       expect((await cli('endpoint', 'add', '--json')).code).toBe(2);
       expect((await cli('endpoint', 'remove', '00000000-0000-4000-8000-000000000000')).code).toBe(1);
