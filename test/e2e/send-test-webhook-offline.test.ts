@@ -70,7 +70,7 @@ describe('send-test-webhook usage errors exit 2', () => {
     [['--platform', 'woocommerce', '--shape', 'notification'], /--shape does not apply to woocommerce/],
     [['--platform', 'tiktok', '--shape', 'simple', '--event', 'refunded', '--app-key', 'k'], /simple shape has no refunded event/],
     [['--platform', 'shopify', '--from-file', 'x.json', '--amount', '5'], /--from-file sends the file byte for byte; --amount/],
-    [['--platform', 'shopify', '--url', 'ftp://x'], /--url must be http/],
+    [['--platform', 'shopify', '--url', 'ftp://x'], /option '--url <url>' argument 'ftp:\/\/x' is invalid. only http\(s\) URLs/],
   ])('%j', async (args, message) => {
     const r = await runCli([...base, ...args], ENV);
     expect(r.code).toBe(2);
