@@ -21,7 +21,7 @@ for (const backend of BACKENDS) {
       mia = (await cli(['influencer', 'add', '--name', 'Mia', '--paypal-email', 'mia@example.com', '--json'])).json().id;
       await withStore(target.config, (store) => insertSales(store.db, [1, 2, 3, 4].map(() => ({ merchantId: merchant.id, influencerId: mia, orderedAt: T0, baseMinor: 10000n }))));
       expect((await cli(['validate', '--as-of', daysAfter(T0, 14).toISOString(), '--json'])).code).toBe(0);
-    });
+    }, 240_000);
     afterAll(async () => target.cleanup());
 
     it('exits 2 on bad flag values, with one error line', async () => {
@@ -39,7 +39,7 @@ for (const backend of BACKENDS) {
         expect({ args, code: r.code, stdout: r.stdout }).toEqual({ args, code: 2, stdout: '' });
         expect(r.stderr).toMatch(/^error: /);
       }
-    });
+    }, 240_000);
 
     it('pays by PayPal, returns once (exit 1 the second time), lists and states it', async () => {
       const out = join(target.home, 'out');
@@ -68,6 +68,6 @@ for (const backend of BACKENDS) {
       expect(await readFile(join(target.home, 's.html'), 'utf8')).toContain('<td class="n">60.00</td>');
       const off = await cli(['influencer', 'set', mia, '--inactive', '--no-paypal-email', '--json']);
       expect(off.json()).toMatchObject({ id: mia, active: false, paypal_email: null });
-    });
+    }, 240_000);
   });
 }
