@@ -39,7 +39,7 @@ export interface ReportRow {
   readonly currency: string | null;
   readonly clicks: number;
   readonly orders: number;
-  /** Orders ÷ clicks of the key, rounded to 4 decimals; null when the key has no clicks. */
+  /** Orders ÷ clicks of the key, rounded to 4 decimals; null when the key has no clicks or is null. */
   readonly conversion: number | null;
   readonly salesMinor: bigint;
   readonly commissionMinor: bigint;
@@ -89,7 +89,9 @@ export function assembleReport(by: ReportGrouping, sales: readonly SalesGroup[],
   for (const e of byKey.values()) {
     const groups = [...e.currencies.values()];
     const orders = groups.reduce((n, g) => n + g.orders, 0);
-    const common = { key: e.key, label: e.label, clicks: e.clicks, conversion: conversion(orders, e.clicks) };
+    // A null key gathers what the grouping cannot place (clicks on a code for any merchant, on no
+    // platform): its orders and clicks are not of one population, so no conversion.
+    const common = { key: e.key, label: e.label, clicks: e.clicks, conversion: e.key === null ? null : conversion(orders, e.clicks) };
     if (groups.length === 0) rows.push({ ...common, currency: null, orders: 0, salesMinor: 0n, commissionMinor: 0n, refundedMinor: 0n });
     for (const g of groups) {
       rows.push({ ...common, currency: g.currency, orders: g.orders, salesMinor: g.salesMinor, commissionMinor: g.commissionMinor, refundedMinor: g.refundedMinor });
