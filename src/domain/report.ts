@@ -57,7 +57,7 @@ export function conversion(orders: number, clicks: number): number | null {
  * Merges grouped sums into rows: groups of one key and currency are added up (the database may
  * split them), each key's clicks go on each of its currency rows, a key with clicks and no orders
  * gets one row without a currency. Sorted: time keys in order; other keys by currency, then
- * sales, clicks and key (largest first).
+ * sales, orders and clicks (largest first), a null key last.
  */
 export function assembleReport(by: ReportGrouping, sales: readonly SalesGroup[], clicks: readonly ClicksGroup[]): ReportRow[] {
   const byKey = new Map<string, { key: string | null; label: string | null; clicks: number; currencies: Map<string, SalesGroup> }>();
@@ -109,7 +109,7 @@ function byTime(a: ReportRow, b: ReportRow): number {
 }
 
 function byWeight(a: ReportRow, b: ReportRow): number {
-  return cmpNullable(a.currency, b.currency) || cmp(b.salesMinor, a.salesMinor) || b.orders - a.orders || b.clicks - a.clicks || cmpNullable(a.key, b.key);
+  return cmpNullable(a.currency, b.currency) || Number(a.key === null) - Number(b.key === null) || cmp(b.salesMinor, a.salesMinor) || b.orders - a.orders || b.clicks - a.clicks || cmpNullable(a.key, b.key);
 }
 
 const DAY_MS = 86_400_000;
