@@ -42,6 +42,7 @@ export async function insertReportSales(db: Kysely<Database>, sales: readonly Re
 }
 
 export async function insertClicks(db: Kysely<Database>, code: string, at: string, count: number): Promise<void> {
+  if (count === 0) return;
   const rows = Array.from({ length: count }, () => ({ id: randomUUID(), code, clicked_at: at }));
   await db.insertInto('clicks').values(rows).execute();
 }
