@@ -1,5 +1,5 @@
-import { copyFile, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import type { Browser } from 'playwright-core';
@@ -168,7 +168,10 @@ for (const backend of BACKENDS) {
         const png = join(target.home, 'report.png');
         await page.screenshot({ path: png });
         expect((await readFile(png)).subarray(1, 4).toString()).toBe('PNG');
-        if (backend === 'pglite' && process.env.TRACKNOW_UPDATE_DOCS === '1') await copyFile(png, DOCS_PNG);
+        if (backend === 'pglite' && process.env.TRACKNOW_UPDATE_DOCS === '1') {
+          await mkdir(dirname(DOCS_PNG), { recursive: true });
+          await copyFile(png, DOCS_PNG);
+        }
       } finally {
         await page.close();
       }

@@ -53,5 +53,7 @@ export const percent = (conversion: number | null) => (conversion === null ? '-'
 /** The report's period in words, for headings. */
 export function period(report: Pick<Report, 'from' | 'to'>): string {
   if (report.from === null && report.to === null) return 'over all time';
-  return [report.from && `from ${report.from}`, report.to && `until ${report.to}`].filter(Boolean).join(' ');
+  // Midnight reads as its date; times are UTC either way.
+  const when = (iso: string) => (iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso);
+  return [report.from && `from ${when(report.from)}`, report.to && `until ${when(report.to)}`, '(UTC)'].filter(Boolean).join(' ');
 }
