@@ -23,7 +23,8 @@ beforeAll(async () => {
 afterAll(async () => browser?.close());
 
 for (const backend of BACKENDS) {
-  describe(`report on the CLI [${backend}]`, () => {
+  // Each CLI run opens the store; on a busy 2-core machine a test's several runs outlast the default timeout.
+  describe(`report on the CLI [${backend}]`, { timeout: 300_000 }, () => {
     let target: CliTarget;
     let world: Awaited<ReturnType<typeof seedReportWorld>>;
     const cli = (args: string[]) => runCli(args, target.env);
