@@ -4,7 +4,8 @@ import { writeFile } from 'node:fs/promises';
 import { invalid, usage } from '../../errors.js';
 import type { Report } from '../../services/report.js';
 import { contextFrom, withDb } from '../context.js';
-import { defined, parseInstantFlag } from '../flags.js';
+import { REPORT_GROUPINGS } from '../../domain/report.js';
+import { defined, id, isoInstant, oneOf, parseInstant } from '../flags.js';
 
 interface ReportFlags {
   from?: string;
@@ -29,21 +30,20 @@ export function register(program: Command): void {
   program
     .command('report')
     .description('clicks, attributed orders, conversion, sales, commission and refunds per key and currency, with charts')
-    .option('--from <iso8601>', 'orders placed and clicks made from this time (a date is UTC midnight; default: the beginning)')
-    .option('--to <iso8601>', 'until this time, excluded (--from 2026-11-01 --to 2026-12-01 is November; default: no end)')
-    .option('--merchant <id>', "only this merchant's orders, and clicks on codes bound to it")
-    .option('--by <grouping>', 'day, week (ISO, UTC), month, influencer, merchant, code or platform', 'month')
-    .option('--format <format>', 'table (with a chart), csv or html (one self-contained page with charts)', 'table')
+    .option('--from <iso8601>', 'orders placed and clicks made from this time (a date is UTC midnight; default: the beginning)', isoInstant)
+    .option('--to <iso8601>', 'until this time, excluded (--from 2026-11-01 --to 2026-12-01 is November; default: no end)', isoInstant)
+    .option('--merchant <id>', "only this merchant's orders, and clicks on codes bound to it", id)
+    .option('--by <grouping>', 'day, week (ISO, UTC), month, influencer, merchant, code or platform', oneOf(REPORT_GROUPINGS), 'month')
+    .option('--format <format>', 'table (with a chart), csv or html (one self-contained page with charts)', oneOf(FORMATS), 'table')
     .option('--out <file>', 'write the table, CSV or HTML to this file instead of stdout')
     .action(async (flags: ReportFlags, command: Command) => {
       const ctx = contextFrom(command);
-      const format = (flags.format ?? 'table').trim().toLowerCase() as Format;
-      if (!FORMATS.includes(format)) throw usage(`--format must be one of ${FORMATS.join(', ')}; got ${JSON.stringify(flags.format)}`);
+      const format = (flags.format ?? 'table') as Format;
       if (ctx.out.json && format !== 'table' && flags.out === undefined) {
         throw usage(`--json prints the report as JSON on stdout: add --out FILE to also write the ${format}, or drop --json`);
       }
-      const from = parseInstantFlag('--from', flags.from);
-      const to = parseInstantFlag('--to', flags.to);
+      const from = flags.from === undefined ? undefined : parseInstant(flags.from);
+      const to = flags.to === undefined ? undefined : parseInstant(flags.to);
       const { buildReport, checkReportOptions } = await import('../../services/report.js');
       const scope = checkReportOptions(defined({ by: flags.by, from, to, merchantId: flags.merchant }));
       const report = await withDb(ctx, (db) => buildReport(db, scope));
