@@ -41,6 +41,9 @@ const BAD: Readonly<Record<string, string>> = {
   '--shape': 'square',
   '--amount': '-1',
   '--month': '2026-13',
+  '--from': '2026-02-30',
+  '--to': 'yesterday',
+  '--by': 'year',
   '--format': 'pdf',
 };
 
