@@ -19,16 +19,20 @@ type Step = { title: string; run(store: Store, state: DemoState, config: Config)
 const STEPS: Step[] = [
   {
     title: 'Create a merchant selling on TikTok Shop at 15% commission',
-    async run(store, state) {
+    async run(store, state, config) {
       const { addMerchant } = await import('../services/merchants.js');
-      const m = await addMerchant(store.db, {
-        name: 'Glow Cosmetics',
-        currency: 'USD',
-        commissionRate: '15',
-        tiktokAppKey: '6a9xk1testkey',
-        tiktokAppSecret: 'tts_secret_0123456789abcdef',
-        storeUrl: 'https://glow.example.com/',
-      });
+      const m = await addMerchant(
+        store.db,
+        {
+          name: 'Glow Cosmetics',
+          currency: 'USD',
+          commissionRate: '15',
+          tiktokAppKey: '6a9xk1testkey',
+          tiktokAppSecret: 'tts_secret_0123456789abcdef',
+          storeUrl: 'https://glow.example.com/',
+        },
+        { encryptionKey: config.encryptionKey },
+      );
       state.merchant_id = m.id;
       return `merchant ${m.id} (${m.name}, ${m.currency}, hold ${m.hold_days} days)`;
     },
@@ -62,14 +66,14 @@ const STEPS: Step[] = [
   },
   {
     title: 'Start the webhook listener and send it signed TikTok Shop orders (the seed payload first)',
-    async run(store, state) {
+    async run(store, state, config) {
       const { startListener } = await import('../http/server.js');
       const { getPlatform } = await import('../platforms/platform.js');
       const { findMerchantSecrets } = await import('../services/webhook-intake.js');
       const { request } = await import('undici');
-      const listener = await startListener({ db: store.db, host: '127.0.0.1', port: 0, log: () => undefined });
+      const listener = await startListener({ config, db: store.db, host: '127.0.0.1', port: 0, log: () => undefined });
       try {
-        const secrets = await findMerchantSecrets(store.db, state.merchant_id!);
+        const secrets = await findMerchantSecrets(store.db, state.merchant_id!, { encryptionKey: config.encryptionKey });
         const url = `${listener.url}/api/webhook/tiktok/${state.merchant_id}`;
         const lines = [`POST ${url}`];
         // The seed's quick test (125.50 USD → 18.83), then a second order so a payout is due.

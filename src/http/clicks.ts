@@ -1,23 +1,34 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Kysely } from 'kysely';
-import { loadConfig } from '../config.js';
-import { clickCookie, clientIp, codeFromClickPath, isBot, withUtmSource } from '../domain/clicks.js';
+import type { Config } from '../config.js';
+import { clickCookie, codeFromClickPath, isBot, withClickParams, withUtmSource } from '../domain/clicks.js';
 import { TracknowError } from '../errors.js';
 import { clickSalt, findClickTarget, recordClick } from '../services/clicks.js';
 import type { Database } from '../store/schema.js';
+import { TrustedProxies } from './proxies.js';
 
 /** The route's prefix: the listener hands every `/r/…` request to `handleClick`. */
 export const isClickPath = (path: string): boolean => path.startsWith('/r/');
 
-let salt: Promise<string> | undefined;
+/** What the click route needs, built once when the listener starts. */
+export interface ClickRoute {
+  readonly db: Kysely<Database>;
+  readonly proxies: TrustedProxies;
+  /** The install's salt, resolved on the first click (a failure is retried on the next one). */
+  readonly salt: () => Promise<string>;
+}
 
-/** The install's salt, resolved on the first click (a failure is retried on the next one). */
-function installSalt(): Promise<string> {
-  salt ??= clickSalt(loadConfig()).catch((err: unknown) => {
-    salt = undefined;
-    throw err;
-  });
-  return salt;
+export function clickRoute(db: Kysely<Database>, config: Pick<Config, 'clickSalt' | 'home' | 'trustedProxies'>): ClickRoute {
+  let salt: Promise<string> | undefined;
+  return {
+    db,
+    proxies: new TrustedProxies(config.trustedProxies),
+    salt: () =>
+      (salt ??= clickSalt(config).catch((err: unknown) => {
+        salt = undefined;
+        throw err;
+      })),
+  };
 }
 
 const NOT_FOUND_PAGE = Buffer.from(
@@ -27,10 +38,12 @@ const NOT_FOUND_PAGE = Buffer.from(
 
 /**
  * `GET /r/:code`: 302 to the code's destination (else its merchant's store) with
- * `utm_source=CODE`, a first-party cookie carrying the code and a click id, and a click row.
- * Bots and HEAD requests are redirected but not counted; unknown codes get a plain 404 page.
+ * `utm_source=CODE` and `tracknow_click=ID`, a first-party cookie carrying the code and the click
+ * id, and a click row (one per visitor and code per hour). Bots and HEAD requests are redirected
+ * with `utm_source` only and not counted; unknown codes get a plain 404 page.
  */
-export async function handleClick(req: IncomingMessage, res: ServerResponse, db: Kysely<Database>, entry: Record<string, unknown>): Promise<void> {
+export async function handleClick(req: IncomingMessage, res: ServerResponse, route: ClickRoute, entry: Record<string, unknown>): Promise<void> {
+  const { db } = route;
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new TracknowError('not_found', 'click links answer GET only');
   entry.route = '/r/:code';
   // Validated before any query: an over-long or non-ASCII code never reaches the database.
@@ -47,9 +60,10 @@ export async function handleClick(req: IncomingMessage, res: ServerResponse, db:
     entry.outcome = req.method === 'HEAD' ? 'head' : 'bot';
   } else {
     try {
-      const ip = clientIp(single(req.headers['x-forwarded-for']), req.socket.remoteAddress);
-      const clickId = await recordClick(db, { code: target.code, userAgent, referer: req.headers.referer, ip, salt: await installSalt() });
-      headers['set-cookie'] = clickCookie(target.code, clickId, isHttps(req));
+      const peer = route.proxies.view(req.socket.remoteAddress, single(req.headers['x-forwarded-for']), single(req.headers['x-forwarded-proto']));
+      const clickId = await recordClick(db, { code: target.code, userAgent, referer: req.headers.referer, ip: peer.ip, salt: await route.salt() });
+      headers.location = withClickParams(target.destination, target.code, clickId);
+      headers['set-cookie'] = clickCookie(target.code, clickId, peer.https);
       entry.outcome = 'click';
     } catch (err) {
       // The visitor still reaches the shop; only this click goes uncounted.
@@ -64,11 +78,6 @@ export async function handleClick(req: IncomingMessage, res: ServerResponse, db:
 function notFound(req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(404, { 'content-type': 'text/html; charset=utf-8', 'content-length': NOT_FOUND_PAGE.length, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
   res.end(req.method === 'HEAD' ? undefined : NOT_FOUND_PAGE);
-}
-
-/** The proxy in front says the visitor came over https (the first hop of X-Forwarded-Proto). */
-function isHttps(req: IncomingMessage): boolean {
-  return single(req.headers['x-forwarded-proto'])?.split(',')[0]?.trim().toLowerCase() === 'https';
 }
 
 const single = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value.join(', ') : value);

@@ -4,10 +4,12 @@ import type { Kysely } from 'kysely';
 import { TracknowError, httpStatusFor, isDbUnavailable } from '../errors.js';
 import { normalizeHeaders } from '../platforms/platform.js';
 import { IngestBatcher } from '../services/ingest-batcher.js';
-import { intake } from '../services/webhook-intake.js';
+import { intake, RejectedDelivery } from '../services/webhook-intake.js';
 import type { Database } from '../store/schema.js';
+import { SecretKeyError } from '../store/secret-box.js';
 import { readRawBody } from './body.js';
-import { handleClick, isClickPath } from './clicks.js';
+import { loadConfig, type Config } from '../config.js';
+import { clickRoute, handleClick, isClickPath } from './clicks.js';
 import { MerchantCache } from './merchant-cache.js';
 import { errorBody, outcomeBody, sendJson } from './responses.js';
 
@@ -18,6 +20,8 @@ export interface ListenerOptions {
   /** One JSON line per request; never a secret or a body. */
   readonly log: (entry: Record<string, unknown>) => void;
   readonly maxInFlight?: number;
+  /** Read once at start (click salt, trusted proxies, encryption key); default: the environment's. */
+  readonly config?: Readonly<Config>;
 }
 
 export interface Listener {
@@ -34,7 +38,9 @@ const WEBHOOK_DB_MS = 2500;
 /** The minimal listener: webhooks for each platform and a health check. */
 export async function startListener(options: ListenerOptions): Promise<Listener> {
   const batcher = new IngestBatcher(options.db, { maxInFlight: options.maxInFlight ?? 4, maxBatch: 64 });
-  const merchants = new MerchantCache(options.db);
+  const config = options.config ?? loadConfig();
+  const merchants = new MerchantCache(options.db, config.encryptionKey);
+  const clicks = clickRoute(options.db, config);
   const server = createServer((req, res) => {
     const started = performance.now();
     const entry: Record<string, unknown> = { method: req.method, route: routeName(req.url ?? '') };
@@ -48,7 +54,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
   async function handle(req: IncomingMessage, res: ServerResponse, entry: Record<string, unknown>): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method === 'GET' && path === '/healthz') return health(res);
-    if (isClickPath(path)) return handleClick(req, res, options.db, entry);
+    if (isClickPath(path)) return handleClick(req, res, clicks, entry);
     const hook = WEBHOOK.exec(path);
     if (!hook) throw new TracknowError('not_found', 'no such route');
     if (req.method !== 'POST') throw new TracknowError('not_found', 'webhooks are POST');
@@ -59,7 +65,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
     // (hung, partitioned) must get a 503, not a hang. A batch that still commits later is stored once;
     // the platform's retry is then a duplicate.
     const dbDeadline = performance.now() + WEBHOOK_DB_MS;
-    const merchant = await withTimeout(merchants.fromPath(merchantId), WEBHOOK_DB_MS);
+    const merchant = await withTimeout(merchants.fromPath(platform, merchantId), WEBHOOK_DB_MS);
     const request = { headers: normalizeHeaders(req.headers), rawBody, receivedAt: new Date() };
     const taken = intake(platform, merchant, request);
     if (taken.kind === 'ping') {
@@ -81,8 +87,15 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
   }
 
   function fail(res: ServerResponse, entry: Record<string, unknown>, err: unknown): void {
+    // A secret the listener's key cannot open is the operator's to fix: 503 (the platform retries), details only in the log.
+    if (err instanceof SecretKeyError) {
+      entry.outcome = 'secret_unavailable';
+      entry.error = err.message;
+      return sendJson(res, 503, errorBody(503, 'the merchant cannot be verified right now, retry later'));
+    }
     const status = isDbUnavailable(err) ? 503 : httpStatusFor(err);
     entry.outcome = err instanceof TracknowError ? err.code : isDbUnavailable(err) ? 'db_unavailable' : 'error';
+    if (err instanceof RejectedDelivery) Object.assign(entry, { reason: err.message }, err.hint ? { hint: err.hint } : {});
     if (status >= 500 && !(err instanceof TracknowError)) entry.error = String((err as Error)?.message ?? err).slice(0, 200);
     const message = err instanceof TracknowError ? err.message : status === 503 ? 'database unavailable, retry later' : 'internal error';
     if (res.headersSent) return void res.end();

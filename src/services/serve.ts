@@ -27,7 +27,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
   try {
     // Three batches in flight on PostgreSQL: on two cores more only shrinks the batches and
     // adds database work per webhook; PGlite has one session, so one.
-    const listener = await startListener({ db: store.db, host: options.host, port: options.port, log: options.log, maxInFlight: store.backend === 'postgres' ? 3 : 1 });
+    const listener = await startListener({ config, db: store.db, host: options.host, port: options.port, log: options.log, maxInFlight: store.backend === 'postgres' ? 3 : 1 });
     options.onListening(listener.url, store.backend);
     // Notifications go out in the background, never inside a request.
     const delivery = startDeliveryLoop(store.db, config, options.log);
