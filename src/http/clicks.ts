@@ -1,34 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Kysely } from 'kysely';
-import type { Config } from '../config.js';
 import { clickCookie, codeFromClickPath, isBot, withClickParams, withUtmSource } from '../domain/clicks.js';
 import { TracknowError } from '../errors.js';
-import { clickSalt, findClickTarget, recordClick } from '../services/clicks.js';
+import { findClickTarget, recordClick } from '../services/clicks.js';
 import type { Database } from '../store/schema.js';
-import { TrustedProxies } from './proxies.js';
+import type { TrustedProxies } from './proxies.js';
 
 /** The route's prefix: the listener hands every `/r/…` request to `handleClick`. */
 export const isClickPath = (path: string): boolean => path.startsWith('/r/');
 
-/** What the click route needs, built once when the listener starts. */
-export interface ClickRoute {
+/** What the click route uses: the store, the install's salt and the trusted proxies (built once, by the caller). */
+export interface ClickDeps {
   readonly db: Kysely<Database>;
-  readonly proxies: TrustedProxies;
-  /** The install's salt, resolved on the first click (a failure is retried on the next one). */
   readonly salt: () => Promise<string>;
-}
-
-export function clickRoute(db: Kysely<Database>, config: Pick<Config, 'clickSalt' | 'home' | 'trustedProxies'>): ClickRoute {
-  let salt: Promise<string> | undefined;
-  return {
-    db,
-    proxies: new TrustedProxies(config.trustedProxies),
-    salt: () =>
-      (salt ??= clickSalt(config).catch((err: unknown) => {
-        salt = undefined;
-        throw err;
-      })),
-  };
+  readonly proxies: TrustedProxies;
 }
 
 const NOT_FOUND_PAGE = Buffer.from(
@@ -42,8 +27,8 @@ const NOT_FOUND_PAGE = Buffer.from(
  * id, and a click row (one per visitor and code per hour). Bots and HEAD requests are redirected
  * with `utm_source` only and not counted; unknown codes get a plain 404 page.
  */
-export async function handleClick(req: IncomingMessage, res: ServerResponse, route: ClickRoute, entry: Record<string, unknown>): Promise<void> {
-  const { db } = route;
+export async function handleClick(req: IncomingMessage, res: ServerResponse, deps: ClickDeps, entry: Record<string, unknown>): Promise<void> {
+  const { db } = deps;
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new TracknowError('not_found', 'click links answer GET only');
   entry.route = '/r/:code';
   // Validated before any query: an over-long or non-ASCII code never reaches the database.
@@ -60,8 +45,8 @@ export async function handleClick(req: IncomingMessage, res: ServerResponse, rou
     entry.outcome = req.method === 'HEAD' ? 'head' : 'bot';
   } else {
     try {
-      const peer = route.proxies.view(req.socket.remoteAddress, single(req.headers['x-forwarded-for']), single(req.headers['x-forwarded-proto']));
-      const clickId = await recordClick(db, { code: target.code, userAgent, referer: req.headers.referer, ip: peer.ip, salt: await route.salt() });
+      const peer = deps.proxies.view(req.socket.remoteAddress, single(req.headers['x-forwarded-for']), single(req.headers['x-forwarded-proto']));
+      const clickId = await recordClick(db, { code: target.code, userAgent, referer: req.headers.referer, ip: peer.ip, salt: await deps.salt() });
       headers.location = withClickParams(target.destination, target.code, clickId);
       headers['set-cookie'] = clickCookie(target.code, clickId, peer.https);
       entry.outcome = 'click';

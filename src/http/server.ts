@@ -3,14 +3,16 @@ import type { AddressInfo } from 'node:net';
 import type { Kysely } from 'kysely';
 import { TracknowError, httpStatusFor, isDbUnavailable } from '../errors.js';
 import { normalizeHeaders } from '../platforms/platform.js';
+import { checkDatabase } from '../services/health.js';
 import { IngestBatcher } from '../services/ingest-batcher.js';
 import { intake, RejectedDelivery } from '../services/webhook-intake.js';
+import type { TrustedProxy } from '../config.js';
 import type { Database } from '../store/schema.js';
 import { SecretKeyError } from '../store/secret-box.js';
 import { readRawBody } from './body.js';
-import { loadConfig, type Config } from '../config.js';
-import { clickRoute, handleClick, isClickPath } from './clicks.js';
+import { handleClick, isClickPath } from './clicks.js';
 import { MerchantCache } from './merchant-cache.js';
+import { TrustedProxies } from './proxies.js';
 import { errorBody, outcomeBody, sendJson } from './responses.js';
 
 export interface ListenerOptions {
@@ -20,8 +22,12 @@ export interface ListenerOptions {
   /** One JSON line per request; never a secret or a body. */
   readonly log: (entry: Record<string, unknown>) => void;
   readonly maxInFlight?: number;
-  /** Read once at start (click salt, trusted proxies, encryption key); default: the environment's. */
-  readonly config?: Readonly<Config>;
+  /** The install's salt for hashing click IPs, resolved on the first click (see `saltProvider`). */
+  readonly clickSalt: () => Promise<string>;
+  /** TRACKNOW_TRUSTED_PROXIES: the peers whose X-Forwarded-For/-Proto are believed (default none). */
+  readonly trustedProxies?: readonly TrustedProxy[];
+  /** TRACKNOW_ENCRYPTION_KEY: opens merchants' sealed secrets. */
+  readonly encryptionKey?: Buffer | undefined;
 }
 
 export interface Listener {
@@ -38,9 +44,8 @@ const WEBHOOK_DB_MS = 2500;
 /** The minimal listener: webhooks for each platform and a health check. */
 export async function startListener(options: ListenerOptions): Promise<Listener> {
   const batcher = new IngestBatcher(options.db, { maxInFlight: options.maxInFlight ?? 4, maxBatch: 64 });
-  const config = options.config ?? loadConfig();
-  const merchants = new MerchantCache(options.db, config.encryptionKey);
-  const clicks = clickRoute(options.db, config);
+  const merchants = new MerchantCache(options.db, options.encryptionKey);
+  const clicks = { db: options.db, salt: options.clickSalt, proxies: new TrustedProxies(options.trustedProxies ?? []) };
   const server = createServer((req, res) => {
     const started = performance.now();
     const entry: Record<string, unknown> = { method: req.method, route: routeName(req.url ?? '') };
@@ -79,7 +84,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
 
   async function health(res: ServerResponse): Promise<void> {
     try {
-      await withTimeout(options.db.selectFrom('merchants').select('id').limit(1).execute(), 2000);
+      await withTimeout(checkDatabase(options.db), 2000);
       sendJson(res, 200, '{"status":"ok"}');
     } catch {
       sendJson(res, 503, '{"status":"database unavailable"}');

@@ -6,6 +6,7 @@ import type { KyselyPlugin } from 'kysely';
 import { request } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startListener } from '../../src/http/server.js';
+import { saltProvider } from '../../src/services/clicks.js';
 import { addCode } from '../../src/services/codes.js';
 import { loadConfig } from '../../src/config.js';
 import { ATTRIBUTION_RANK } from '../../src/domain/order-event.js';
@@ -104,7 +105,7 @@ describeBackends('click tracking: GET /r/:code', (t) => {
       transformQuery: (args) => (seen.push(JSON.stringify(args.node)), args.node),
       transformResult: async (args) => args.result,
     };
-    const spy = await startListener({ db: db().withPlugin(recorder), host: '127.0.0.1', port: 0, log: () => undefined, maxInFlight: 1 });
+    const spy = await startListener({ db: db().withPlugin(recorder), host: '127.0.0.1', port: 0, log: () => undefined, maxInFlight: 1, clickSalt: async () => 'unused' });
     try {
       const long = 'A'.repeat(10_000);
       const lookalikes = ['АВС12345', 'ＡＢＣ12345', 'GLOW1０', 'ABC１2345'];
@@ -171,7 +172,7 @@ describeBackends('clicks close the loop: click id in orders, one click per visit
     await addCode(db(), { influencerId: world.mia.id, code: 'OLD01', merchantId: world.merchant.id });
     plain = await listen(t().store);
     const config = loadConfig({}, { ...process.env, TRACKNOW_TRUSTED_PROXIES: '127.0.0.1, ::1' });
-    behindProxy = await startListener({ config, db: db(), host: '127.0.0.1', port: 0, log: () => undefined, maxInFlight: 1 });
+    behindProxy = await startListener({ db: db(), host: '127.0.0.1', port: 0, log: () => undefined, maxInFlight: 1, clickSalt: saltProvider(config), trustedProxies: config.trustedProxies });
   });
   afterAll(async () => {
     await plain.close();

@@ -65,7 +65,7 @@ describeBackends('rejections say what failed, never how the merchant is configur
     const sealed = await addMerchant(db(), { name: 'Sealed', currency: 'EUR', shopifySecret: 'shpss_sealed_0123456789' }, { encryptionKey: key });
     expect(sealed.shopify_secret).toMatch(/^tnenc:v1:[0-9a-f]{8}:/);
     const env = { ...process.env, TRACKNOW_ENCRYPTION_KEY: key.toString('base64') };
-    const keyed = await startListener({ config: loadConfig({}, env), db: db(), host: '127.0.0.1', port: 0, log: () => undefined, maxInFlight: 1 });
+    const keyed = await startListener({ db: db(), host: '127.0.0.1', port: 0, log: () => undefined, maxInFlight: 1, clickSalt: async () => 'unused', encryptionKey: loadConfig({}, env).encryptionKey });
     try {
       const body = shopifyOrder({ id: 770003, discount_codes: [] });
       const signature = base64Hmac('shpss_sealed_0123456789', body);
