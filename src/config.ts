@@ -1,5 +1,7 @@
 import { homedir } from 'node:os';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
+import { TracknowError } from './errors.js';
 
 /** Everything tracknow reads from its environment, resolved once: flags > env > defaults. */
 export interface Config {
@@ -23,6 +25,17 @@ export interface Config {
   readonly smtpFrom: string;
   /** Notification delivery: per-request timeout, sends in flight, and `serve`'s polling interval. */
   readonly notify: { readonly timeoutMs: number; readonly concurrency: number; readonly intervalMs: number };
+  /** TRACKNOW_TRUSTED_PROXIES: peers (addresses or CIDRs) whose X-Forwarded-For/-Proto are believed. */
+  readonly trustedProxies: readonly TrustedProxy[];
+  /** TRACKNOW_ENCRYPTION_KEY, decoded (32 bytes): platform secrets and tokens are stored sealed with it. */
+  readonly encryptionKey: Buffer | undefined;
+}
+
+/** One TRACKNOW_TRUSTED_PROXIES entry: an address, or a network when `prefix` is set. */
+export interface TrustedProxy {
+  readonly address: string;
+  readonly family: 'ipv4' | 'ipv6';
+  readonly prefix?: number;
 }
 
 export interface ConfigFlags {
@@ -58,6 +71,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
       concurrency: positiveInt(env.TRACKNOW_NOTIFY_CONCURRENCY, 16),
       intervalMs: positiveInt(env.TRACKNOW_NOTIFY_INTERVAL_MS, 5_000),
     }),
+    trustedProxies: Object.freeze(parseTrustedProxies(env.TRACKNOW_TRUSTED_PROXIES ?? '')),
+    encryptionKey: parseEncryptionKey(nonEmpty(env.TRACKNOW_ENCRYPTION_KEY)),
   });
 }
 
@@ -68,3 +83,30 @@ function positiveInt(value: string | undefined, fallback: number): number {
 
 /** Where the embedded PGlite data directory lives under a home. */
 export const embeddedDataDir = (home: string) => join(home, 'db');
+
+/** `10.0.0.1, 10.1.0.0/16, ::1`: each entry an IP address or a CIDR; anything else is an error naming it. */
+export function parseTrustedProxies(text: string): TrustedProxy[] {
+  return text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      const [address = '', prefixText, extra] = entry.split('/');
+      const version = isIP(address);
+      const max = version === 4 ? 32 : 128;
+      const prefix = prefixText === undefined ? undefined : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
+      if (version === 0 || extra !== undefined || (prefix !== undefined && !(prefix >= 0 && prefix <= max))) {
+        throw new TracknowError('invalid', `TRACKNOW_TRUSTED_PROXIES: ${JSON.stringify(entry)} is not an IP address or CIDR such as 10.0.0.0/8`);
+      }
+      return { address, family: version === 4 ? 'ipv4' : 'ipv6', ...(prefix === undefined ? {} : { prefix }) };
+    });
+}
+
+function parseEncryptionKey(text: string | undefined): Buffer | undefined {
+  if (text === undefined) return undefined;
+  const key = /^[A-Za-z0-9+/]+={0,2}$/.test(text.trim()) ? Buffer.from(text.trim(), 'base64') : Buffer.alloc(0);
+  if (key.length !== 32) {
+    throw new TracknowError('invalid', 'TRACKNOW_ENCRYPTION_KEY must be base64 of 32 bytes: create one with `openssl rand -base64 32`');
+  }
+  return key;
+}

@@ -24,16 +24,20 @@ type Step = { title: string; run(store: Store, state: DemoState, config: Config)
 const STEPS: Step[] = [
   {
     title: 'Create a merchant selling on TikTok Shop at 15% commission',
-    async run(store, state) {
+    async run(store, state, config) {
       const { addMerchant } = await import('../services/merchants.js');
-      const m = await addMerchant(store.db, {
-        name: 'Glow Cosmetics',
-        currency: 'USD',
-        commissionRate: '15',
-        tiktokAppKey: '6a9xk1testkey',
-        tiktokAppSecret: 'tts_secret_0123456789abcdef',
-        storeUrl: 'https://glow.example.com/',
-      });
+      const m = await addMerchant(
+        store.db,
+        {
+          name: 'Glow Cosmetics',
+          currency: 'USD',
+          commissionRate: '15',
+          tiktokAppKey: '6a9xk1testkey',
+          tiktokAppSecret: 'tts_secret_0123456789abcdef',
+          storeUrl: 'https://glow.example.com/',
+        },
+        { encryptionKey: config.encryptionKey },
+      );
       state.merchant_id = m.id;
       return `merchant ${m.id} (${m.name}, ${m.currency}, hold ${m.hold_days} days)`;
     },
@@ -73,9 +77,9 @@ const STEPS: Step[] = [
       const { saltProvider } = await import('../services/clicks.js');
       const { findMerchantSecrets } = await import('../services/webhook-intake.js');
       const { request } = await import('undici');
-      const listener = await startListener({ db: store.db, host: '127.0.0.1', port: 0, log: () => undefined, clickSalt: saltProvider(config) });
+      const listener = await startListener({ db: store.db, host: '127.0.0.1', port: 0, log: () => undefined, clickSalt: saltProvider(config), trustedProxies: config.trustedProxies, encryptionKey: config.encryptionKey });
       try {
-        const secrets = await findMerchantSecrets(store.db, state.merchant_id!);
+        const secrets = await findMerchantSecrets(store.db, state.merchant_id!, { encryptionKey: config.encryptionKey });
         const url = `${listener.url}/api/webhook/tiktok/${state.merchant_id}`;
         const lines = [`POST ${url}`];
         // The README's quick test (125.50 USD → 18.83), then a second order so a payout is due.

@@ -37,6 +37,8 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
       log: options.log,
       maxInFlight: store.backend === 'postgres' ? 3 : 1,
       clickSalt: saltProvider(config),
+      trustedProxies: config.trustedProxies,
+      encryptionKey: config.encryptionKey,
     });
     options.onListening(listener.url, store.backend);
     // Notifications go out in the background, never inside a request.

@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import { InvalidArgumentError } from 'commander';
+import { parseAttributionWindow } from '../domain/clicks.js';
 import { parseRatePercent } from '../domain/commission.js';
 import { normalizeCurrency } from '../domain/currency.js';
 import { parseDuration } from '../domain/duration.js';
@@ -77,6 +78,7 @@ export const email: Parser = checked(normalizeEmail);
 export const httpUrl: Parser = checked(normalizeHttpUrl);
 export const domain: Parser = checked(normalizeDomain);
 export const duration: Parser = checked((v) => rejectIf(parseDuration(v) === undefined, 'is not a duration: use e.g. 30m, 2h or 7d'));
+export const attributionWindow: Parser = checked(parseAttributionWindow);
 export const timeZone: Parser = checked((v) => new Intl.DateTimeFormat('en-US', { timeZone: v }));
 export const id: Parser = checked((v) =>
   rejectIf(!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v.trim()), 'must be an id (a UUID) as `list` shows it'),

@@ -1,4 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
+import { isSealed } from '../store/secret-box.js';
 
 /** How the user asked to see results. Resolved once from global flags and the terminal. */
 export interface OutputOptions {
@@ -15,6 +16,7 @@ export function toJson(value: unknown): string {
 /** Masks all but the last 4 characters of a secret; short secrets are masked whole. */
 export function maskSecret(secret: string | null | undefined): string | null {
   if (secret === null || secret === undefined || secret === '') return null;
+  if (isSealed(secret)) return '****(encrypted)';
   return secret.length <= 8 ? '****' : `****${secret.slice(-4)}`;
 }
 

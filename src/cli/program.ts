@@ -1,7 +1,7 @@
 import { Command, type OutputConfiguration } from 'commander';
 
 /** One module per command (group); each exports `register(program)`. Imported lazily by name. */
-const COMMANDS = ['migrate', 'merchant', 'influencer', 'link-creator', 'code', 'serve', 'demo', 'send-test-webhook', 'events', 'validate', 'payout', 'balance', 'sales', 'schedule', 'backfill', 'tiktok', 'reconcile', 'endpoint', 'notify', 'statement', 'report'] as const;
+const COMMANDS = ['migrate', 'merchant', 'influencer', 'link-creator', 'code', 'serve', 'demo', 'send-test-webhook', 'events', 'validate', 'payout', 'balance', 'sales', 'schedule', 'backfill', 'tiktok', 'reconcile', 'endpoint', 'notify', 'statement', 'report', 'secrets'] as const;
 
 /** `output` routes commander's own messages (help, usage errors); set before the commands inherit it. */
 export async function buildProgram(output: OutputConfiguration = {}): Promise<Command> {
@@ -25,6 +25,8 @@ Environment:
   TRACKNOW_TIKTOK_API_URL, TRACKNOW_TIKTOK_AUTH_URL   TikTok Shop Open API bases
   TRACKNOW_SMTP_URL, TRACKNOW_SMTP_FROM               SMTP for notification emails
   TRACKNOW_SEPA_DEBTOR_NAME, _IBAN, _BIC              the paying account in SEPA files
+  TRACKNOW_TRUSTED_PROXIES   addresses or CIDRs whose X-Forwarded-For/-Proto are believed
+  TRACKNOW_ENCRYPTION_KEY    base64 of 32 bytes: store platform secrets and tokens encrypted
 
 Exit codes: 0 success, 1 operational error, 2 usage error.`,
   );

@@ -18,3 +18,10 @@ export async function required(value: string | undefined, flag: string, message:
   const answer = await input({ message, validate: (v) => (v.trim() === '' ? `${message} is required` : true) });
   return answer.trim();
 }
+
+/** Asks for a secret with hidden input; only called on a TTY and never under --json. */
+export async function secretPrompt(label: string): Promise<string> {
+  const { password } = await import('@inquirer/prompts');
+  const answer = await password({ message: label, validate: (v) => (v.trim() === '' ? `${label} is required` : true) });
+  return answer.trim();
+}

@@ -1,3 +1,4 @@
+import { formatAttributionWindow } from '../domain/clicks.js';
 import { formatRatePercent } from '../domain/commission.js';
 import type { CreatorLink, Influencer, Merchant, TrackingCode } from '../store/schema.js';
 import { maskSecret } from './output.js';
@@ -21,6 +22,7 @@ export function merchantView(m: Merchant) {
     shopify_domain: m.shopify_domain,
     shopify_secret: maskSecret(m.shopify_secret),
     woocommerce_secret: maskSecret(m.woocommerce_secret),
+    attribution_window: formatAttributionWindow(m.attribution_window_seconds),
     created_at: m.created_at,
   };
 }

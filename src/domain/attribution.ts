@@ -1,3 +1,4 @@
+import { DEFAULT_ATTRIBUTION_WINDOW_SECONDS, insideWindow } from './clicks.js';
 import { ATTRIBUTION_RANK } from './order-event.js';
 import type { AttributionHint, AttributionMethod } from './order-event.js';
 
@@ -15,7 +16,9 @@ export interface AttributionLookup {
   readonly creatorsById: ReadonlyMap<string, string>;
   readonly creatorsByUsername: ReadonlyMap<string, string>;
   readonly codes: ReadonlyMap<string, CodeEntry>;
-  readonly clicks: ReadonlyMap<string, { readonly code: string }>;
+  readonly clicks: ReadonlyMap<string, { readonly code: string; readonly clickedAtMs?: number }>;
+  /** Attribution window (seconds) per merchant id; a merchant not listed has the default 30 days. */
+  readonly clickWindows?: ReadonlyMap<string, number>;
 }
 
 export interface Attribution {
@@ -78,15 +81,16 @@ export function lookupKeys(hints: readonly AttributionHint[]): LookupKeys {
 /**
  * Attributes an order, first match wins: hints are sorted stably by `ATTRIBUTION_RANK`
  * (creator, then promo/click/ref, then utm, then TRACK tokens) and keep the source's order
- * within a rank. A code bound to a merchant only matches that merchant's orders.
+ * within a rank. A code bound to a merchant only matches that merchant's orders. A click matches
+ * only while the order (`orderAt`) is inside the merchant's attribution window after it.
  */
-export function attribute(merchantId: string, hints: readonly AttributionHint[], lookup: AttributionLookup): Attribution | undefined {
+export function attribute(merchantId: string, hints: readonly AttributionHint[], lookup: AttributionLookup, orderAt?: Date): Attribution | undefined {
   const ranked = hints
     .map((hint, index) => ({ hint, index }))
     .sort((a, b) => ATTRIBUTION_RANK[a.hint.method] - ATTRIBUTION_RANK[b.hint.method] || a.index - b.index);
   for (const { hint } of ranked) {
     for (const value of candidates(hint)) {
-      const found = match(merchantId, hint.method, value, lookup);
+      const found = match(merchantId, hint.method, value, lookup, orderAt);
       if (found) return found;
     }
   }
@@ -110,7 +114,7 @@ function candidates(hint: AttributionHint): string[] {
 
 const nonEmpty = (value: string): string[] => (value === '' ? [] : [value]);
 
-function match(merchantId: string, method: AttributionMethod, value: string, lookup: AttributionLookup): Attribution | undefined {
+function match(merchantId: string, method: AttributionMethod, value: string, lookup: AttributionLookup, orderAt: Date | undefined): Attribution | undefined {
   if (method === 'creator_id' || method === 'creator_username') {
     const map = method === 'creator_id' ? lookup.creatorsById : lookup.creatorsByUsername;
     const influencerId = map.get(value);
@@ -119,6 +123,8 @@ function match(merchantId: string, method: AttributionMethod, value: string, loo
   if (method === 'click') {
     const click = lookup.clicks.get(value);
     if (!click) return undefined;
+    const window = lookup.clickWindows?.get(merchantId) ?? DEFAULT_ATTRIBUTION_WINDOW_SECONDS;
+    if (orderAt && click.clickedAtMs !== undefined && !insideWindow(click.clickedAtMs, orderAt.getTime(), window)) return undefined;
     const code = codeKey(click.code);
     const entry = codeFor(merchantId, code, lookup);
     return entry && { influencerId: entry.influencerId, method, value: code, clickId: value };

@@ -49,20 +49,8 @@ export function pickDestination(...candidates: (string | null | undefined)[]): s
   return undefined;
 }
 
-/**
- * The destination with `utm_source=CODE`. The existing query is kept byte for byte (no
- * re-encoding through URLSearchParams); only an existing `utm_source` is replaced.
- */
-export function withUtmSource(destination: string, code: string): string {
-  const url = new URL(destination);
-  const kept = url.search
-    .slice(1)
-    .split('&')
-    .filter((part) => part !== '' && part.split('=')[0] !== 'utm_source');
-  kept.push(`utm_source=${encodeURIComponent(code)}`);
-  url.search = kept.join('&');
-  return url.toString();
-}
+/** The destination with `utm_source=CODE` only (bots, HEAD: no click id to carry). */
+export const withUtmSource = (destination: string, code: string): string => withClickParams(destination, code);
 
 /** The Set-Cookie value for a click: first-party, 30 days, Lax, HttpOnly, Secure over https. */
 export function clickCookie(code: string, clickId: string, secure: boolean): string {
@@ -71,9 +59,44 @@ export function clickCookie(code: string, clickId: string, secure: boolean): str
   return attributes.join('; ');
 }
 
-/** The leftmost X-Forwarded-For address (the proxy chain's client), else the socket's; IPv4-mapped IPv6 unwrapped. */
-export function clientIp(forwardedFor: string | undefined, socketAddress: string | undefined): string | undefined {
-  const ip = forwardedFor?.split(',')[0]?.trim() || socketAddress;
-  if (!ip) return undefined;
-  return ip.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1');
+/** The default attribution window: 30 days, in seconds. */
+export const DEFAULT_ATTRIBUTION_WINDOW_SECONDS = 30 * 24 * 60 * 60;
+const MAX_ATTRIBUTION_WINDOW_SECONDS = 400 * 24 * 60 * 60;
+
+/** `--attribution-window`: "30d", "12h", "2w" → seconds, 1 hour to 400 days. */
+export function parseAttributionWindow(text: string): number {
+  const m = /^\s*(\d{1,6})\s*([hdw])\s*$/i.exec(text);
+  const seconds = m ? Number(m[1]) * { h: 3600, d: 86_400, w: 604_800 }[m[2]!.toLowerCase() as 'h' | 'd' | 'w'] : NaN;
+  if (!(seconds >= 3600 && seconds <= MAX_ATTRIBUTION_WINDOW_SECONDS)) {
+    throw new RangeError(`attribution window must be hours, days or weeks between 1h and 400d, such as 30d, 7d or 48h; got ${JSON.stringify(text)}`);
+  }
+  return seconds;
+}
+
+/** Seconds as a window flag value: whole days as `30d`, else hours. */
+export function formatAttributionWindow(seconds: number): string {
+  return seconds % 86_400 === 0 ? `${seconds / 86_400}d` : `${Math.round(seconds / 3600)}h`;
+}
+
+/** Whether a click at `clickedAtMs` may still attribute an order placed at `orderAtMs`. */
+export function insideWindow(clickedAtMs: number, orderAtMs: number, windowSeconds: number): boolean {
+  return orderAtMs - clickedAtMs <= windowSeconds * 1000;
+}
+
+/**
+ * The destination with `utm_source=CODE` and, for a counted click, `tracknow_click=ID`. The
+ * existing query is kept byte for byte (no re-encoding through URLSearchParams); only existing
+ * `utm_source` and `tracknow_click` parameters are replaced.
+ */
+export function withClickParams(destination: string, code: string, clickId?: string): string {
+  const url = new URL(destination);
+  const ours = new Set(['utm_source', 'tracknow_click']);
+  const kept = url.search
+    .slice(1)
+    .split('&')
+    .filter((part) => part !== '' && !ours.has(part.split('=')[0] ?? ''));
+  kept.push(`utm_source=${encodeURIComponent(code)}`);
+  if (clickId !== undefined) kept.push(`tracknow_click=${encodeURIComponent(clickId)}`);
+  url.search = kept.join('&');
+  return url.toString();
 }

@@ -1,17 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Kysely } from 'kysely';
-import { clickCookie, clientIp, codeFromClickPath, isBot, withUtmSource } from '../domain/clicks.js';
+import { clickCookie, codeFromClickPath, isBot, withClickParams, withUtmSource } from '../domain/clicks.js';
 import { TracknowError } from '../errors.js';
 import { findClickTarget, recordClick } from '../services/clicks.js';
 import type { Database } from '../store/schema.js';
+import type { TrustedProxies } from './proxies.js';
 
 /** The route's prefix: the listener hands every `/r/…` request to `handleClick`. */
 export const isClickPath = (path: string): boolean => path.startsWith('/r/');
 
-/** What the click route uses: the store and the install's salt (resolved once, by the caller). */
+/** What the click route uses: the store, the install's salt and the trusted proxies (built once, by the caller). */
 export interface ClickDeps {
   readonly db: Kysely<Database>;
   readonly salt: () => Promise<string>;
+  readonly proxies: TrustedProxies;
 }
 
 const NOT_FOUND_PAGE = Buffer.from(
@@ -21,8 +23,9 @@ const NOT_FOUND_PAGE = Buffer.from(
 
 /**
  * `GET /r/:code`: 302 to the code's destination (else its merchant's store) with
- * `utm_source=CODE`, a first-party cookie carrying the code and a click id, and a click row.
- * Bots and HEAD requests are redirected but not counted; unknown codes get a plain 404 page.
+ * `utm_source=CODE` and `tracknow_click=ID`, a first-party cookie carrying the code and the click
+ * id, and a click row (one per visitor and code per hour). Bots and HEAD requests are redirected
+ * with `utm_source` only and not counted; unknown codes get a plain 404 page.
  */
 export async function handleClick(req: IncomingMessage, res: ServerResponse, deps: ClickDeps, entry: Record<string, unknown>): Promise<void> {
   const { db } = deps;
@@ -42,9 +45,10 @@ export async function handleClick(req: IncomingMessage, res: ServerResponse, dep
     entry.outcome = req.method === 'HEAD' ? 'head' : 'bot';
   } else {
     try {
-      const ip = clientIp(single(req.headers['x-forwarded-for']), req.socket.remoteAddress);
-      const clickId = await recordClick(db, { code: target.code, userAgent, referer: req.headers.referer, ip, salt: await deps.salt() });
-      headers['set-cookie'] = clickCookie(target.code, clickId, isHttps(req));
+      const peer = deps.proxies.view(req.socket.remoteAddress, single(req.headers['x-forwarded-for']), single(req.headers['x-forwarded-proto']));
+      const clickId = await recordClick(db, { code: target.code, userAgent, referer: req.headers.referer, ip: peer.ip, salt: await deps.salt() });
+      headers.location = withClickParams(target.destination, target.code, clickId);
+      headers['set-cookie'] = clickCookie(target.code, clickId, peer.https);
       entry.outcome = 'click';
     } catch (err) {
       // The visitor still reaches the shop; only this click goes uncounted.
@@ -59,11 +63,6 @@ export async function handleClick(req: IncomingMessage, res: ServerResponse, dep
 function notFound(req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(404, { 'content-type': 'text/html; charset=utf-8', 'content-length': NOT_FOUND_PAGE.length, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
   res.end(req.method === 'HEAD' ? undefined : NOT_FOUND_PAGE);
-}
-
-/** The proxy in front says the visitor came over https (the first hop of X-Forwarded-Proto). */
-function isHttps(req: IncomingMessage): boolean {
-  return single(req.headers['x-forwarded-proto'])?.split(',')[0]?.trim().toLowerCase() === 'https';
 }
 
 const single = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value.join(', ') : value);

@@ -5,11 +5,14 @@ import { TracknowError, httpStatusFor, isDbUnavailable } from '../errors.js';
 import { normalizeHeaders } from '../platforms/platform.js';
 import { checkDatabase } from '../services/health.js';
 import { IngestBatcher } from '../services/ingest-batcher.js';
-import { intake } from '../services/webhook-intake.js';
+import { intake, RejectedDelivery } from '../services/webhook-intake.js';
+import type { TrustedProxy } from '../config.js';
 import type { Database } from '../store/schema.js';
+import { SecretKeyError } from '../store/secret-box.js';
 import { readRawBody } from './body.js';
 import { handleClick, isClickPath } from './clicks.js';
 import { MerchantCache } from './merchant-cache.js';
+import { TrustedProxies } from './proxies.js';
 import { errorBody, outcomeBody, sendJson } from './responses.js';
 
 export interface ListenerOptions {
@@ -21,6 +24,10 @@ export interface ListenerOptions {
   readonly maxInFlight?: number;
   /** The install's salt for hashing click IPs, resolved on the first click (see `saltProvider`). */
   readonly clickSalt: () => Promise<string>;
+  /** TRACKNOW_TRUSTED_PROXIES: the peers whose X-Forwarded-For/-Proto are believed (default none). */
+  readonly trustedProxies?: readonly TrustedProxy[];
+  /** TRACKNOW_ENCRYPTION_KEY: opens merchants' sealed secrets. */
+  readonly encryptionKey?: Buffer | undefined;
 }
 
 export interface Listener {
@@ -37,7 +44,8 @@ const WEBHOOK_DB_MS = 2500;
 /** The minimal listener: webhooks for each platform and a health check. */
 export async function startListener(options: ListenerOptions): Promise<Listener> {
   const batcher = new IngestBatcher(options.db, { maxInFlight: options.maxInFlight ?? 4, maxBatch: 64 });
-  const merchants = new MerchantCache(options.db);
+  const merchants = new MerchantCache(options.db, options.encryptionKey);
+  const clicks = { db: options.db, salt: options.clickSalt, proxies: new TrustedProxies(options.trustedProxies ?? []) };
   const server = createServer((req, res) => {
     const started = performance.now();
     const entry: Record<string, unknown> = { method: req.method, route: routeName(req.url ?? '') };
@@ -51,7 +59,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
   async function handle(req: IncomingMessage, res: ServerResponse, entry: Record<string, unknown>): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method === 'GET' && path === '/healthz') return health(res);
-    if (isClickPath(path)) return handleClick(req, res, { db: options.db, salt: options.clickSalt }, entry);
+    if (isClickPath(path)) return handleClick(req, res, clicks, entry);
     const hook = WEBHOOK.exec(path);
     if (!hook) throw new TracknowError('not_found', 'no such route');
     if (req.method !== 'POST') throw new TracknowError('not_found', 'webhooks are POST');
@@ -62,7 +70,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
     // (hung, partitioned) must get a 503, not a hang. A batch that still commits later is stored once;
     // the platform's retry is then a duplicate.
     const dbDeadline = performance.now() + WEBHOOK_DB_MS;
-    const merchant = await withTimeout(merchants.fromPath(merchantId), WEBHOOK_DB_MS);
+    const merchant = await withTimeout(merchants.fromPath(platform, merchantId), WEBHOOK_DB_MS);
     const request = { headers: normalizeHeaders(req.headers), rawBody, receivedAt: new Date() };
     const taken = intake(platform, merchant, request);
     if (taken.kind === 'ping') {
@@ -84,8 +92,15 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
   }
 
   function fail(res: ServerResponse, entry: Record<string, unknown>, err: unknown): void {
+    // A secret the listener's key cannot open is the operator's to fix: 503 (the platform retries), details only in the log.
+    if (err instanceof SecretKeyError) {
+      entry.outcome = 'secret_unavailable';
+      entry.error = err.message;
+      return sendJson(res, 503, errorBody(503, 'the merchant cannot be verified right now, retry later'));
+    }
     const status = isDbUnavailable(err) ? 503 : httpStatusFor(err);
     entry.outcome = err instanceof TracknowError ? err.code : isDbUnavailable(err) ? 'db_unavailable' : 'error';
+    if (err instanceof RejectedDelivery) Object.assign(entry, { reason: err.message }, err.hint ? { hint: err.hint } : {});
     if (status >= 500 && !(err instanceof TracknowError)) entry.error = String((err as Error)?.message ?? err).slice(0, 200);
     const message = err instanceof TracknowError ? err.message : status === 503 ? 'database unavailable, retry later' : 'internal error';
     if (res.headersSent) return void res.end();

@@ -29,10 +29,16 @@ export interface MerchantSecrets {
   readonly woocommerceSecret?: string | null;
 }
 
-/** Why a delivery was refused; every problem is a 401 for the listener, `reason` names the fix. */
+/**
+ * Why a delivery was refused; every problem is a 401 for the listener. `reason` says what failed
+ * and is sent to the caller; `hint` says how the merchant is configured and how to fix it, for the
+ * operator only (the listener's log, the CLI), never in a response.
+ */
 export type VerificationProblem = 'no_secret' | 'no_signature' | 'bad_signature' | 'wrong_shop';
 
-export type Verification = { readonly ok: true } | { readonly ok: false; readonly problem: VerificationProblem; readonly reason: string };
+export type Verification =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly problem: VerificationProblem; readonly reason: string; readonly hint?: string };
 
 /** What a verified body means: order events to ingest, or a delivery to store and answer 200. */
 export type Parsed =

@@ -28,8 +28,8 @@ export function header(req: WebhookRequest, name: string): string | undefined {
 
 export const verified: Verification = Object.freeze({ ok: true });
 
-export function refused(problem: VerificationProblem, reason: string): Verification {
-  return { ok: false, problem, reason };
+export function refused(problem: VerificationProblem, reason: string, hint?: string): Verification {
+  return hint === undefined ? { ok: false, problem, reason } : { ok: false, problem, reason, hint };
 }
 
 /** The error `sign` throws when the merchant lacks a credential; the message names the fix. */
@@ -37,7 +37,10 @@ export function missingSecret(merchantId: string, what: string, flags: string): 
   return new TracknowError('invalid', `merchant ${merchantId} has no ${what}: set it with \`tracknow merchant set ${merchantId} ${flags}\``);
 }
 
-/** The reason `verify` gives for the same missing credential. */
-export function missingSecretReason(merchantId: string, what: string, flags: string): string {
-  return missingSecret(merchantId, what, flags).message;
+/**
+ * `verify` for a merchant without the credential: to the caller it is a signature that does not
+ * verify (saying the merchant has no secret would describe its configuration); the hint names the fix.
+ */
+export function noSecret(header: string, merchantId: string, what: string, flags: string): Verification {
+  return refused('no_secret', `${header} does not verify`, missingSecret(merchantId, what, flags).message);
 }

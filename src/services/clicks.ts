@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Config } from '../config.js';
 import { pickDestination } from '../domain/clicks.js';
 import { TracknowError } from '../errors.js';
@@ -36,21 +36,50 @@ export interface ClickInput {
   readonly at?: Date;
 }
 
-/** Stores one click and returns its id; the IP is kept only as a salted hash. */
+/** One visitor's repeat clicks on a code within this long count once. */
+export const CLICK_DEDUPE_MS = 60 * 60 * 1000;
+
+/**
+ * Stores one click and returns its id; the IP is kept only as a salted hash. A visitor (salted
+ * IP hash + user agent) who clicked the same code within the hour gets that click's id back and
+ * nothing is stored: one counted click per visitor and code per hour. An advisory lock on the
+ * (code, visitor) pair makes two simultaneous clicks count once too.
+ */
 export async function recordClick(db: Kysely<Database>, input: ClickInput): Promise<string> {
-  const id = randomUUID();
-  await db
-    .insertInto('clicks')
-    .values({
-      id,
-      code: input.code,
-      clicked_at: input.at ?? new Date(),
-      user_agent: clip(input.userAgent),
-      referer: clip(input.referer),
-      ip_hash: input.ip === undefined ? null : hashIp(input.salt, input.ip),
-    })
-    .execute();
-  return id;
+  const at = input.at ?? new Date();
+  const visitor = hashVisitor(input.salt, input.ip, input.userAgent);
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`click:${input.code}:${visitor}`}, 0))`.execute(trx);
+    const recent = await trx
+      .selectFrom('clicks')
+      .select('id')
+      .where('code', '=', input.code)
+      .where('visitor_hash', '=', visitor)
+      .where('clicked_at', '>', new Date(at.getTime() - CLICK_DEDUPE_MS))
+      .orderBy('clicked_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (recent) return recent.id;
+    const id = randomUUID();
+    await trx
+      .insertInto('clicks')
+      .values({
+        id,
+        code: input.code,
+        clicked_at: at,
+        user_agent: clip(input.userAgent),
+        referer: clip(input.referer),
+        ip_hash: input.ip === undefined ? null : hashIp(input.salt, input.ip),
+        visitor_hash: visitor,
+      })
+      .execute();
+    return id;
+  });
+}
+
+/** The visitor a click comes from: salted IP and user agent, hashed together. */
+export function hashVisitor(salt: string, ip: string | undefined, userAgent: string | undefined): string {
+  return createHmac('sha256', salt).update(`visitor\0${ip ?? ''}\0${userAgent ?? ''}`).digest('hex');
 }
 
 /** HMAC-SHA256 keyed by the install's salt: the same visitor hashes alike, the IP cannot be read back. */

@@ -73,11 +73,12 @@ export interface ReplayResult {
  * once its delivery has been processed, its replay carries a zero refund. An original that
  * was never processed (received, failed) takes the replay's result.
  */
-export async function replayEvents(db: Kysely<Database>, ids: readonly string[]): Promise<ReplayResult[]> {
+/** Re-runs stored events; `encryptionKey` opens merchants' sealed secrets (TRACKNOW_ENCRYPTION_KEY). */
+export async function replayEvents(db: Kysely<Database>, ids: readonly string[], encryptionKey?: Buffer): Promise<ReplayResult[]> {
   const results: ReplayResult[] = [];
   for (const id of ids) {
     try {
-      results.push(await replayOne(db, id));
+      results.push(await replayOne(db, id, encryptionKey));
     } catch (err) {
       if (!(err instanceof TracknowError)) throw err;
       results.push({ id, message: err.message, error: err.code });
@@ -86,10 +87,10 @@ export async function replayEvents(db: Kysely<Database>, ids: readonly string[])
   return results;
 }
 
-async function replayOne(db: Kysely<Database>, id: string): Promise<ReplayResult> {
+async function replayOne(db: Kysely<Database>, id: string, encryptionKey: Buffer | undefined): Promise<ReplayResult> {
   const row = isUuid(id) ? await db.selectFrom('webhook_events').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
   if (!row) throw new TracknowError('not_found', `no stored event ${JSON.stringify(id.slice(0, 80))}; see \`tracknow events list\``);
-  const merchant = await findMerchantSecrets(db, row.merchant_id);
+  const merchant = await findMerchantSecrets(db, row.merchant_id, { encryptionKey });
   const adapter = getPlatform(row.platform);
   const rawBody = Buffer.from(row.body, 'utf8');
   // The inbox never keeps signatures; this body was verified on receipt, so it is re-signed to pass the same intake.

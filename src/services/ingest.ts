@@ -181,7 +181,7 @@ async function ingestItems(trx: Kysely<Database>, items: readonly IngestItem[], 
       const k = orderKeyString(keyOf(event));
       const current = tracked.get(k);
       const rate = current?.state.commissionRatePpm ?? rateOf.get(event.merchantId) ?? 150_000;
-      const t = applyOrderEvent(current?.state, event, attribute(event.merchantId, event.hints, lookup), rate);
+      const t = applyOrderEvent(current?.state, event, attribute(event.merchantId, event.hints, lookup, event.orderedAt ?? event.eventTime), rate);
       let entry = current;
       if (t.next && t.next !== current?.state) {
         change = current === undefined ? 'created' : change === 'none' ? 'updated' : change;

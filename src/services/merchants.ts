@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { parseRatePercent } from '../domain/commission.js';
 import { normalizeCurrency } from '../domain/currency.js';
+import { parseAttributionWindow } from '../domain/clicks.js';
 import { normalizeDomain, normalizeHttpUrl, parseHoldDays, requireCredential, requireName } from '../domain/records.js';
 import { notFound, usage } from '../errors.js';
 import { isUuid } from '../store/pg-errors.js';
+import { sealColumns } from '../store/secret-box.js';
 import type { Database, Merchant, MerchantUpdate } from '../store/schema.js';
 import { optional } from './validation.js';
 
@@ -25,6 +27,13 @@ export interface MerchantInput {
   readonly shopifyDomain?: string;
   readonly shopifySecret?: string;
   readonly woocommerceSecret?: string;
+  /** How long a click can attribute an order, e.g. `30d` (default 30 days). */
+  readonly attributionWindow?: string;
+}
+
+/** How secrets are stored: sealed with this key when it is set (TRACKNOW_ENCRYPTION_KEY). */
+export interface MerchantWriteOptions {
+  readonly encryptionKey?: Buffer | undefined;
 }
 
 function parseInstant(value: string): Date {
@@ -51,23 +60,26 @@ function toColumns(input: MerchantInput): MerchantUpdate {
     shopify_domain: optional(input.shopifyDomain, normalizeDomain),
     shopify_secret: optional(input.shopifySecret, (v) => requireCredential(v, 'Shopify secret')),
     woocommerce_secret: optional(input.woocommerceSecret, (v) => requireCredential(v, 'WooCommerce secret')),
+    attribution_window_seconds: optional(input.attributionWindow, parseAttributionWindow),
   };
   return Object.fromEntries(Object.entries(columns).filter(([, v]) => v !== undefined)) as MerchantUpdate;
 }
 
-export async function addMerchant(db: Kysely<Database>, input: MerchantInput & { name: string }): Promise<Merchant> {
-  const columns = toColumns({ currency: 'USD', ...input });
+export async function addMerchant(db: Kysely<Database>, input: MerchantInput & { name: string }, options: MerchantWriteOptions = {}): Promise<Merchant> {
+  const id = randomUUID();
+  const columns = sealColumns(toColumns({ currency: 'USD', ...input }), options.encryptionKey, id);
   return db
     .insertInto('merchants')
-    .values({ ...columns, id: randomUUID(), name: columns.name as string, currency: columns.currency as string })
+    .values({ ...columns, id, name: columns.name as string, currency: columns.currency as string })
     .returningAll()
     .executeTakeFirstOrThrow();
 }
 
-export async function updateMerchant(db: Kysely<Database>, id: string, input: MerchantInput): Promise<Merchant> {
-  const columns = toColumns(input);
-  if (Object.keys(columns).length === 0) throw usage('nothing to change: give at least one flag (see `tracknow merchant set --help`)');
+export async function updateMerchant(db: Kysely<Database>, id: string, input: MerchantInput, options: MerchantWriteOptions = {}): Promise<Merchant> {
+  const plain = toColumns(input);
+  if (Object.keys(plain).length === 0) throw usage('nothing to change: give at least one flag (see `tracknow merchant set --help`)');
   await getMerchant(db, id);
+  const columns = sealColumns(plain, options.encryptionKey, id);
   return db
     .updateTable('merchants')
     .set({ ...columns, updated_at: new Date() })

@@ -103,7 +103,7 @@ async function merchantFor(config: Config, kit: TestEventKit, o: SendTestOptions
   if (offline) return { id: o.merchantId, currency: o.currency?.toUpperCase() ?? 'USD', ...overrides };
   const { withStore } = await import('../store/connect.js');
   const { findMerchantSecrets } = await import('./webhook-intake.js');
-  const stored = await withStore(config, (store) => findMerchantSecrets(store.db, o.merchantId));
+  const stored = await withStore(config, (store) => findMerchantSecrets(store.db, o.merchantId, { encryptionKey: config.encryptionKey, platform: kit.platform }));
   return { ...stored, ...overrides };
 }
 

@@ -5,6 +5,7 @@ import { exchangeAuthCode } from '../platforms/tiktok-shop/api/auth.js';
 import { TikTokShopClient } from '../platforms/tiktok-shop/api/client.js';
 import type { HttpOptions } from '../platforms/tiktok-shop/api/http.js';
 import type { Database } from '../store/schema.js';
+import { openColumns } from '../store/secret-box.js';
 import { getMerchant } from './merchants.js';
 import { chooseShop, saveTokens } from './tiktok-session.js';
 
@@ -32,13 +33,13 @@ export interface AuthorizeResult {
 export async function authorizeTikTok(db: Kysely<Database>, config: Config, options: AuthorizeOptions): Promise<AuthorizeResult> {
   const code = options.code.trim();
   if (code === '') throw usage('is empty: pass the code from the authorization redirect', 'code');
-  const merchant = await getMerchant(db, options.merchantId);
+  const merchant = openColumns(await getMerchant(db, options.merchantId), config.encryptionKey);
   if (!merchant.tiktok_app_key || !merchant.tiktok_app_secret) {
     throw new TracknowError('invalid', `merchant ${merchant.id} has no TikTok app key and secret: set them with \`tracknow merchant set ${merchant.id} --tiktok-app-key KEY --tiktok-app-secret SECRET\``);
   }
   const app = { appKey: merchant.tiktok_app_key, appSecret: merchant.tiktok_app_secret };
   const tokens = await exchangeAuthCode(config.tiktokAuthUrl, app, code, options.http);
-  await saveTokens(db, merchant.id, tokens);
+  await saveTokens(db, merchant.id, tokens, undefined, config.encryptionKey);
   const client = new TikTokShopClient(config.tiktokApiUrl, options.http);
   const shops = await client.authorizedShops({ ...app, accessToken: tokens.accessToken });
   const shop = chooseShop(shops, merchant.tiktok_shop_id);

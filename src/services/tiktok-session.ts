@@ -6,6 +6,7 @@ import { TikTokShopClient, type AuthorizedShop, type ShopCredentials } from '../
 import { TikTokApiError } from '../platforms/tiktok-shop/api/errors.js';
 import type { HttpOptions } from '../platforms/tiktok-shop/api/http.js';
 import type { Database, Merchant } from '../store/schema.js';
+import { openColumns, sealColumns } from '../store/secret-box.js';
 import { getMerchant } from './merchants.js';
 
 export interface SessionOptions {
@@ -15,11 +16,15 @@ export interface SessionOptions {
   readonly refreshMarginMs?: number;
 }
 
-/** Saves tokens from TikTok's token service; never prints or logs them. */
-export async function saveTokens(db: Kysely<Database>, merchantId: string, tokens: TokenSet, expectedRefreshToken?: string): Promise<boolean> {
+/**
+ * Saves tokens from TikTok's token service (sealed when `encryptionKey` is set); never prints or
+ * logs them. `expectedRefreshToken` is the refresh token as stored (sealed or not).
+ */
+export async function saveTokens(db: Kysely<Database>, merchantId: string, tokens: TokenSet, expectedRefreshToken?: string, encryptionKey?: Buffer): Promise<boolean> {
+  const sealed = sealColumns({ tiktok_access_token: tokens.accessToken, tiktok_refresh_token: tokens.refreshToken }, encryptionKey, merchantId);
   let query = db
     .updateTable('merchants')
-    .set({ tiktok_access_token: tokens.accessToken, tiktok_refresh_token: tokens.refreshToken, tiktok_token_expires_at: tokens.accessTokenExpiresAt, updated_at: new Date() })
+    .set({ ...sealed, tiktok_token_expires_at: tokens.accessTokenExpiresAt, updated_at: new Date() })
     .where('id', '=', merchantId);
   // Compare-and-set: a concurrent refresh elsewhere wins, and its tokens are reloaded instead.
   if (expectedRefreshToken !== undefined) query = query.where('tiktok_refresh_token', '=', expectedRefreshToken);
@@ -34,25 +39,29 @@ export async function saveTokens(db: Kysely<Database>, merchantId: string, token
  */
 export class TikTokSession {
   readonly client: TikTokShopClient;
+  /** The merchant with its secrets opened (in memory only); `stored` is the row as stored. */
+  private merchant: Merchant;
   private constructor(
     private readonly db: Kysely<Database>,
     private readonly config: Config,
-    private merchant: Merchant,
+    private stored: Merchant,
     private readonly options: SessionOptions,
   ) {
+    this.merchant = openColumns(stored, config.encryptionKey);
     this.client = new TikTokShopClient(config.tiktokApiUrl, { ...options.http, ...(options.now ? { now: options.now } : {}) });
   }
 
   /** Throws 'invalid' naming the fix when the merchant lacks the app key, secret or tokens. */
   static async open(db: Kysely<Database>, config: Config, merchantId: string, options: SessionOptions = {}): Promise<TikTokSession> {
-    const merchant = await getMerchant(db, merchantId);
+    const stored = await getMerchant(db, merchantId);
+    const merchant = openColumns(stored, config.encryptionKey);
     if (!merchant.tiktok_app_key || !merchant.tiktok_app_secret) {
       throw new TracknowError('invalid', `merchant ${merchant.id} has no TikTok app key and secret: set them with \`tracknow merchant set ${merchant.id} --tiktok-app-key KEY --tiktok-app-secret SECRET\``);
     }
     if (!merchant.tiktok_access_token && !merchant.tiktok_refresh_token) {
       throw needsAuth(merchant.id, 'access token');
     }
-    return new TikTokSession(db, config, merchant, options);
+    return new TikTokSession(db, config, stored, options);
   }
 
   get merchantRow(): Merchant {
@@ -90,12 +99,14 @@ export class TikTokSession {
     if (!shop) {
       throw new TracknowError('invalid', `cannot tell which of the ${shops.length} shops this TikTok token grants is merchant ${m.id}'s: set it with \`tracknow merchant set ${m.id} --tiktok-shop-id ID\` (ids: ${shops.map((s) => s.id).join(', ') || 'none'})`);
     }
-    this.merchant = await this.db
-      .updateTable('merchants')
-      .set({ tiktok_shop_cipher: shop.cipher, tiktok_shop_id: m.tiktok_shop_id ?? shop.id, updated_at: new Date() })
-      .where('id', '=', m.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    this.reload(
+      await this.db
+        .updateTable('merchants')
+        .set({ tiktok_shop_cipher: shop.cipher, tiktok_shop_id: m.tiktok_shop_id ?? shop.id, updated_at: new Date() })
+        .where('id', '=', m.id)
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    );
     return shop.cipher;
   }
 
@@ -111,9 +122,14 @@ export class TikTokSession {
       if (!(err instanceof TikTokApiError) || err.transient) throw err;
       throw new TikTokApiError(err.problem, `${err.message}; authorize again: \`tracknow tiktok auth --merchant ${m.id} --code AUTH_CODE\``, { ...err.details, cause: err });
     });
-    await saveTokens(this.db, m.id, tokens, m.tiktok_refresh_token);
+    await saveTokens(this.db, m.id, tokens, this.stored.tiktok_refresh_token ?? undefined, this.config.encryptionKey);
     // Saved, or another process refreshed first: either way the store has the newest tokens.
-    this.merchant = await getMerchant(this.db, m.id);
+    this.reload(await getMerchant(this.db, m.id));
+  }
+
+  private reload(stored: Merchant): void {
+    this.stored = stored;
+    this.merchant = openColumns(stored, this.config.encryptionKey);
   }
 }
 

@@ -39,7 +39,8 @@ interface Extra {
   rates: Pair<string, number>[] | null;
   creators: Pair<string>[] | null;
   usernames: Pair<string>[] | null;
-  clicks: Pair<string>[] | null;
+  clicks: [id: string, code: string, clickedAtMs: number][] | null;
+  windows: Pair<string, number>[] | null;
   codes: [code: string, influencerId: string, merchantId: string | null][] | null;
 }
 
@@ -68,7 +69,8 @@ export async function readBatchState(trx: Kysely<Database>, wants: BatchWants): 
     'rates', ${agg(wants.merchantIds, (l) => sql`select json_agg(json_build_array(x.v, m.commission_rate_ppm)) from ${l} as x(v) join merchants m on m.id = x.v::uuid`)},
     'creators', ${agg(lookup.creatorIds, (l) => sql`select json_agg(json_build_array(c.creator_id, c.influencer_id)) from ${l} as x(v) join creator_links c on c.creator_id = x.v ${active('c')}`)},
     'usernames', ${agg(lookup.usernames, (l) => sql`select json_agg(json_build_array(c.username, c.influencer_id)) from ${l} as x(v) join creator_links c on c.username = x.v ${active('c')}`)},
-    'clicks', ${agg(clickIds, (l) => sql`select json_agg(json_build_array(x.v, c.code)) from ${l} as x(v) join clicks c on c.id = x.v::uuid`)},
+    'clicks', ${agg(clickIds, (l) => sql`select json_agg(json_build_array(x.v, c.code, floor(extract(epoch from c.clicked_at) * 1000))) from ${l} as x(v) join clicks c on c.id = x.v::uuid`)},
+    'windows', ${clickIds.length ? agg(wants.merchantIds, (l) => sql`select json_agg(json_build_array(x.v, m.attribution_window_seconds)) from ${l} as x(v) join merchants m on m.id = x.v::uuid`) : sql`null`},
     'codes', ${
       lookup.codes.length || clickIds.length
         ? sql`(select json_agg(json_build_array(t.code, t.influencer_id, t.merchant_id))
@@ -105,7 +107,8 @@ export async function readBatchState(trx: Kysely<Database>, wants: BatchWants): 
       creatorsById: new Map(x.creators ?? []),
       creatorsByUsername: new Map(x.usernames ?? []),
       codes: new Map<string, CodeEntry>((x.codes ?? []).map(([code, influencerId, merchantId]) => [code, { influencerId, merchantId }])),
-      clicks: new Map((x.clicks ?? []).map(([id, code]) => [id, { code }])),
+      clicks: new Map((x.clicks ?? []).map(([id, code, clickedAtMs]) => [id, { code, clickedAtMs: Number(clickedAtMs) }])),
+      clickWindows: new Map(x.windows ?? []),
     },
   };
 }

@@ -24,6 +24,8 @@ export interface MerchantsTable {
   shopify_domain: string | null;
   shopify_secret: string | null;
   woocommerce_secret: string | null;
+  /** How long a click can attribute an order (migration 0010). */
+  attribution_window_seconds: ColumnType<number, number | undefined, number>;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
 }
@@ -66,6 +68,8 @@ export interface ClicksTable {
   user_agent: string | null;
   referer: string | null;
   ip_hash: string | null;
+  /** HMAC of the salted IP and the user agent: one counted click per visitor and code per hour (0010). */
+  visitor_hash: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type WebhookEventStatus = 'received' | 'processed' | 'ignored' | 'failed' | 'enriching';

@@ -1,4 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BACKENDS, createCliTarget, type CliTarget } from '../helpers/db.js';
@@ -19,7 +22,9 @@ import { filesUnder, findLeaks, runFor, type Output } from './helpers/secrets-sc
  * fail, then greps every stdout, stderr and file written under the home for every secret,
  * raw or encoded. The one sanctioned exception: `endpoint add` prints its whsec_ secret once.
  * One back end (PostgreSQL when available, so the database password is a secret too): the
- * command surface is the same on both.
+ * command surface is the same on both. Secrets reach the CLI every way it takes them (argv, a
+ * file, stdin); with TRACKNOW_ENCRYPTION_KEY set, the database itself (a pg_dump, or the PGlite
+ * files) is scanned too: platform secrets and tokens are stored sealed.
  */
 const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
 const token = (prefix: string) => `${prefix}${randomBytes(16).toString('hex')}`;
@@ -36,8 +41,11 @@ const secrets: Record<string, string> = {
   'TikTok refresh token': token('TTP_ref_'),
   'SMTP password': token('smtp'),
   'click salt': token('salt'),
+  'encryption key': randomBytes(32).toString('base64'),
 };
 let env: Record<string, string>;
+/** Secret files live outside the scanned home: they hold secrets by design. */
+let secretDir: string;
 
 beforeAll(async () => {
   target = await createCliTarget(backend);
@@ -45,8 +53,10 @@ beforeAll(async () => {
   fake.state.access = secrets['TikTok access token']!;
   fake.state.refresh = secrets['TikTok refresh token']!;
   receiver = await startReceiver();
+  secretDir = await mkdtemp(join(tmpdir(), 'tracknow-secret-files-'));
   env = {
     ...target.env,
+    TRACKNOW_ENCRYPTION_KEY: secrets['encryption key']!,
     TRACKNOW_SMTP_URL: `smtp://tracknow:${secrets['SMTP password']}@127.0.0.1:1`,
     TRACKNOW_CLICK_SALT: secrets['click salt']!,
     TRACKNOW_TIKTOK_API_URL: fake.url,
@@ -69,11 +79,12 @@ afterAll(async () => {
   await receiver?.close();
   await fake?.close();
   await target?.cleanup();
+  if (secretDir) await rm(secretDir, { recursive: true, force: true });
 });
 
 /** Runs one command and keeps both streams for the scan; `expectCode` checks it did what the test meant. */
-async function cli(args: string[], expectCode: number | 'fail', extra: { env?: Record<string, string>; allowed?: string[] } = {}): Promise<CliResult> {
-  const r = await runCli(args, { ...env, ...extra.env });
+async function cli(args: string[], expectCode: number | 'fail', extra: { env?: Record<string, string>; allowed?: string[]; input?: string } = {}): Promise<CliResult> {
+  const r = await runCli(args, { ...env, ...extra.env }, extra.input);
   const name = `tracknow ${args.join(' ').slice(0, 120)}`;
   outputs.push({ name: `${name} (stdout)`, text: r.stdout, allowed: extra.allowed ?? [] }, { name: `${name} (stderr)`, text: r.stderr });
   if (expectCode === 'fail') expect(r.code, `${name}\n${r.stderr}`).not.toBe(0);
@@ -85,7 +96,7 @@ it('no command, log or file shows a configured secret', async () => {
   const BAD = '00000000-0000-4000-8000-000000000000';
   const s = secrets;
   // Help and version first: cheap, in parallel.
-  const groups = ['migrate', 'merchant', 'merchant add', 'merchant set', 'influencer', 'link-creator', 'code', 'serve', 'demo', 'send-test-webhook', 'events', 'validate', 'payout', 'balance', 'sales', 'schedule', 'backfill', 'backfill tiktok', 'tiktok', 'tiktok auth', 'reconcile', 'reconcile tiktok', 'endpoint', 'notify'];
+  const groups = ['migrate', 'merchant', 'merchant add', 'merchant set', 'influencer', 'link-creator', 'code', 'serve', 'demo', 'send-test-webhook', 'events', 'validate', 'payout', 'balance', 'sales', 'schedule', 'backfill', 'backfill tiktok', 'tiktok', 'tiktok auth', 'reconcile', 'reconcile tiktok', 'endpoint', 'notify', 'secrets', 'secrets encrypt'];
   await Promise.all([cli(['--help'], 0), cli(['--version'], 0), ...groups.map((g) => cli([...g.split(' '), '--help'], 0))]);
   await cli(['merchant', 'add', '--bogus-flag'], 2);
   // The embedded demo, on its own temporary home, beside the rest.
@@ -93,11 +104,21 @@ it('no command, log or file shows a configured secret', async () => {
 
   await cli(['migrate', 'status', '--json'], 0);
   await cli(['migrate'], 0);
+  const shopifyFile = join(secretDir, 'shopify.secret');
+  await writeFile(shopifyFile, `${s['Shopify secret']}\n`, { mode: 0o600 });
+  // Every way in: argv (warns), a file, stdin.
   const merchant = (
-    await cli(['merchant', 'add', '--name', 'Glow', '--currency', 'USD', '--tiktok-app-key', TIKTOK.appKey, '--tiktok-app-secret', s['TikTok app secret']!, '--tiktok-shop-id', SHOP.id, '--shopify-domain', 'glow-shop.myshopify.com', '--shopify-secret', s['Shopify secret']!, '--woocommerce-secret', s['WooCommerce secret']!, '--json'], 0)
+    await cli(['merchant', 'add', '--name', 'Glow', '--currency', 'USD', '--tiktok-app-key', TIKTOK.appKey, '--tiktok-app-secret', s['TikTok app secret']!, '--tiktok-shop-id', SHOP.id, '--shopify-domain', 'glow-shop.myshopify.com', '--shopify-secret-file', shopifyFile, '--woocommerce-secret', '-', '--json'], 0, { input: `${s['WooCommerce secret']}\n` })
   ).json().id as string;
   await cli(['merchant', 'set', merchant, '--tiktok-shop-cipher', SHOP.cipher, '--tiktok-access-token', s['TikTok access token']!, '--tiktok-refresh-token', s['TikTok refresh token']!, '--tiktok-token-expires-at', '2030-01-01T00:00:00Z'], 0);
   await cli(['merchant', 'set', merchant, '--shopify-secret', s['Shopify secret']!, '--json', '--verbose'], 0);
+  await cli(['merchant', 'set', merchant, '--shopify-secret', '-', '--woocommerce-secret', '-', '--verbose'], 2, { input: `${s['Shopify secret']}\n` });
+  await cli(['merchant', 'set', merchant, '--shopify-secret-file', join(secretDir, 'missing'), '--verbose'], 2);
+  await cli(['merchant', 'set', merchant, '--shopify-secret', '--verbose'], 2);
+  await cli(['secrets', 'encrypt', '--json'], 0);
+  await cli(['secrets', 'encrypt', '--dry-run', '--verbose'], 0);
+  await cli(['secrets', 'encrypt', '--verbose'], 'fail', { env: { TRACKNOW_ENCRYPTION_KEY: randomBytes(32).toString('base64') } });
+  await cli(['merchant', 'show', merchant, '--json', '--verbose'], 'fail', { env: { TRACKNOW_ENCRYPTION_KEY: 'not a key' } });
   await cli(['merchant', 'set', BAD, '--shopify-secret', s['Shopify secret']!, '--verbose'], 'fail');
   await cli(['merchant', 'add', '--name', 'Bad', '--tiktok-app-secret', `${s['TikTok app secret']} with spaces`, '--verbose'], 'fail');
   await Promise.all([cli(['merchant', 'list'], 0), cli(['merchant', 'list', '--json'], 0), cli(['merchant', 'show', merchant], 0), cli(['merchant', 'show', merchant, '--json', '--verbose'], 0), cli(['merchant', 'show', BAD, '--verbose'], 'fail'), cli(['merchant', 'show', 'not-a-uuid', '--json'], 'fail')]);
@@ -121,6 +142,9 @@ it('no command, log or file shows a configured secret', async () => {
     await cli(['send-test-webhook', '--platform', platform, '--merchant', merchant, '--dry-run', '--verbose'], 0);
   }
   await cli(['send-test-webhook', '--platform', 'shopify', '--merchant', merchant, '--url', 'http://127.0.0.1:1', '--verbose'], 'fail');
+  await cli(['send-test-webhook', '--platform', 'shopify', '--merchant', merchant, '--dry-run', '--secret', '-', '--json'], 0, { input: `${s['Shopify secret']}\n` });
+  await cli(['send-test-webhook', '--platform', 'woocommerce', '--merchant', merchant, '--dry-run', '--secret-file', shopifyFile, '--verbose'], 0);
+  await cli(['send-test-webhook', '--platform', 'shopify', '--merchant', merchant, '--dry-run', '--verbose'], 'fail', { env: { TRACKNOW_ENCRYPTION_KEY: '' } });
   await cli(['send-test-webhook', '--platform', 'tiktok', '--merchant', BAD, '--dry-run', '--verbose'], 'fail');
 
   // A full listener session: successes and failures, request logs on stderr.
@@ -148,6 +172,8 @@ it('no command, log or file shows a configured secret', async () => {
       get(`${serve.url}/healthz`),
     ]);
     expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200, 401, 401, 404, 400, 200, 302, 404, 200]);
+    // What a caller reads: no secret, and (checked in test/integration/rejections.test.ts) no configuration hint.
+    replies.forEach((r, i) => outputs.push({ name: `serve reply ${i} (${r.status})`, text: r.text }));
     await cli(['send-test-webhook', '--platform', 'tiktok', '--merchant', merchant, '--url', serve.url, '--json'], 0);
     await cli(['send-test-webhook', '--platform', 'woocommerce', '--merchant', merchant, '--url', serve.url, '--secret', 'not-the-secret', '--verbose'], 'fail');
     // Let the background notifier and enrichment run a round (a failing SMTP server included).
@@ -194,6 +220,11 @@ it('no command, log or file shows a configured secret', async () => {
   await demo;
 
   outputs.push(...(await filesUnder(target.home, ['db', join('demo-home', 'db')])));
+  // The database itself, with TRACKNOW_ENCRYPTION_KEY set: platform secrets and tokens are sealed.
+  // (Endpoint signing secrets are tracknow's own, stored as they are.)
+  const stored = await storedDatabase();
+  expect(stored).toContain('tnenc:v1:');
+  outputs.push({ name: backend === 'postgres' ? 'pg_dump' : 'PGlite data directory', text: stored, allowed: [s['endpoint signing secret']!] });
   expect(outputs.some((o) => o.name.startsWith('file payouts/') && o.name.endsWith('.csv'))).toBe(true);
   // The scanner itself can fail: a secret in full, inside Basic-auth base64, in base64, or all but its last character is found; `****` + 4 is not.
   const probe = secrets['Shopify secret']!;
@@ -204,4 +235,14 @@ it('no command, log or file shows a configured secret', async () => {
   const leaking = new Set(leaks.map((l) => l.output));
   recordFault({ section: 'secrets', check: `${Object.keys(secrets).length} secrets in every output`, backend, tried: outputs.length, held: outputs.length - leaking.size, lost: 0, note: `${outputs.length} outputs scanned` });
   expect(leaks.map((l) => l.message)).toEqual([]);
-}, 240_000);
+}, 600_000);
+
+/** The stored database as an attacker with its files would read it. */
+async function storedDatabase(): Promise<string> {
+  if (backend === 'postgres') {
+    const dump = spawnSync('pg_dump', ['--data-only', target.env.DATABASE_URL!], { maxBuffer: 1 << 28 });
+    if (dump.status !== 0) throw new Error(`pg_dump failed: ${dump.stderr.toString()}`);
+    return dump.stdout.toString('latin1');
+  }
+  return (await filesUnder(join(target.home, 'db'), [])).map((f) => f.text).join('\n');
+}

@@ -45,6 +45,7 @@ const BAD: Readonly<Record<string, string>> = {
   '--to': 'yesterday',
   '--by': 'year',
   '--format': 'pdf',
+  '--attribution-window': '30m',
 };
 
 /** Flags whose value is any text: names, secrets, file paths, the platform's own words. */
@@ -52,6 +53,10 @@ const FREE_TEXT = new Set([
   '--name', '--secret', '--app-key', '--tiktok-app-key', '--tiktok-app-secret', '--tiktok-shop-id', '--tiktok-shop-cipher',
   '--tiktok-access-token', '--tiktok-refresh-token', '--shopify-secret', '--woocommerce-secret', '--event', '--order-id',
   '--utm-source', '--buyer-message', '--from-file', '--out', '--reason', '--home', '--host', '--database-url',
+  '--utm-source', '--buyer-message', '--from-file', '--out', '--home', '--host', '--database-url',
+  // Secret files: any path (an unreadable one is a usage error when it is read).
+  '--tiktok-app-secret-file', '--tiktok-access-token-file', '--tiktok-refresh-token-file', '--shopify-secret-file',
+  '--woocommerce-secret-file', '--secret-file',
 ]);
 
 /** Every leaf command with its words (`['merchant', 'add']`). */

@@ -2,7 +2,9 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { clickCookie, clientIp, codeFromClickPath, isBot, pickDestination, withUtmSource } from '../../src/domain/clicks.js';
+import { parseTrustedProxies } from '../../src/config.js';
+import { clickCookie, codeFromClickPath, formatAttributionWindow, insideWindow, isBot, parseAttributionWindow, pickDestination, withClickParams, withUtmSource } from '../../src/domain/clicks.js';
+import { TrustedProxies } from '../../src/http/proxies.js';
 import { clickSalt, hashIp, SALT_FILE } from '../../src/services/clicks.js';
 
 describe('click paths', () => {
@@ -75,11 +77,39 @@ describe('redirect URL, cookie and client IP', () => {
     expect(clickCookie('ABC12345', id, true)).toMatch(/; HttpOnly; Secure$/);
   });
 
-  it('takes the leftmost forwarded address and unwraps IPv4-mapped IPv6', () => {
-    expect(clientIp('203.0.113.7, 10.0.0.1', '10.0.0.2')).toBe('203.0.113.7');
-    expect(clientIp(undefined, '::ffff:127.0.0.1')).toBe('127.0.0.1');
-    expect(clientIp('', '2001:db8::1')).toBe('2001:db8::1');
-    expect(clientIp(undefined, undefined)).toBeUndefined();
+  it('believes X-Forwarded-For/-Proto only from trusted peers, walking the chain from the right', () => {
+    const none = new TrustedProxies([]);
+    expect(none.view('10.0.0.2', '203.0.113.7', 'https')).toEqual({ ip: '10.0.0.2', https: false });
+    expect(none.view('::ffff:127.0.0.1', undefined, undefined)).toEqual({ ip: '127.0.0.1', https: false });
+    expect(none.view(undefined, '203.0.113.7', undefined)).toEqual({ ip: undefined, https: false });
+    const lb = new TrustedProxies(parseTrustedProxies('10.0.0.0/8, ::1'));
+    expect(lb.view('10.0.0.2', '203.0.113.7', 'https')).toEqual({ ip: '203.0.113.7', https: true });
+    // A client-forged first hop is skipped: the address our proxies appended is the visitor.
+    expect(lb.view('10.0.0.2', '1.2.3.4, 203.0.113.7, 10.9.9.9', 'http')).toEqual({ ip: '203.0.113.7', https: false });
+    expect(lb.view('::ffff:10.0.0.2', '198.51.100.1', undefined).ip).toBe('198.51.100.1');
+    expect(lb.view('::1', 'unknown', undefined).ip).toBe('::1');
+    expect(lb.view('192.0.2.1', '203.0.113.7', 'https')).toEqual({ ip: '192.0.2.1', https: false });
+  });
+
+  it('parses TRACKNOW_TRUSTED_PROXIES and refuses what is not an address or CIDR', () => {
+    expect(parseTrustedProxies(' 10.0.0.1 ,, 2001:db8::/32 ')).toEqual([{ address: '10.0.0.1', family: 'ipv4' }, { address: '2001:db8::', family: 'ipv6', prefix: 32 }]);
+    for (const bad of ['10.0.0.0/33', 'proxy.local', '10.0.0.1/8/1', '10.0.0.0/x']) expect(() => parseTrustedProxies(bad), bad).toThrow(/TRACKNOW_TRUSTED_PROXIES/);
+  });
+
+  it('adds tracknow_click beside utm_source, replacing stale ones', () => {
+    expect(withClickParams('https://shop.example/p?a=1&tracknow_click=old&utm_source=x', 'ABC12345', 'c-1')).toBe('https://shop.example/p?a=1&utm_source=ABC12345&tracknow_click=c-1');
+  });
+
+  it('reads attribution windows and tells whether an order is inside one', () => {
+    expect(parseAttributionWindow('30d')).toBe(2_592_000);
+    expect(parseAttributionWindow('48h')).toBe(172_800);
+    expect(parseAttributionWindow('2w')).toBe(1_209_600);
+    for (const bad of ['0d', '30', '30m', '401d', '-1d', '1.5d']) expect(() => parseAttributionWindow(bad), bad).toThrow(RangeError);
+    expect(formatAttributionWindow(2_592_000)).toBe('30d');
+    expect(formatAttributionWindow(7200)).toBe('2h');
+    const day = 86_400_000;
+    expect(insideWindow(0, 30 * day, 30 * 86_400)).toBe(true);
+    expect(insideWindow(0, 30 * day + 1, 30 * 86_400)).toBe(false);
   });
 });
 

@@ -178,6 +178,23 @@ describe('readTikTokExport: bad input', () => {
     expect(errors).toEqual([{ kind: 'error', file: 'export.csv', line: 3, message: '"Order ID" is empty' }]);
   });
 
+  it('reports a row with bytes that are not UTF-8 as a line error, so "\\xff\\xfe" and "\\xfe\\xff" never become one id', async () => {
+    const raw = (b: number[]) => Buffer.from(b);
+    const file = Buffer.concat([
+      Buffer.from(`${HEADER}\n${row('1')}\n9`),
+      raw([0xff, 0xfe]),
+      Buffer.from(`,Shipped,10.00,10/01/2026 9:00:00 AM,\n9`),
+      raw([0xfe, 0xff]),
+      Buffer.from(`,Shipped,10.00,10/01/2026 9:00:00 AM,\n${row('2', '10.00', 'hi ')}`),
+      raw([0xc3]),
+      Buffer.from(`\n${row('2')}\n${row('3', '10.00', 'café')}\n`),
+    ]);
+    const { orders, errors } = await readAll(file);
+    expect(orders.map((o) => o.event.externalOrderId)).toEqual(['1', '3']);
+    expect(errors.map((e) => e.line)).toEqual([3, 4, 5, 6]);
+    expect(errors.slice(0, 3).map((e) => e.message)).toEqual(Array(3).fill(expect.stringMatching(/not UTF-8/)));
+  });
+
   it('rejects an order when a row without an id sits inside it', async () => {
     const { orders, errors } = await readAll(csv(row('1'), row(''), row('1'), row('2')));
     expect(orders.map((o) => o.event.externalOrderId)).toEqual(['2']);

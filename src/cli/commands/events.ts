@@ -46,7 +46,7 @@ export function register(program: Command): void {
     .action(async (ids: string[], _flags: unknown, command: Command) => {
       const ctx = contextFrom(command);
       const { replayEvents } = await import('../../services/events.js');
-      const results = await withDb(ctx, (db) => replayEvents(db, ids));
+      const results = await withDb(ctx, (db) => replayEvents(db, ids, ctx.config.encryptionKey));
       const view = results.map((r) => ({
         id: r.id,
         replay_id: r.replayId ?? null,

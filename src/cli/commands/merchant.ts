@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { contextFrom, withDb } from '../context.js';
 import { required } from '../prompt.js';
-import { currency, defined, domain, holdDays, httpUrl, id, isoTime, percent } from '../flags.js';
+import { resolveSecrets, secretOption, type SecretFlag } from '../secret-flags.js';
+import { attributionWindow, currency, defined, domain, holdDays, httpUrl, id, isoTime, percent } from '../flags.js';
 import { table } from '../output.js';
 import { detail, merchantView } from '../views.js';
 
@@ -21,25 +22,40 @@ interface MerchantFlags {
   shopifyDomain?: string;
   shopifySecret?: string;
   woocommerceSecret?: string;
+  attributionWindow?: string;
+}
+
+/** The merchant flags that take a secret (each with a `-file` twin, `-` for stdin, a hidden prompt). */
+const SECRET_FLAGS: readonly (SecretFlag & { description: string })[] = [
+  { flag: '--tiktok-app-secret', label: 'TikTok app secret', description: 'TikTok Shop app secret (signs webhooks)' },
+  { flag: '--tiktok-access-token', label: 'TikTok access token', description: 'TikTok Open API access token' },
+  { flag: '--tiktok-refresh-token', label: 'TikTok refresh token', description: 'TikTok Open API refresh token' },
+  { flag: '--shopify-secret', label: 'Shopify secret', description: 'Shopify webhook signing secret' },
+  { flag: '--woocommerce-secret', label: 'WooCommerce secret', description: 'WooCommerce webhook secret' },
+];
+
+/** The flags with every secret resolved from argv, a file, stdin or a prompt. */
+async function withSecrets(flags: MerchantFlags, ctx: ReturnType<typeof contextFrom>): Promise<MerchantFlags> {
+  const secrets = await resolveSecrets(flags as Record<string, unknown>, SECRET_FLAGS, ctx.out);
+  const plain = Object.fromEntries(Object.entries(flags).filter(([k]) => !/(Secret|Token)(File)?$/.test(k)));
+  return { ...plain, ...secrets };
 }
 
 /** The flags `merchant add` and `merchant set` share. */
 function merchantFlags(command: Command): Command {
-  return command
+  command
     .option('--currency <code>', 'ISO 4217 currency of the shop (add: default USD)', currency)
     .option('--commission-rate <percent>', 'commission in percent, 0 to 100 (add: default 15)', percent)
     .option('--hold-days <days>', 'days a sale is held before validation (add: default 14)', holdDays)
     .option('--store-url <url>', 'the shop front, where /r/CODE redirects by default', httpUrl)
     .option('--tiktok-app-key <key>', 'TikTok Shop app key')
-    .option('--tiktok-app-secret <secret>', 'TikTok Shop app secret (signs webhooks)')
     .option('--tiktok-shop-id <id>', 'TikTok shop id (webhooks from another shop are rejected)')
     .option('--tiktok-shop-cipher <cipher>', 'TikTok Open API shop cipher')
-    .option('--tiktok-access-token <token>', 'TikTok Open API access token')
-    .option('--tiktok-refresh-token <token>', 'TikTok Open API refresh token')
     .option('--tiktok-token-expires-at <iso8601>', 'when the access token expires', isoTime)
     .option('--shopify-domain <domain>', 'the shop domain, e.g. glow.myshopify.com', domain)
-    .option('--shopify-secret <secret>', 'Shopify webhook signing secret')
-    .option('--woocommerce-secret <secret>', 'WooCommerce webhook secret');
+    .option('--attribution-window <duration>', 'how long a click can attribute an order, e.g. 30d, 7d, 48h (add: default 30d)', attributionWindow);
+  for (const spec of SECRET_FLAGS) secretOption(command, spec, spec.description);
+  return command;
 }
 
 export function register(program: Command): void {
@@ -49,8 +65,9 @@ export function register(program: Command): void {
     async (flags: MerchantFlags, command: Command) => {
       const ctx = contextFrom(command);
       const name = await required(flags.name, '--name', 'Merchant name', ctx.out);
+      const given = await withSecrets(flags, ctx);
       const { addMerchant } = await import('../../services/merchants.js');
-      const created = await withDb(ctx, (db) => addMerchant(db, { ...defined(flags), name }));
+      const created = await withDb(ctx, (db) => addMerchant(db, { ...defined(given), name }, { encryptionKey: ctx.config.encryptionKey }));
       const view = merchantView(created);
       ctx.out.result(view, (c) => `${c.green('created')} merchant ${c.bold(created.id)}\n${detail(view)}`);
     },
@@ -59,8 +76,9 @@ export function register(program: Command): void {
   merchantFlags(merchant.command('set').description('change a merchant').argument('<id>', 'merchant id', id).option('--name <name>', 'merchant name')).action(
     async (id: string, flags: MerchantFlags, command: Command) => {
       const ctx = contextFrom(command);
+      const given = await withSecrets(flags, ctx);
       const { updateMerchant } = await import('../../services/merchants.js');
-      const updated = await withDb(ctx, (db) => updateMerchant(db, id, defined(flags)));
+      const updated = await withDb(ctx, (db) => updateMerchant(db, id, defined(given), { encryptionKey: ctx.config.encryptionKey }));
       const view = merchantView(updated);
       ctx.out.result(view, (c) => `${c.green('updated')} merchant ${c.bold(updated.id)}\n${detail(view)}`);
     },

@@ -3,6 +3,9 @@ import { contextFrom } from '../context.js';
 import { amount, currency, defined, httpUrl, id, payloadShape } from '../flags.js';
 import { toJson } from '../output.js';
 import { required } from '../prompt.js';
+import { resolveSecrets, secretOption } from '../secret-flags.js';
+
+const SECRET = { flag: '--secret', label: 'webhook secret' } as const;
 
 interface SendFlags {
   platform?: string;
@@ -26,7 +29,7 @@ interface SendFlags {
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('send-test-webhook')
     .description('send a signed test webhook to a running listener, exactly as the platform would (like `stripe trigger`)')
     .addOption(new Option('--platform <platform>', 'tiktok, shopify or woocommerce (required)').choices(['tiktok', 'shopify', 'woocommerce']))
@@ -42,11 +45,11 @@ export function register(program: Command): void {
     .option('--code <code>', 'promo / discount / coupon code')
     .option('--utm-source <code>', 'utm_source of the visit')
     .option('--buyer-message <text>', 'buyer message or order note (TRACK:CODE)')
-    .option('--secret <secret>', "sign with this instead of the merchant's stored secret (no database needed)")
     .option('--app-key <key>', 'TikTok app key, with --secret (the signature covers it)')
     .option('--from-file <file>', 'send this payload byte for byte (a captured event), signed')
     .option('--dry-run', 'print the request (method, url, headers, body) as JSON; send nothing')
-    .option('--list-events', "list the platform's test events and exit")
+    .option('--list-events', "list the platform's test events and exit");
+  secretOption(command, SECRET, "sign with this instead of the merchant's stored secret (no database needed)")
     .addHelpText(
       'after',
       `
@@ -55,7 +58,7 @@ Exit 1 when the listener answers non-2xx or cannot be reached; the message says 
 Examples:
   tracknow send-test-webhook --platform tiktok --merchant ID
   tracknow send-test-webhook --platform shopify --merchant ID --event orders/create --code ABC12345 --amount 80.00 --currency EUR
-  tracknow send-test-webhook --platform woocommerce --merchant ID --secret S --dry-run`,
+  tracknow send-test-webhook --platform woocommerce --merchant ID --secret-file wc.secret --dry-run`,
     )
     .action(async (flags: SendFlags, command: Command) => {
       const ctx = contextFrom(command);
@@ -63,7 +66,8 @@ Examples:
       if (flags.listEvents) return listEvents(ctx, platform);
       const merchantId = await required(flags.merchant, '--merchant', 'Merchant id', ctx.out);
       const { buildTestRequest, requestView, sendTestRequest, rejection } = await import('../../services/send-test.js');
-      const { event, shape, orderId, amount, currency, status, creatorId, code, utmSource, buyerMessage, secret, appKey, fromFile } = flags;
+      const { secret } = await resolveSecrets(flags as unknown as Record<string, unknown>, [SECRET], ctx.out);
+      const { event, shape, orderId, amount, currency, status, creatorId, code, utmSource, buyerMessage, appKey, fromFile } = flags;
       const fills = defined({ event, shape, orderId, amount, currency, status, creatorId, code, utmSource, buyerMessage, secret, appKey, fromFile });
       const req = await buildTestRequest(ctx.config, { ...fills, platform, merchantId, url: flags.url });
       if (flags.dryRun) {

@@ -13,7 +13,8 @@ const REDIRECT_PATH = /(?:^|\/)r\/([A-Za-z0-9_-]+)\/?$/;
 
 /**
  * Attribution hints of an order, in this order: discount codes, note attributes, the landing
- * site's utm_source / utm_campaign / ref / `/r/CODE`, Shopify's `landing_site_ref`, the note.
+ * site's tracknow_click / utm_source / utm_campaign / ref / `/r/CODE`, Shopify's
+ * `landing_site_ref`, the note. (The ranking, not this order, decides which wins.)
  */
 export function shopifyHints(order: Json): AttributionHint[] {
   const found: [AttributionMethod, unknown][] = [];
@@ -42,6 +43,7 @@ function landingSiteHints(landingSite: string | undefined): [AttributionMethod, 
   }
   const q = url.searchParams;
   return [
+    ['click', q.get('tracknow_click')],
     ['utm_source', q.get('utm_source')],
     ['utm_campaign', q.get('utm_campaign')],
     ['ref', q.get('ref')],

@@ -1,5 +1,5 @@
 import type { MerchantSecrets, Verification, WebhookRequest } from '../platform.js';
-import { header, hmacSha256, missingSecret, missingSecretReason, refused, safeEqual, verified } from '../signing.js';
+import { header, hmacSha256, missingSecret, noSecret, refused, safeEqual, verified } from '../signing.js';
 
 const WHAT = 'Shopify webhook secret';
 const FLAGS = '--shopify-secret SECRET';
@@ -15,16 +15,16 @@ export function signShopify(rawBody: Buffer, merchant: MerchantSecrets): Record<
 }
 
 export function verifyShopify(req: WebhookRequest, merchant: MerchantSecrets): Verification {
-  if (!merchant.shopifySecret) return refused('no_secret', missingSecretReason(merchant.id, WHAT, FLAGS));
+  if (!merchant.shopifySecret) return noSecret('X-Shopify-Hmac-Sha256', merchant.id, WHAT, FLAGS);
   const received = header(req, 'x-shopify-hmac-sha256');
   if (received === undefined) return refused('no_signature', 'missing X-Shopify-Hmac-Sha256 header');
   if (!safeEqual(received, shopifySignature(merchant.shopifySecret, req.rawBody))) {
-    return refused('bad_signature', "X-Shopify-Hmac-Sha256 does not match the body (check the merchant's Shopify secret)");
+    return refused('bad_signature', 'X-Shopify-Hmac-Sha256 does not match the body', `check merchant ${merchant.id}'s Shopify secret`);
   }
   const domain = header(req, 'x-shopify-shop-domain')?.toLowerCase();
   const expected = merchant.shopifyDomain?.trim().toLowerCase();
   if (domain !== undefined && expected && domain !== expected) {
-    return refused('wrong_shop', `the webhook is from shop ${domain}, not this merchant's shop ${expected}`);
+    return refused('wrong_shop', `the webhook is from shop ${domain}, not this merchant's`, `merchant ${merchant.id}'s shop is ${expected}`);
   }
   return verified;
 }

@@ -1,6 +1,6 @@
 import type { MerchantSecrets, Verification, WebhookRequest } from '../platform.js';
 import { asObject, idText } from '../payload.js';
-import { header, hmacSha256, missingSecret, missingSecretReason, refused, safeEqual, verified } from '../signing.js';
+import { header, hmacSha256, missingSecret, noSecret, refused, safeEqual, verified } from '../signing.js';
 
 /** Where TikTok Shop puts the signature; the x-* names are seen from some gateways and older apps. */
 const SIGNATURE_HEADERS = ['authorization', 'x-tt-signature', 'x-tts-signature'] as const;
@@ -26,18 +26,18 @@ export function signTikTok(rawBody: Buffer, merchant: MerchantSecrets): Record<s
 
 export function verifyTikTok(req: WebhookRequest, merchant: MerchantSecrets): Verification {
   const { tiktokAppKey: key, tiktokAppSecret: secret } = merchant;
-  if (!key || !secret) return refused('no_secret', missingSecretReason(merchant.id, ...missing(merchant)));
+  if (!key || !secret) return noSecret('the TikTok signature', merchant.id, ...missing(merchant));
   const received = SIGNATURE_HEADERS.map((name) => header(req, name)).find((v) => v !== undefined);
   if (received === undefined) return refused('no_signature', 'missing TikTok signature: no Authorization header');
   if (!safeEqual(received.toLowerCase(), tiktokSignature(key, secret, req.rawBody))) {
-    return refused('bad_signature', "TikTok signature does not match the body (check the merchant's app key and app secret)");
+    return refused('bad_signature', 'the TikTok signature does not match the body', `check merchant ${merchant.id}'s TikTok app key and app secret`);
   }
   // The shop check applies to a merchant with a shop id; only then is the body read for it.
   if (!merchant.tiktokShopId) return verified;
   const shopId = bodyShopId(req.rawBody);
   if (shopId === INEXACT) return refused('wrong_shop', 'the notification names its TikTok shop by an inexact number; shop ids must be exact');
   if (shopId !== undefined && shopId !== merchant.tiktokShopId) {
-    return refused('wrong_shop', `the notification is for TikTok shop ${shopId}, not this merchant's shop ${merchant.tiktokShopId}`);
+    return refused('wrong_shop', `the notification is for TikTok shop ${shopId}, not this merchant's`, `merchant ${merchant.id}'s shop id is ${merchant.tiktokShopId}`);
   }
   return verified;
 }

@@ -28,7 +28,20 @@ export function amounts(order: Json, fallbackCurrency: string): { base?: Money; 
   return { base: { minor: base < 0n ? 0n : base, currency }, total: { minor: total, currency } };
 }
 
-/** Hints in this order: coupons, meta_data (click, ref, utm), the customer's note. */
+/** WooCommerce 8.5+ order attribution: the first page of the visit, where `/r/CODE` sent the buyer. */
+const SESSION_ENTRY = '_wc_order_attribution_session_entry';
+
+/** `tracknow_click` in a landing URL (full or a path); undefined when absent or not a URL. */
+export function clickFromLandingUrl(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  try {
+    return new URL(value.trim(), 'https://shop.invalid/').searchParams.get('tracknow_click') ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Hints in this order: coupons, meta_data (click, ref, utm, the landing page's click), the customer's note. */
 export function hints(order: Json): AttributionHint[] {
   const found: [AttributionMethod, unknown][] = [];
   for (const line of asArray(order.coupon_lines)) found.push(['promo_code', asObject(line)?.code]);
@@ -36,6 +49,7 @@ export function hints(order: Json): AttributionHint[] {
   for (const [key, method] of Object.entries(META_KEYS)) {
     for (const m of meta) if (m.key === key) found.push([method, m.value]);
   }
+  for (const m of meta) if (m.key === SESSION_ENTRY) found.push(['click', clickFromLandingUrl(m.value)]);
   found.push(['track_message', order.customer_note]);
   return found.flatMap(([method, raw]) => {
     const value = text(raw);

@@ -1,5 +1,5 @@
 import type { MerchantSecrets, Verification, WebhookRequest } from '../platform.js';
-import { header, hmacSha256, missingSecret, missingSecretReason, refused, safeEqual, verified } from '../signing.js';
+import { header, hmacSha256, missingSecret, noSecret, refused, safeEqual, verified } from '../signing.js';
 
 const WHAT = 'WooCommerce webhook secret';
 const FLAGS = '--woocommerce-secret SECRET';
@@ -21,11 +21,11 @@ export function signWooCommerce(rawBody: Buffer, merchant: MerchantSecrets): Rec
 }
 
 export function verifyWooCommerce(req: WebhookRequest, merchant: MerchantSecrets): Verification {
-  if (!merchant.woocommerceSecret) return refused('no_secret', missingSecretReason(merchant.id, WHAT, FLAGS));
+  if (!merchant.woocommerceSecret) return noSecret('X-WC-Webhook-Signature', merchant.id, WHAT, FLAGS);
   const received = header(req, 'x-wc-webhook-signature');
   if (received === undefined) return refused('no_signature', 'missing X-WC-Webhook-Signature header');
   if (!safeEqual(received, woocommerceSignature(merchant.woocommerceSecret, req.rawBody))) {
-    return refused('bad_signature', "X-WC-Webhook-Signature does not match the body (check the merchant's WooCommerce secret)");
+    return refused('bad_signature', 'X-WC-Webhook-Signature does not match the body', `check merchant ${merchant.id}'s WooCommerce secret`);
   }
   return verified;
 }

@@ -38,7 +38,7 @@ export class OrderGrouper {
     this.first = false;
     if (description) return;
     if (!isOrderId(id)) {
-      const message = id === '' ? '"Order ID" is empty' : `"Order ID" is not an order id: ${JSON.stringify(id)}`;
+      const message = rec.invalidUtf8 ? NOT_UTF8 : id === '' ? '"Order ID" is empty' : `"Order ID" is not an order id: ${JSON.stringify(id)}`;
       if (this.group) this.orphans.push({ line: rec.line, message });
       else out.push({ kind: 'error', file, line: rec.line, message });
       return;
@@ -54,7 +54,8 @@ export class OrderGrouper {
       for (const o of this.orphans) group.addBroken(o.line, `${o.message}, between rows of order ${id}`);
       this.orphans = [];
     }
-    group.add(rec.line, rec.endLine, rec.cells, rec.strayQuote);
+    if (rec.invalidUtf8) group.addBroken(rec.line, NOT_UTF8);
+    else group.add(rec.line, rec.endLine, rec.cells, rec.strayQuote);
   }
 
   /** Closes the open order, if any, then reports the rows without an id that followed it. */
@@ -65,6 +66,8 @@ export class OrderGrouper {
     this.orphans = [];
   }
 }
+
+const NOT_UTF8 = 'this row holds bytes that are not UTF-8; export the file again as UTF-8 (CSV UTF-8)';
 
 /** "Unique order number on the platform.": letters and spaces, and not a formula. */
 function isProse(cell: string): boolean {

@@ -9,7 +9,7 @@ import { TracknowError, invalid } from '../../../errors.js';
  * read on to a later quote and the record may have swallowed lines of other records.
  */
 export type CsvRecord =
-  | { readonly kind: 'record'; readonly cells: string[]; readonly line: number; readonly endLine: number; readonly strayQuote?: true }
+  | { readonly kind: 'record'; readonly cells: string[]; readonly line: number; readonly endLine: number; readonly strayQuote?: true; readonly invalidUtf8?: true }
   | { readonly kind: 'fatal'; readonly line: number; readonly message: string };
 
 /** Far more than any order row (counted in characters); stops an unclosed quote from swallowing the file into memory. */
@@ -23,6 +23,7 @@ export interface RecordSource {
 }
 
 type Linebreak = '\n' | '\r';
+const REPLACEMENT_BYTES = Buffer.from([0xef, 0xbf, 0xbd]);
 
 /**
  * Tokenizes with papaparse's parser (RFC 4180: quotes, commas and line breaks in cells), chunk
@@ -31,12 +32,16 @@ type Linebreak = '\n' | '\r';
  * read alike: the CR left at the end of a line's last cell is whitespace the cleaning trims.
  * Only a file whose first line ends in a bare CR is split at CRs. A record that cannot be
  * tokenized (a quote never closed) ends the file with one `fatal` record: nothing after it can
- * be told apart reliably.
+ * be told apart reliably. A record with bytes that are not UTF-8 is marked `invalidUtf8` (the
+ * decoder turns them into U+FFFD, which would make different ids equal): a per-line error. A file
+ * that holds U+FFFD itself, correctly encoded, cannot be told apart that way and is read as is.
  */
 export function csvRecords(input: Readable, file: string, clean: (cell: string) => string): RecordSource {
   let lastLine = 0;
   let count = 0;
   let bytes = 0;
+  /** The file holds a correctly encoded U+FFFD somewhere: then a U+FFFD is not proof of a bad byte. */
+  let literalReplacement = false;
   const close = () => input.destroy();
 
   /** The records of `data` as ours; `stray` holds the indexes of records with a stray quote. */
@@ -60,7 +65,10 @@ export function csvRecords(input: Readable, file: string, clean: (cell: string) 
       lastLine = line + breaks;
       if (blank) continue;
       count++;
-      out.push(stray.has(r) ? { kind: 'record', cells, line, endLine: lastLine, strayQuote: true } : { kind: 'record', cells, line, endLine: lastLine });
+      const record: { -readonly [K in keyof Extract<CsvRecord, { kind: 'record' }>]: Extract<CsvRecord, { kind: 'record' }>[K] } = { kind: 'record', cells, line, endLine: lastLine };
+      if (stray.has(r)) record.strayQuote = true;
+      if (!literalReplacement && cells.some((c) => c.includes('\uFFFD'))) record.invalidUtf8 = true;
+      out.push(record);
     }
   }
 
@@ -80,6 +88,7 @@ export function csvRecords(input: Readable, file: string, clean: (cell: string) 
       for await (const chunk of input as AsyncIterable<Buffer | string>) {
         const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
         bytes += buf.length;
+        if (!literalReplacement && buf.includes(REPLACEMENT_BYTES)) literalReplacement = true;
         let text = carry + decoder.write(buf);
         if (!started && text.length > 0) {
           started = true;
