@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { parseRatePercent } from '../domain/commission.js';
 import { normalizeCurrency } from '../domain/currency.js';
+import { parseCommissionBase } from '../domain/refunds.js';
 import { normalizeDomain, normalizeHttpUrl, parseHoldDays, requireCredential, requireName } from '../domain/records.js';
 import { notFound, usage } from '../errors.js';
 import { isUuid } from '../store/pg-errors.js';
@@ -25,6 +26,7 @@ export interface MerchantInput {
   readonly shopifyDomain?: string;
   readonly shopifySecret?: string;
   readonly woocommerceSecret?: string;
+  readonly commissionBase?: string;
 }
 
 function parseInstant(value: string): Date {
@@ -51,6 +53,7 @@ function toColumns(input: MerchantInput): MerchantUpdate {
     shopify_domain: optional(input.shopifyDomain, normalizeDomain),
     shopify_secret: optional(input.shopifySecret, (v) => requireCredential(v, 'Shopify secret')),
     woocommerce_secret: optional(input.woocommerceSecret, (v) => requireCredential(v, 'WooCommerce secret')),
+    commission_base: optional(input.commissionBase, parseCommissionBase),
   };
   return Object.fromEntries(Object.entries(columns).filter(([, v]) => v !== undefined)) as MerchantUpdate;
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { parseCommissionBase } from '../domain/refunds.js';
 import { TracknowError } from '../errors.js';
 import { getPlatform, type MerchantSecrets, type WebhookRequest } from '../platforms/platform.js';
 import { sha256Hex } from '../platforms/signing.js';
@@ -22,6 +23,9 @@ export function merchantSecrets(m: Merchant): MerchantSecrets {
     shopifyDomain: m.shopify_domain,
     shopifySecret: m.shopify_secret,
     woocommerceSecret: m.woocommerce_secret,
+    commissionBase: parseCommissionBase(m.commission_base ?? 'net'),
+    // The same test as the enrichment trigger (migration 0004): a queued lookup can be made.
+    tiktokApiAccess: Boolean(m.tiktok_app_key && m.tiktok_app_secret && (m.tiktok_access_token || m.tiktok_refresh_token)),
   };
 }
 

@@ -18,6 +18,7 @@ interface SendFlags {
   code?: string;
   utmSource?: string;
   buyerMessage?: string;
+  testOrder?: boolean;
   secret?: string;
   appKey?: string;
   fromFile?: string;
@@ -42,6 +43,7 @@ export function register(program: Command): void {
     .option('--code <code>', 'promo / discount / coupon code')
     .option('--utm-source <code>', 'utm_source of the visit')
     .option('--buyer-message <text>', 'buyer message or order note (TRACK:CODE)')
+    .option('--test-order', 'Shopify: send a test order (test: true), which is stored but never earns')
     .option('--secret <secret>', "sign with this instead of the merchant's stored secret (no database needed)")
     .option('--app-key <key>', 'TikTok app key, with --secret (the signature covers it)')
     .option('--from-file <file>', 'send this payload byte for byte (a captured event), signed')
@@ -63,8 +65,8 @@ Examples:
       if (flags.listEvents) return listEvents(ctx, platform);
       const merchantId = await required(flags.merchant, '--merchant', 'Merchant id', ctx.out);
       const { buildTestRequest, requestView, sendTestRequest, rejection } = await import('../../services/send-test.js');
-      const { event, shape, orderId, amount, currency, status, creatorId, code, utmSource, buyerMessage, secret, appKey, fromFile } = flags;
-      const fills = defined({ event, shape, orderId, amount, currency, status, creatorId, code, utmSource, buyerMessage, secret, appKey, fromFile });
+      const { event, shape, orderId, amount, currency, status, creatorId, code, utmSource, buyerMessage, secret, appKey, fromFile, testOrder } = flags;
+      const fills = defined({ event, shape, orderId, amount, currency, status, creatorId, code, utmSource, buyerMessage, secret, appKey, fromFile, testOrder });
       const req = await buildTestRequest(ctx.config, { ...fills, platform, merchantId, url: flags.url });
       if (flags.dryRun) {
         const view = requestView(req);
