@@ -74,7 +74,7 @@ describe.each(platformIds.map((p) => [p, getTestEvents(p)] as const))('%s test e
       const parsed = adapter.parse(req, merchant, 'k');
       if (parsed.kind !== 'events') throw new Error('not events');
       const e = parsed.events[0]!;
-      const money = e.refundedBase ?? e.base;
+      const money = e.refunds?.[0]?.base ?? e.base;
       // Cancellation and return notifications carry no amounts on TikTok.
       if (platform === 'tiktok' && template.shape === 'notification' && template.event !== 'paid') expect(money).toBeUndefined();
       else expect(money).toEqual({ minor, currency });
