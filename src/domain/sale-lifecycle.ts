@@ -70,7 +70,7 @@ const rank = (m: AttributionMethod | null) => (m === null ? Number.POSITIVE_INFI
 export function applyOrderEvent(current: SaleState | undefined, event: OrderEvent, attribution: Attribution | undefined, ratePpm: number): SaleTransition {
   if (!current) return create(event, attribution, ratePpm);
   // An unpaid or unknown status creates nothing, so it changes nothing either: order-independent.
-  if (!newestNamesStatus(event) && (event.status === 'unpaid' || event.status === 'other')) return same(current, current, `order status ${event.platformStatus} changes nothing`);
+  if (event.status === 'other' || (event.status === 'unpaid' && !newestNamesStatus(event))) return same(current, current, `order status ${event.platformStatus} changes nothing`);
   const newer = event.eventTime.getTime() >= current.lastEventAt.getTime();
   // Earliest known order time: a minimum, so the hold never depends on delivery order.
   const orderedAt = earliest(current.orderedAt, event.orderedAt ?? event.eventTime);
@@ -249,7 +249,7 @@ function validatedChange(current: SaleState, next: SaleState, event: OrderEvent,
   return same(current, next, 'the sale is validated; its commission is fixed');
 }
 
-const STATUS_RANK: Readonly<Record<OrderStatus, number>> = { paid: 0, other: 0, unpaid: 1, cancelled: 2, refunded: 3 };
+const STATUS_RANK: Readonly<Record<OrderStatus, number>> = { other: -1, paid: 0, unpaid: 1, cancelled: 2, refunded: 3 };
 
 /**
  * WooCommerce: the delivery with the newest `date_modified_gmt` names the status, whatever the
@@ -261,7 +261,6 @@ function applyNewest(current: SaleState, base: SaleState, event: OrderEvent, att
   const t = event.eventTime.getTime();
   const at = current.statusAt?.getTime();
   const names =
-    event.status !== 'other' &&
     (at === undefined || t > at || (t === at && STATUS_RANK[event.status] >= STATUS_RANK[current.orderStatus as OrderStatus]));
   const statuses = names ? { orderStatus: event.status, platformStatus: event.platformStatus, statusAt: event.eventTime } : {};
   const earning = (names ? event.status : current.orderStatus) === 'paid';
