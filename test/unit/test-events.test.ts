@@ -122,3 +122,16 @@ describe('choosing a template', () => {
     expect(() => getTestEvents('etsy')).toThrow(expect.objectContaining({ code: 'usage' }));
   });
 });
+
+describe('Shopify test orders in the test sender', () => {
+  const kit = getTestEvents('shopify');
+  const template = findTemplate(kit, 'orders/create');
+  it('the default sample is a real-looking order that earns; --test-order sends one that is stored but never earns', () => {
+    const plain = signed(kit, template, fillFor(kit, { code: 'ABC12345' }));
+    expect(JSON.parse(plain.body.toString()).test).toBe(false);
+    expect(getPlatform('shopify').parse(plain.req, merchant, 'k')).toMatchObject({ kind: 'events' });
+    const test = signed(kit, template, fillFor(kit, { code: 'ABC12345', testOrder: true }));
+    expect(JSON.parse(test.body.toString()).test).toBe(true);
+    expect(getPlatform('shopify').parse(test.req, merchant, 'k')).toMatchObject({ kind: 'ignored', reason: expect.stringMatching(/never earns/) });
+  });
+});
