@@ -7,6 +7,7 @@ import * as m0005 from './0005_ingest_write_check.js';
 import * as m0006 from './0006_inbox_order_index.js';
 import * as m0009 from './0009_operator_desk.js';
 import * as m0010 from './0010_clicks_window_visitor.js';
+import * as m0007 from './0007_refunds.js';
 
 /** Every migration, in order. A static list: nothing scans a directory at run time. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0006_inbox_order_index': m0006,
   '0009_operator_desk': m0009,
   '0010_clicks_window_visitor': m0010,
+  '0007_refunds': m0007,
 };

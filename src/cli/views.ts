@@ -23,6 +23,7 @@ export function merchantView(m: Merchant) {
     shopify_secret: maskSecret(m.shopify_secret),
     woocommerce_secret: maskSecret(m.woocommerce_secret),
     attribution_window: formatAttributionWindow(m.attribution_window_seconds),
+    commission_base: m.commission_base,
     created_at: m.created_at,
   };
 }

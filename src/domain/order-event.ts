@@ -1,4 +1,5 @@
 import type { Money } from './money.js';
+import type { RefundPart } from './refunds.js';
 
 export type PlatformId = 'tiktok' | 'shopify' | 'woocommerce';
 export const PLATFORMS: readonly PlatformId[] = ['tiktok', 'shopify', 'woocommerce'];
@@ -69,6 +70,13 @@ export interface OrderEvent {
   readonly attributedBase?: Money;
   /** A partial refund of merchandise (Shopify refunds/create), reducing the base. */
   readonly refundedBase?: Money;
+  /**
+   * Partial refunds and returns this event reports, each counted once by its id (a WooCommerce
+   * order resends its whole `refunds[]` on every update). They reduce the base; they do not end the order.
+   */
+  readonly refunds?: readonly RefundPart[];
+  /** The amounts are a conservative guess (a TikTok return without API access reverses the whole order). */
+  readonly estimated?: boolean;
   /** Attribution candidates in the source's own order; the rule sorts them by rank. */
   readonly hints: readonly AttributionHint[];
   /** The idempotency key of this delivery (notification id, webhook id, body hash, row hash). */

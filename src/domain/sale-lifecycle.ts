@@ -2,6 +2,7 @@ import type { Attribution } from './attribution.js';
 import { computeCommission } from './commission.js';
 import { formatMajor } from './money.js';
 import { ATTRIBUTION_RANK, type AttributionMethod, type OrderEvent, type OrderStatus } from './order-event.js';
+import { mergeRefunds, refundReduction, refundSum, sameRefunds, type AppliedRefund } from './refunds.js';
 import type { SaleStatus } from './validation-plan.js';
 
 /** One order's sale as the lifecycle sees it (a row of `sales`, without bookkeeping columns). */
@@ -22,6 +23,10 @@ export interface SaleState {
   /** The time of the event the amounts came from: the newest event carrying amounts wins. */
   readonly amountsAt: Date | null;
   readonly refundedMinor: bigint;
+  /** The refunds counted so far, by their own ids; `refundedMinor` includes them. */
+  readonly refunds: readonly AppliedRefund[];
+  /** The amounts are a conservative guess (a TikTok return reversed whole without API access). */
+  readonly estimated: boolean;
   readonly commissionRatePpm: number;
   readonly commissionMinor: bigint | null;
   readonly orderedAt: Date;
@@ -42,10 +47,15 @@ export interface SaleTransition {
 }
 
 const isEnd = (s: OrderStatus) => s === 'cancelled' || s === 'refunded';
-/** A partial refund (it carries the refunded amount) reduces the base; it does not end the order. */
-const endsOrder = (e: OrderEvent) => isEnd(e.status) && e.refundedBase === undefined;
-const refundOf = (e: OrderEvent, currency: string | null) =>
-  e.refundedBase && (currency === null || e.refundedBase.currency === currency) ? e.refundedBase.minor : 0n;
+/**
+ * A refund notice (Shopify refunds/create, a TikTok return looked up): it carries refunds and
+ * no order amounts, and reduces the base without ending the order.
+ */
+const isRefundNotice = (e: OrderEvent) =>
+  e.status === 'refunded' && e.base === undefined && (e.refundedBase !== undefined || (e.refunds?.length ?? 0) > 0);
+const endsOrder = (e: OrderEvent) => isEnd(e.status) && !isRefundNotice(e);
+/** WooCommerce sends the whole order each time and a shop may move it back: the newest delivery names the status. */
+const newestNamesStatus = (e: OrderEvent) => e.platform === 'woocommerce';
 const rank = (m: AttributionMethod | null) => (m === null ? Number.POSITIVE_INFINITY : ATTRIBUTION_RANK[m]);
 
 /**
@@ -60,12 +70,12 @@ const rank = (m: AttributionMethod | null) => (m === null ? Number.POSITIVE_INFI
 export function applyOrderEvent(current: SaleState | undefined, event: OrderEvent, attribution: Attribution | undefined, ratePpm: number): SaleTransition {
   if (!current) return create(event, attribution, ratePpm);
   // An unpaid or unknown status creates nothing, so it changes nothing either: order-independent.
-  if (event.status === 'unpaid' || event.status === 'other') return same(current, current, `order status ${event.platformStatus} changes nothing`);
+  if (event.status === 'other' || (event.status === 'unpaid' && !newestNamesStatus(event))) return same(current, current, `order status ${event.platformStatus} changes nothing`);
   const newer = event.eventTime.getTime() >= current.lastEventAt.getTime();
   // Earliest known order time: a minimum, so the hold never depends on delivery order.
   const orderedAt = earliest(current.orderedAt, event.orderedAt ?? event.eventTime);
   const base: SaleState = { ...current, lastEventAt: newer ? event.eventTime : current.lastEventAt, orderedAt };
-  const refunded = refundOf(event, current.currency);
+  if (newestNamesStatus(event)) return applyNewest(current, base, event, attribution);
   const fromEvent = { orderStatus: event.status, platformStatus: event.platformStatus, statusAt: event.eventTime };
   const newerStatus = current.statusAt === null || event.eventTime.getTime() >= current.statusAt.getTime();
   // An end event beats any paid one; among end events the newest names the status.
@@ -74,25 +84,9 @@ export function applyOrderEvent(current: SaleState | undefined, event: OrderEven
   const paidStatus = event.status === 'paid' && newerStatus && !isEnd(current.orderStatus) ? fromEvent : {};
   const statuses = { ...paidStatus, ...endStatus };
   if (current.status === 'reversed') return same(current, { ...base, ...statuses }, 'the order is already reversed; nothing revives it');
-  if (current.status === 'validated') {
-    const refundedMinor = current.refundedMinor + refunded;
-    const fully = current.baseMinor !== null && refunded > 0n && refundedMinor >= current.baseMinor;
-    if (endsOrder(event) || fully) {
-      const reversalMinor = current.commissionMinor ?? 0n;
-      return {
-        next: { ...base, refundedMinor, status: 'reversed', ...statuses },
-        outcome: 'reversed',
-        ...(reversalMinor > 0n ? { reversalMinor } : {}),
-        notify: current.influencerId ? ['sale.reversed'] : [],
-        reason: `${event.status} after validation: commission reversed`,
-      };
-    }
-    if (refunded > 0n) return clawBack(current, withCommission({ ...base, ...statuses, refundedMinor }));
-    return same(current, { ...base, ...statuses }, 'the sale is validated; its commission is fixed');
-  }
+  if (current.status === 'validated') return validatedChange(current, withRefunds({ ...base, ...statuses }, event), event, endsOrder(event));
   // Pending or cancelled: learn amounts, attribution and refunds (a cancelled record keeps them for the record).
-  let next = withAttribution(withAmounts(base, event), event, attribution);
-  if (refunded > 0n) next = { ...next, refundedMinor: next.refundedMinor + refunded };
+  let next = withRefunds(withAttribution(withAmounts(base, event), event, attribution), event);
   next = withCommission({ ...next, ...statuses });
   if (current.status === 'cancelled') return same(current, next, 'the order is already cancelled; nothing revives it');
   if (endsOrder(event) || fullyRefunded(next)) {
@@ -118,7 +112,8 @@ function clawBack(current: SaleState, next: SaleState): SaleTransition {
     next,
     outcome: 'updated',
     ...(clawbackMinor > 0n ? { reversalMinor: clawbackMinor } : {}),
-    notify: [],
+    // The influencer hears of the part reversed (the outbox keys it by the delivery that caused it).
+    notify: clawbackMinor > 0n && next.influencerId ? ['sale.reversed'] : [],
     reason: `partial refund after validation: ${next.currency === null ? clawbackMinor : `${formatMajor(clawbackMinor, next.currency)} ${next.currency}`} of commission clawed back`,
   };
 }
@@ -126,17 +121,19 @@ function clawBack(current: SaleState, next: SaleState): SaleTransition {
 const fullyRefunded = (s: SaleState) => s.baseMinor !== null && s.refundedMinor > 0n && s.refundedMinor >= s.baseMinor;
 
 function create(event: OrderEvent, attribution: Attribution | undefined, ratePpm: number): SaleTransition {
-  if (!isEnd(event.status) && event.status !== 'paid') {
+  // WooCommerce: an unpaid order is recorded (cancelled, never credited) so that a newer "paid" revives it and an older one does not.
+  const unpaidRecord = newestNamesStatus(event) && event.status === 'unpaid';
+  if (!isEnd(event.status) && event.status !== 'paid' && !unpaidRecord) {
     return { next: undefined, outcome: 'unpaid', notify: [], reason: `order status ${event.platformStatus} creates no sale` };
   }
   const eventTime = event.eventTime;
   let state: SaleState = {
-    status: endsOrder(event) ? 'cancelled' : 'pending',
+    status: endsOrder(event) || unpaidRecord ? 'cancelled' : 'pending',
     // A partial refund implies the order was paid.
     orderStatus: endsOrder(event) || event.status !== 'refunded' ? event.status : 'paid',
     // A partial refund says nothing of the order's own status.
-    platformStatus: event.refundedBase === undefined ? event.platformStatus : null,
-    statusAt: event.refundedBase === undefined ? eventTime : null,
+    platformStatus: isRefundNotice(event) ? null : event.platformStatus,
+    statusAt: isRefundNotice(event) ? null : eventTime,
     influencerId: null,
     attributionMethod: null,
     attributionValue: null,
@@ -146,14 +143,17 @@ function create(event: OrderEvent, attribution: Attribution | undefined, ratePpm
     baseScope: 'order',
     totalMinor: null,
     amountsAt: null,
-    refundedMinor: refundOf(event, null),
+    refundedMinor: 0n,
+    refunds: [],
+    estimated: event.estimated === true,
     commissionRatePpm: ratePpm,
     commissionMinor: null,
     orderedAt: event.orderedAt ?? eventTime,
     lastEventAt: eventTime,
   };
-  state = withCommission(withAttribution(withAmounts(state, event), event, attribution));
+  state = withCommission(withRefunds(withAttribution(withAmounts(state, event), event, attribution), event));
   if (fullyRefunded(state)) state = { ...state, status: 'cancelled' };
+  if (unpaidRecord) return { next: state, outcome: 'unpaid', notify: [], reason: `order ${event.platformStatus} is not paid: recorded, nothing earned until it is` };
   if (state.status === 'cancelled') return { next: state, outcome: 'cancelled', notify: [], reason: `order ${event.status} before it was known: recorded as cancelled` };
   const reason = state.influencerId === null ? 'no attribution matched: order recorded unattributed' : `attributed by ${state.attributionMethod}`;
   return { next: state, outcome: 'created', notify: state.influencerId ? ['sale.created'] : [], reason };
@@ -202,8 +202,82 @@ function earliest(a: Date, b: Date | undefined): Date {
 
 export function equalState(a: SaleState, b: SaleState): boolean {
   return (Object.keys(a) as (keyof SaleState)[]).every((k) => {
+    if (k === 'refunds') return sameRefunds(a.refunds, b.refunds);
     const x = a[k];
     const y = b[k];
     return x instanceof Date && y instanceof Date ? x.getTime() === y.getTime() : x === y;
   });
+}
+
+/**
+ * Counts the event's refunds not yet counted (by id) and marks a guessed amount. A refund with
+ * line detail takes off its base; one without, refund × base ÷ total (the event's own figures
+ * when it carries them, so any order of arrival gives the same result).
+ */
+function withRefunds(state: SaleState, event: OrderEvent): SaleState {
+  const estimated = state.estimated || event.estimated === true;
+  const baseMinor = event.base && event.base.currency === state.currency ? event.base.minor : state.baseMinor;
+  const totalMinor = event.total && event.total.currency === state.currency ? event.total.minor : state.totalMinor;
+  const incoming: AppliedRefund[] = [];
+  for (const part of event.refunds ?? []) {
+    const minor = refundReduction(part, baseMinor, totalMinor, state.currency);
+    if (minor !== undefined && minor > 0n) incoming.push({ id: part.id, minor });
+  }
+  // A refund notice without an id of its own (older callers) counts once per delivery.
+  const legacy = event.refundedBase;
+  if (legacy && (state.currency === null || legacy.currency === state.currency) && legacy.minor > 0n) incoming.push({ id: `delivery:${event.dedupeKey}`, minor: legacy.minor });
+  const refunds = mergeRefunds(state.refunds, incoming);
+  if (refunds === state.refunds) return estimated === state.estimated ? state : { ...state, estimated };
+  const refundedMinor = state.refundedMinor + refundSum(refunds) - refundSum(state.refunds);
+  return { ...state, refunds, refundedMinor, estimated };
+}
+
+/** A validated sale: an end (or a refund reaching the base) reverses what is left; a partial refund claws back the difference. */
+function validatedChange(current: SaleState, next: SaleState, event: OrderEvent, ends: boolean): SaleTransition {
+  const fully = next.baseMinor !== null && next.refundedMinor > current.refundedMinor && next.refundedMinor >= next.baseMinor;
+  if (ends || fully) {
+    const reversalMinor = current.commissionMinor ?? 0n;
+    return {
+      next: { ...next, status: 'reversed' },
+      outcome: 'reversed',
+      ...(reversalMinor > 0n ? { reversalMinor } : {}),
+      notify: current.influencerId ? ['sale.reversed'] : [],
+      reason: `${ends ? event.status : 'refunded in full'} after validation: commission reversed`,
+    };
+  }
+  if (next.refundedMinor !== current.refundedMinor) return clawBack(current, withCommission(next));
+  return same(current, next, 'the sale is validated; its commission is fixed');
+}
+
+const STATUS_RANK: Readonly<Record<OrderStatus, number>> = { other: -1, paid: 0, unpaid: 1, cancelled: 2, refunded: 3 };
+
+/**
+ * WooCommerce: the delivery with the newest `date_modified_gmt` names the status, whatever the
+ * order of arrival (ties: the later stage in paid < unpaid < cancelled < refunded). A newer paid
+ * status revives a cancelled or unpaid record; a newer unpaid or end status cancels a pending
+ * sale or reverses a validated one. A reversed sale stays reversed (its commission was taken back).
+ */
+function applyNewest(current: SaleState, base: SaleState, event: OrderEvent, attribution: Attribution | undefined): SaleTransition {
+  const t = event.eventTime.getTime();
+  const at = current.statusAt?.getTime();
+  const names =
+    (at === undefined || t > at || (t === at && STATUS_RANK[event.status] >= STATUS_RANK[current.orderStatus as OrderStatus]));
+  const statuses = names ? { orderStatus: event.status, platformStatus: event.platformStatus, statusAt: event.eventTime } : {};
+  const earning = (names ? event.status : current.orderStatus) === 'paid';
+  if (current.status === 'reversed') return same(current, withRefunds({ ...base, ...statuses }, event), 'the order is already reversed; its commission was taken back');
+  if (current.status === 'validated') return validatedChange(current, withRefunds({ ...base, ...statuses }, event), event, !earning);
+  const next = withCommission({ ...withRefunds(withAttribution(withAmounts(base, event), event, attribution), event), ...statuses });
+  if (!earning || fullyRefunded(next)) {
+    const stays = current.status === 'cancelled';
+    const cancelled: SaleState = { ...next, status: 'cancelled' };
+    if (stays) return same(current, cancelled, `order ${next.platformStatus ?? next.orderStatus} earns nothing (the newest delivery names the status)`);
+    return { next: cancelled, outcome: 'cancelled', notify: current.influencerId ? ['sale.cancelled'] : [], reason: `order ${next.platformStatus ?? next.orderStatus}: never credited unless a newer delivery pays it` };
+  }
+  const live: SaleState = { ...next, status: 'pending' };
+  if (current.status === 'cancelled') {
+    return { next: live, outcome: 'updated', notify: live.influencerId ? ['sale.created'] : [], reason: `order ${live.platformStatus} (newest delivery): the sale is live again` };
+  }
+  const gainedInfluencer = current.influencerId === null && live.influencerId !== null;
+  if (equalState(current, live)) return { next: current, outcome: t >= current.lastEventAt.getTime() ? 'unchanged' : 'stale', notify: [], reason: 'nothing new' };
+  return { next: live, outcome: 'updated', notify: gainedInfluencer ? ['sale.created'] : [], reason: gainedInfluencer ? `attributed by ${live.attributionMethod}` : 'order updated' };
 }

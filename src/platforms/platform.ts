@@ -1,6 +1,7 @@
 import { TracknowError } from '../errors.js';
 import { PLATFORMS } from '../domain/order-event.js';
 import type { OrderEvent, PlatformId } from '../domain/order-event.js';
+import type { CommissionBase } from '../domain/refunds.js';
 import { shopifyAdapter } from './shopify/adapter.js';
 import { tiktokShopAdapter } from './tiktok-shop/adapter.js';
 import { woocommerceAdapter } from './woocommerce/adapter.js';
@@ -27,6 +28,10 @@ export interface MerchantSecrets {
   readonly shopifyDomain?: string | null;
   readonly shopifySecret?: string | null;
   readonly woocommerceSecret?: string | null;
+  /** What commission is computed on (`--commission-base`); undefined is `net`. */
+  readonly commissionBase?: CommissionBase;
+  /** TikTok Open API access (app key and secret, and a token): returns are looked up, not guessed. */
+  readonly tiktokApiAccess?: boolean;
 }
 
 /**

@@ -37,6 +37,8 @@ export interface Fill {
   readonly code?: string;
   readonly utmSource?: string;
   readonly buyerMessage?: string;
+  /** Shopify: mark the order `test: true` (a test order never earns). */
+  readonly testOrder?: boolean;
 }
 
 export type HintFlag = 'creatorId' | 'code' | 'utmSource' | 'buyerMessage';
@@ -52,8 +54,8 @@ export interface TestEventKit {
   /** The attribution hints this platform's payloads can carry. */
   readonly hints: readonly HintFlag[];
   /** Which MerchantSecrets fields `--secret` (and `--app-key`) stand for. */
-  readonly secretField: keyof MerchantSecrets;
-  readonly appKeyField?: keyof MerchantSecrets;
+  readonly secretField: 'tiktokAppSecret' | 'shopifySecret' | 'woocommerceSecret';
+  readonly appKeyField?: 'tiktokAppKey';
   /** A filled copy of the template's body; never mutates the template. */
   build(template: Template, fill: Fill, merchant: MerchantSecrets): Json;
   /** The delivery headers the platform sends, without the signature (the adapter adds it). */

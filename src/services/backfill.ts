@@ -9,6 +9,7 @@ import { BatchWriter, exportIngestItem } from './backfill-items.js';
 import { BackfillTally, type BackfillSummary } from './backfill-tally.js';
 import { ingestBatch, rehearseIngest, type IngestFn, type IngestItem } from './ingest.js';
 import { getMerchant } from './merchants.js';
+import { parseCommissionBase, type CommissionBase } from '../domain/refunds.js';
 
 export type { BackfillError, BackfillSummary } from './backfill-tally.js';
 
@@ -42,7 +43,7 @@ export interface BackfillProgress {
 export async function backfillTikTok(db: Kysely<Database>, options: BackfillOptions): Promise<BackfillSummary> {
   if (options.files.length === 0) throw usage('give at least one export file: tracknow backfill tiktok --merchant ID FILE...');
   const merchant = await getMerchant(db, options.merchantId);
-  const exports = await openAll(options, merchant.currency);
+  const exports = await openAll(options, merchant.currency, parseCommissionBase(merchant.commission_base));
   try {
     const sizes = await Promise.all(options.files.map((f) => stat(f).then((s) => s.size, () => 0)));
     const tally = new BackfillTally();
@@ -69,11 +70,11 @@ export async function backfillTikTok(db: Kysely<Database>, options: BackfillOpti
 }
 
 /** Opens every file and reads its header: one that is not a TikTok export fails them all, before any write. */
-async function openAll(options: BackfillOptions, currency: string): Promise<TikTokExport[]> {
+async function openAll(options: BackfillOptions, currency: string, commissionBase: CommissionBase): Promise<TikTokExport[]> {
   const opened: TikTokExport[] = [];
   try {
     for (const file of options.files) {
-      opened.push(await openTikTokExport(file, { merchantId: options.merchantId, currency, file, dateFormat: options.dateFormat, timezone: options.timezone }));
+      opened.push(await openTikTokExport(file, { merchantId: options.merchantId, currency, file, dateFormat: options.dateFormat, timezone: options.timezone, commissionBase }));
     }
     return opened;
   } catch (err) {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { attribute, lookupKeys, type LookupKeys } from '../domain/attribution.js';
 import type { OrderEvent } from '../domain/order-event.js';
@@ -195,7 +195,7 @@ async function ingestItems(trx: Kysely<Database>, items: readonly IngestItem[], 
       if (entry && t.reversalMinor && entry.state.influencerId && entry.state.currency) {
         reversals.push({ saleId: entry.id, influencerId: entry.state.influencerId, currency: entry.state.currency, amountMinor: t.reversalMinor, eventKey: event.dedupeKey });
       }
-      for (const ev of t.notify) if (entry) messages.push(outboxMessage(ev, entry, event));
+      for (const ev of t.notify) if (entry) messages.push(outboxMessage(ev, entry, event, t.outcome === 'reversed' ? undefined : t.reversalMinor));
       last = { outcome: t.outcome, message: entry ? saleMessage(t.outcome, t.reason, entry.state) : t.reason, ...(entry ? { sale: entry } : {}) };
     }
     deliveries.push({ ...record, status: 'processed', outcome: `${last.outcome}: ${last.message}` });
@@ -226,12 +226,18 @@ function summaryOf(t: Tracked | undefined): SaleSummary | undefined {
   return { id: t.id, status: s.status, influencerId: s.influencerId, attributionMethod: s.attributionMethod, currency: s.currency, baseMinor: s.baseMinor, commissionMinor: s.commissionMinor };
 }
 
-function outboxMessage(event: OutboxMessage['event'], t: Tracked, source: OrderEvent): OutboxMessage {
+/**
+ * The outbox row of a transition. A partial reversal (`partialMinor`, a refund after validation)
+ * is one message per delivery that caused it: its subject is derived from the sale and the
+ * delivery, and its commission is the part reversed.
+ */
+function outboxMessage(event: OutboxMessage['event'], t: Tracked, source: OrderEvent, partialMinor?: bigint): OutboxMessage {
   const s = t.state;
+  const partial = partialMinor === undefined ? {} : { commission_minor: partialMinor, remaining_commission_minor: s.commissionMinor, refunded_minor: s.refundedMinor };
   return {
     event,
     influencerId: s.influencerId,
-    subjectId: t.id,
+    subjectId: partialMinor === undefined ? t.id : derivedId(`${t.id}|${source.dedupeKey}`),
     payload: {
       sale_id: t.id,
       merchant_id: t.key.merchantId,
@@ -243,6 +249,13 @@ function outboxMessage(event: OutboxMessage['event'], t: Tracked, source: OrderE
       amount_minor: s.baseMinor,
       commission_minor: s.commissionMinor,
       event_time: source.eventTime.toISOString(),
+      ...partial,
     },
   };
+}
+
+/** A stable UUID-shaped id from a string (SHA-256, version nibble 5): the same input, the same id. */
+function derivedId(text: string): string {
+  const h = createHash('sha256').update(text).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { parseRatePercent } from '../domain/commission.js';
 import { normalizeCurrency } from '../domain/currency.js';
 import { parseAttributionWindow } from '../domain/clicks.js';
+import { parseCommissionBase } from '../domain/refunds.js';
 import { normalizeDomain, normalizeHttpUrl, parseHoldDays, requireCredential, requireName } from '../domain/records.js';
 import { notFound, usage } from '../errors.js';
 import { isUuid } from '../store/pg-errors.js';
@@ -29,6 +30,7 @@ export interface MerchantInput {
   readonly woocommerceSecret?: string;
   /** How long a click can attribute an order, e.g. `30d` (default 30 days). */
   readonly attributionWindow?: string;
+  readonly commissionBase?: string;
 }
 
 /** How secrets are stored: sealed with this key when it is set (TRACKNOW_ENCRYPTION_KEY). */
@@ -61,6 +63,7 @@ function toColumns(input: MerchantInput): MerchantUpdate {
     shopify_secret: optional(input.shopifySecret, (v) => requireCredential(v, 'Shopify secret')),
     woocommerce_secret: optional(input.woocommerceSecret, (v) => requireCredential(v, 'WooCommerce secret')),
     attribution_window_seconds: optional(input.attributionWindow, parseAttributionWindow),
+    commission_base: optional(input.commissionBase, parseCommissionBase),
   };
   return Object.fromEntries(Object.entries(columns).filter(([, v]) => v !== undefined)) as MerchantUpdate;
 }

@@ -27,6 +27,11 @@ export interface SaleView {
   readonly currency: string | null;
   readonly status: SaleStatus;
   readonly ordered_at: Date;
+  /** The commission base before refunds, and the part of it refunded so far (money strings). */
+  readonly base: string | null;
+  readonly refunded: string | null;
+  /** The amounts are a conservative guess (a TikTok return reversed whole without API access). */
+  readonly estimated: boolean;
 }
 
 function checkId(value: string | undefined, field: string): void {
@@ -46,7 +51,7 @@ export async function listSales(db: Kysely<Database>, filter: SalesFilter = {}):
   if (filter.limit !== undefined && !(Number.isInteger(filter.limit) && filter.limit > 0)) throw usage('must be a whole number ≥ 1', 'limit');
   let query = db
     .selectFrom('sales')
-    .select(['id', 'merchant_id', 'platform', 'external_order_id', 'influencer_id', 'attribution_method', 'base_minor', 'commission_minor', 'currency', 'status', 'ordered_at'])
+    .select(['id', 'merchant_id', 'platform', 'external_order_id', 'influencer_id', 'attribution_method', 'base_minor', 'commission_minor', 'currency', 'status', 'ordered_at', 'refunded_minor', 'estimated'])
     .orderBy('ordered_at', 'desc')
     .orderBy('id');
   if (filter.merchantId !== undefined) query = query.where('merchant_id', '=', filter.merchantId);
@@ -66,5 +71,8 @@ export async function listSales(db: Kysely<Database>, filter: SalesFilter = {}):
     currency: r.currency,
     status: r.status,
     ordered_at: r.ordered_at,
+    base: money(r.base_minor, r.currency),
+    refunded: money(r.refunded_minor, r.currency),
+    estimated: r.estimated,
   }));
 }

@@ -21,6 +21,8 @@ export interface SendTestOptions {
   readonly code?: string;
   readonly utmSource?: string;
   readonly buyerMessage?: string;
+  /** Shopify: send a test order (`test: true`), which tracknow stores but never credits. */
+  readonly testOrder?: boolean;
   /** Signs with this instead of the merchant's stored secret (then no database is needed). */
   readonly secret?: string;
   /** TikTok: the app key the signature covers, with --secret. */
@@ -44,7 +46,7 @@ export interface TestRequest {
   readonly orderId: string | null;
 }
 
-const FILL_FLAGS = { orderId: '--order-id', amount: '--amount', currency: '--currency', status: '--status', creatorId: '--creator-id', code: '--code', utmSource: '--utm-source', buyerMessage: '--buyer-message' } as const;
+const FILL_FLAGS = { testOrder: '--test-order', orderId: '--order-id', amount: '--amount', currency: '--currency', status: '--status', creatorId: '--creator-id', code: '--code', utmSource: '--utm-source', buyerMessage: '--buyer-message' } as const;
 const HINT_FLAG_NAMES: Readonly<Record<HintFlag, string>> = { creatorId: '--creator-id', code: '--code', utmSource: '--utm-source', buyerMessage: '--buyer-message' };
 
 /**
@@ -81,13 +83,14 @@ function checkFlags(kit: TestEventKit, o: SendTestOptions): void {
   for (const [hint, flag] of Object.entries(HINT_FLAG_NAMES)) {
     if (o[hint as HintFlag] !== undefined && !kit.hints.includes(hint as HintFlag)) throw usage(`${flag} does not apply to ${kit.platform} payloads`);
   }
+  if (o.testOrder && (kit.platform !== 'shopify' || o.fromFile !== undefined)) throw usage('--test-order applies to Shopify orders only, not with --from-file');
   if (o.appKey !== undefined && kit.appKeyField === undefined) throw usage(`does not apply to ${kit.platform}: its signature covers the body only`, 'appKey');
   if (o.secret === '') throw usage('must not be empty', 'secret');
 }
 
 function pickFill(o: SendTestOptions): Omit<Fill, 'orderId' | 'deliveryId' | 'now'> {
-  const { amount, currency, status, creatorId, code, utmSource, buyerMessage } = o;
-  return Object.fromEntries(Object.entries({ amount, currency, status, creatorId, code, utmSource, buyerMessage }).filter(([, v]) => v !== undefined));
+  const { amount, currency, status, creatorId, code, utmSource, buyerMessage, testOrder } = o;
+  return Object.fromEntries(Object.entries({ amount, currency, status, creatorId, code, utmSource, buyerMessage, testOrder }).filter(([, v]) => v !== undefined));
 }
 
 /**
@@ -97,7 +100,7 @@ function pickFill(o: SendTestOptions): Omit<Fill, 'orderId' | 'deliveryId' | 'no
  */
 async function merchantFor(config: Config, kit: TestEventKit, o: SendTestOptions): Promise<MerchantSecrets> {
   const offline = o.secret !== undefined && (kit.appKeyField === undefined || o.appKey !== undefined);
-  const overrides: Partial<Record<keyof MerchantSecrets, string>> = {};
+  const overrides: Partial<Record<TestEventKit['secretField'] | NonNullable<TestEventKit['appKeyField']>, string>> = {};
   if (o.secret !== undefined) overrides[kit.secretField] = o.secret;
   if (o.appKey !== undefined && kit.appKeyField) overrides[kit.appKeyField] = o.appKey;
   if (offline) return { id: o.merchantId, currency: o.currency?.toUpperCase() ?? 'USD', ...overrides };

@@ -8,6 +8,7 @@ import { TikTokApiError } from '../platforms/tiktok-shop/api/errors.js';
 import { claimEnrichment, completeEnrichment, retryEnrichment, type ClaimedEnrichment, type EnrichmentRetry } from '../store/enrichment-repo.js';
 import type { Database } from '../store/schema.js';
 import { ingestBatch, type IngestItem } from './ingest.js';
+import { lookupReturns, needsReturnLookup } from './tiktok-returns.js';
 import { TikTokSession, type SessionOptions } from './tiktok-session.js';
 import { merchantSecrets } from './webhook-intake.js';
 
@@ -83,7 +84,10 @@ async function enrichMerchant(
   } catch (err) {
     return fail(rows, err);
   }
-  const byOrder = groupBy(rows, (r) => r.orderId ?? '');
+  // Returns and cancellations: their amount comes from Search Returns (a module of its own).
+  const lookups = rows.filter(needsReturnLookup);
+  if (lookups.length) await lookupReturns(db, session, lookups, { done: (id, outcome) => done.push({ id, outcome }), fail: (rs, err) => fail(rs as ClaimedEnrichment[], err) });
+  const byOrder = groupBy(rows.filter((r) => !needsReturnLookup(r)), (r) => r.orderId ?? '');
   for (const row of byOrder.get('') ?? []) done.push({ id: row.id, outcome: 'nothing to enrich: no order id' });
   byOrder.delete('');
   const ids = [...byOrder.keys()];

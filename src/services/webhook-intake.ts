@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { parseCommissionBase } from '../domain/refunds.js';
 import { TracknowError } from '../errors.js';
 import { getPlatform, type MerchantSecrets, type PlatformId, type WebhookRequest } from '../platforms/platform.js';
 import { sha256Hex } from '../platforms/signing.js';
@@ -41,7 +42,11 @@ const PLATFORM_COLUMNS = {
 } as const satisfies Record<PlatformId, readonly (keyof Merchant)[]>;
 const ALL_COLUMNS = [...PLATFORM_COLUMNS.tiktok, ...PLATFORM_COLUMNS.shopify, ...PLATFORM_COLUMNS.woocommerce];
 
-type SecretRow = Pick<Merchant, 'id' | 'currency'> & Partial<Pick<Merchant, (typeof ALL_COLUMNS)[number]>>;
+type SecretRow = Pick<Merchant, 'id' | 'currency'> &
+  Partial<Pick<Merchant, (typeof ALL_COLUMNS)[number] | 'commission_base' | 'tiktok_access_token' | 'tiktok_refresh_token'>> & {
+    /** Whether an Open API token is stored, selected as a flag so the listener's cache never holds the token. */
+    readonly tiktok_has_token?: boolean;
+  };
 
 /** A merchant's platform credentials, opened with the encryption key when they are stored sealed. */
 export function merchantSecrets(m: SecretRow, encryptionKey?: Buffer): MerchantSecrets {
@@ -58,6 +63,9 @@ export function merchantSecrets(m: SecretRow, encryptionKey?: Buffer): MerchantS
     shopifyDomain: m.shopify_domain,
     shopifySecret: opened('shopify_secret'),
     woocommerceSecret: opened('woocommerce_secret'),
+    commissionBase: parseCommissionBase(m.commission_base ?? 'net'),
+    // The same test as the enrichment trigger (migration 0004): a queued lookup can be made.
+    tiktokApiAccess: Boolean(m.tiktok_app_key && m.tiktok_app_secret && (m.tiktok_has_token ?? (m.tiktok_access_token || m.tiktok_refresh_token))),
   };
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as unknown as MerchantSecrets;
 }
@@ -74,7 +82,8 @@ export async function findMerchantSecrets(db: Kysely<Database>, merchantId: stri
   const merchant = isUuid(merchantId)
     ? await db
         .selectFrom('merchants')
-        .select(['id', 'currency', ...columns])
+        .select(['id', 'currency', 'commission_base', ...columns])
+        .select(sql<boolean>`(tiktok_access_token is not null or tiktok_refresh_token is not null)`.as('tiktok_has_token'))
         .where('id', '=', merchantId)
         .executeTakeFirst()
     : undefined;

@@ -9,6 +9,9 @@ export interface ClaimedEnrichment {
   readonly orderId: string | null;
   /** Attempts including this one. */
   readonly attempts: number;
+  /** The notification's type, and its body for return and cancellation notifications (their status decides the lookup). */
+  readonly eventType?: string | null;
+  readonly requestBody?: string | null;
 }
 
 /**
@@ -18,7 +21,7 @@ export interface ClaimedEnrichment {
  */
 export async function claimEnrichment(db: Kysely<Database>, options: { limit: number; leaseMs: number; merchantId?: string | undefined }): Promise<ClaimedEnrichment[]> {
   const merchant = options.merchantId === undefined ? sql`` : sql`and merchant_id = ${options.merchantId}`;
-  const { rows } = await sql<{ id: string; merchant_id: string; order_id: string | null; attempts: number }>`
+  const { rows } = await sql<{ id: string; merchant_id: string; order_id: string | null; attempts: number; event_type: string | null; request_body: string | null }>`
     update webhook_events as w
     set attempts = w.attempts + 1, next_attempt_at = now() + make_interval(secs => ${options.leaseMs / 1000})
     where w.id in (
@@ -27,8 +30,9 @@ export async function claimEnrichment(db: Kysely<Database>, options: { limit: nu
       order by next_attempt_at, id
       limit ${options.limit}
       for update skip locked)
-    returning w.id, w.merchant_id, w.order_id, w.attempts`.execute(db);
-  return rows.map((r) => ({ id: r.id, merchantId: r.merchant_id, orderId: r.order_id, attempts: Number(r.attempts) }));
+    returning w.id, w.merchant_id, w.order_id, w.attempts, w.event_type,
+      case when w.event_type in ('RETURN_STATUS_CHANGE', 'CANCELLATION_STATUS_CHANGE') then w.body end as request_body`.execute(db);
+  return rows.map((r) => ({ id: r.id, merchantId: r.merchant_id, orderId: r.order_id, attempts: Number(r.attempts), eventType: r.event_type, requestBody: r.request_body }));
 }
 
 /** Ends the queue entries of these rows: processed, with what the fetched detail did. */

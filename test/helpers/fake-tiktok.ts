@@ -38,6 +38,8 @@ export const AUTH_CODE = 'auth-code-from-redirect';
  */
 export async function startFakeTikTok() {
   const orders = new Map<string, Json>();
+  /** Search Returns' records by order id (202309 `return_orders`). */
+  const returns = new Map<string, Json[]>();
   const faults = new Map<string, Fault[]>();
   const calls: FakeCall[] = [];
   const state = { access: 'TTP_access_1', refresh: 'TTP_refresh_1', expired: new Set<string>(), issued: 1, refreshes: 0 };
@@ -75,6 +77,7 @@ export async function startFakeTikTok() {
       return ok({ orders: ids.flatMap((id) => (orders.has(id) ? [orders.get(id)!] : [])) });
     }
     if (req.method === 'POST' && path === '/order/202309/orders/search') return search(query, JSON.parse(body || '{}') as Json);
+    if (req.method === 'POST' && path === '/return_refund/202309/returns/search') return searchReturns(query, JSON.parse(body || '{}') as Json);
     return fail(404, 36009404, 'no such API');
   }
 
@@ -116,11 +119,24 @@ export async function startFakeTikTok() {
     return ok({ orders: page, next_page_token: next, total_count: all.length });
   }
 
+  function searchReturns(query: Record<string, string>, body: Json): [number, Json] {
+    const size = Number(query.page_size);
+    if (!Number.isInteger(size) || size < 1 || size > 50) return fail(400, 36009002, 'page_size: 1 to 50');
+    const ids = body.order_ids;
+    if (!Array.isArray(ids) || ids.length === 0 || ids.length > 50 || !ids.every((id) => typeof id === 'string')) return fail(400, 36009002, 'order_ids: 1 to 50 order ids');
+    const all = (ids as string[]).flatMap((id) => returns.get(id) ?? []);
+    const offset = query.page_token ? Number(Buffer.from(query.page_token, 'base64url').toString()) : 0;
+    const page = all.slice(offset, offset + size);
+    const next = offset + size < all.length ? Buffer.from(String(offset + size)).toString('base64url') : '';
+    return ok({ return_orders: page, next_page_token: next, total_count: all.length });
+  }
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     orders,
+    returns,
     calls,
     state,
     /** Queues answers that replace the next normal ones on this path, in order. */
@@ -167,4 +183,19 @@ function fail(status: number, code: number, message: string): [number, Json] {
 
 function faulted(fault: Fault): [number, Json] {
   return [fault.status, { code: fault.code ?? fault.status, message: fault.message ?? 'scripted failure', request_id: 'fake' }];
+}
+
+/** A completed return as Search Returns lists it (202309), amounts as decimal strings. */
+export function apiReturn(fields: { returnId: string; orderId: string; refundSubtotal?: string; refundTotal?: string; status?: string; updateTime: number; currency?: string; lines?: string[] }): Json {
+  const currency = fields.currency ?? 'USD';
+  return {
+    return_id: fields.returnId,
+    order_id: fields.orderId,
+    return_type: 'RETURN_AND_REFUND',
+    return_status: fields.status ?? 'RETURN_OR_REFUND_REQUEST_COMPLETE',
+    create_time: fields.updateTime - 3600,
+    update_time: fields.updateTime,
+    refund_amount: { currency, refund_total: fields.refundTotal ?? fields.refundSubtotal ?? '0.00', ...(fields.refundSubtotal === undefined ? {} : { refund_subtotal: fields.refundSubtotal }), refund_shipping_fee: '0.00', refund_tax: '0.00' },
+    return_line_items: (fields.lines ?? []).map((subtotal, i) => ({ return_line_item_id: `${fields.returnId}${i}`, order_line_item_id: `${fields.orderId}${i}`, sku_id: '1729385', refund_amount: { currency, refund_subtotal: subtotal, refund_total: subtotal } })),
+  };
 }

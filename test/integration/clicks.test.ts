@@ -125,9 +125,9 @@ describeBackends('click tracking: GET /r/:code', (t) => {
     expect(clickId).toBeDefined();
     const body = shopifyOrder({ id: 888001, discount_codes: [], note_attributes: [{ name: 'tracknow_click', value: clickId }] });
     const reply = await sendShopify(url, body, { merchantId: world.merchant.id, webhookId: 'click-order-1' });
-    expect(reply.json()).toMatchObject({ message: 'success', data: { commission: 12 } });
+    expect(reply.json()).toMatchObject({ message: 'success', data: { commission: 10 } });
     const sale = await db().selectFrom('sales').selectAll().where('external_order_id', '=', '888001').executeTakeFirstOrThrow();
-    expect(sale).toMatchObject({ attribution_method: 'click', attribution_value: 'GLOW10', click_id: clickId, influencer_id: world.mia.id, commission_minor: 1200n });
+    expect(sale).toMatchObject({ attribution_method: 'click', attribution_value: 'GLOW10', click_id: clickId, influencer_id: world.mia.id, commission_minor: 1000n });
   });
 
   it('a click id in WooCommerce meta tracknow_click attributes the order too', async () => {

@@ -16,9 +16,9 @@ describeBackends('Shopify webhooks through the listener', (t) => {
   const saleOf = (orderId: number | string) => db().selectFrom('sales').selectAll().where('platform', '=', 'shopify').where('external_order_id', '=', String(orderId)).executeTakeFirstOrThrow();
   const send = (body: string | Buffer, webhookId: string, extra: { topic?: string; domain?: string; signature?: string; merchantId?: string } = {}) =>
     sendShopify(url, body, { merchantId: world.merchant.id, webhookId, ...extra });
-  /** A new order (the fixture under another id) created and pending: 80.00 EUR, commission 12.00. */
+  /** A new order (the fixture under another id, in a shop whose prices exclude tax) created and pending: 80.00 EUR, commission 12.00. */
   const createOrder = async (id: number) => {
-    const reply = await send(shopifyOrder({ id }), `create-${id}`);
+    const reply = await send(shopifyOrder({ id, taxes_included: false }), `create-${id}`);
     expect(reply.json().data).toMatchObject({ outcome: 'created', status: 'pending', commission: 12 });
     return saleOf(id);
   };
@@ -30,14 +30,14 @@ describeBackends('Shopify webhooks through the listener', (t) => {
   });
   afterAll(async () => listener.close());
 
-  it('orders/create fixture (signature vector): discount code ABC12345 → base 80.00 EUR, commission 12.00', async () => {
+  it('orders/create fixture (signature vector, VAT included): discount code ABC12345 → base 66.67 EUR, commission 10.00', async () => {
     const body = fixture('shopify/orders-create.json');
     const reply = await send(body, 'wh-fixture-1', { signature: vectorFor('shopify/orders-create.json') });
     expect(reply.status).toBe(200);
-    expect(reply.text).toMatch(/"commission":12\.00[,}]/);
+    expect(reply.text).toMatch(/"commission":10\.00[,}]/);
     expect(reply.json()).toMatchObject({ code: 0, message: 'success', data: { currency: 'EUR', status: 'pending', outcome: 'created' } });
     const sale = await saleOf(5839201847362);
-    expect(sale).toMatchObject({ status: 'pending', currency: 'EUR', base_minor: 8000n, total_minor: 8590n, commission_minor: 1200n, influencer_id: world.mia.id, attribution_method: 'promo_code', attribution_value: 'ABC12345', click_id: null });
+    expect(sale).toMatchObject({ status: 'pending', currency: 'EUR', base_minor: 6667n, total_minor: 8590n, commission_minor: 1000n, influencer_id: world.mia.id, attribution_method: 'promo_code', attribution_value: 'ABC12345', click_id: null });
     expect(sale.ordered_at.toISOString()).toBe('2026-10-01T18:03:11.000Z');
   });
 
@@ -73,7 +73,7 @@ describeBackends('Shopify webhooks through the listener', (t) => {
     expect((await send(shopifyOrder({ id: 777002 }), 'ooo-create')).json().data).toMatchObject({ status: 'cancelled' });
     expect((await send(shopifyOrder({ id: 777002 }), 'ooo-paid', { topic: 'orders/paid' })).json().data).toMatchObject({ status: 'cancelled' });
     const sale = await saleOf(777002);
-    expect(sale).toMatchObject({ status: 'cancelled', base_minor: 8000n, influencer_id: world.mia.id });
+    expect(sale).toMatchObject({ status: 'cancelled', base_minor: 6667n, influencer_id: world.mia.id });
     expect(await ledgerOf(db(), sale.id)).toEqual([]);
   });
 

@@ -64,18 +64,21 @@ describeBackends('WooCommerce webhooks through the listener', (t) => {
     expect(listener.logs.some((l) => JSON.stringify(l).includes('wc_'))).toBe(false);
   });
 
-  it('a cancellation delivered before the creation ends cancelled', async () => {
+  it('a cancellation delivered before the creation ends cancelled; a newer delivery that restores the order revives it', async () => {
     const cancelled = wooOrder({ id: 5002, status: 'cancelled', date_modified_gmt: at(30) });
     expect((await send(cancelled, 'ooo-cancel', { topic: 'order.updated' })).json().data).toMatchObject({ outcome: 'cancelled', status: 'cancelled' });
+    // Older than the cancellation: it changes nothing.
     expect((await send(wooOrder({ id: 5002 }), 'ooo-create')).json().data).toMatchObject({ status: 'cancelled' });
-    expect((await send(wooOrder({ id: 5002, status: 'completed', date_modified_gmt: at(60) }), 'ooo-complete', { topic: 'order.updated' })).json().data).toMatchObject({ status: 'cancelled' });
     expect(await saleOf(5002)).toMatchObject({ status: 'cancelled', base_minor: 4500n, influencer_id: world.zed.id });
+    // The newest delivery names the status (DESIGN.md "Sale lifecycle"): the shop restored the order.
+    expect((await send(wooOrder({ id: 5002, status: 'completed', date_modified_gmt: at(60) }), 'ooo-complete', { topic: 'order.updated' })).json().data).toMatchObject({ status: 'pending', commission: 6.75 });
   });
 
-  it('a pending (unpaid) order creates nothing; processing later creates the sale', async () => {
+  it('a pending (unpaid) order earns nothing (recorded, never credited); processing later makes it a live sale', async () => {
     expect((await send(wooOrder({ id: 5003, status: 'pending' }), 'pend-1')).json().data).toMatchObject({ outcome: 'unpaid' });
-    expect(await db().selectFrom('sales').select('id').where('external_order_id', '=', '5003').execute()).toEqual([]);
-    expect((await send(wooOrder({ id: 5003, date_modified_gmt: at(5) }), 'pend-2', { topic: 'order.updated' })).json().data).toMatchObject({ outcome: 'created', commission: 6.75 });
+    expect(await saleOf(5003)).toMatchObject({ status: 'cancelled', order_status: 'unpaid' });
+    expect((await send(wooOrder({ id: 5003, date_modified_gmt: at(5) }), 'pend-2', { topic: 'order.updated' })).json().data).toMatchObject({ outcome: 'updated', status: 'pending', commission: 6.75 });
+    expect(await ledgerOf(db(), (await saleOf(5003)).id)).toEqual([]);
   });
 
   it('refunded before validation cancels; refunded after validation reverses; a deleted order is cancelled', async () => {

@@ -46,6 +46,7 @@ const BAD: Readonly<Record<string, string>> = {
   '--by': 'year',
   '--format': 'pdf',
   '--attribution-window': '30m',
+  '--commission-base': 'gross',
 };
 
 /** Flags whose value is any text: names, secrets, file paths, the platform's own words. */

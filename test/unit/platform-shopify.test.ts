@@ -1,3 +1,4 @@
+import type { MerchantSecrets } from '../../src/platforms/platform.js';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { attribute } from '../../src/domain/attribution.js';
@@ -11,11 +12,11 @@ import { fixture, fixtureJson, lookup, merchant, request } from '../helpers/fixt
 const shopify = getPlatform('shopify');
 const order = fixtureJson('shopify/orders-create.json');
 
-function deliver(body: Buffer | string | object, topic = 'orders/create', extra: Record<string, string> = {}): Parsed {
+function deliver(body: Buffer | string | object, topic = 'orders/create', extra: Record<string, string> = {}, m: MerchantSecrets = merchant): Parsed {
   const raw = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-  const req = request(raw, { ...shopify.sign(raw, merchant), 'X-Shopify-Topic': topic, 'X-Shopify-Shop-Domain': 'glow-shop.myshopify.com', ...extra });
-  expect(shopify.verify(req, merchant)).toEqual({ ok: true });
-  return shopify.parse(req, merchant, shopify.dedupeKey(req));
+  const req = request(raw, { ...shopify.sign(raw, m), 'X-Shopify-Topic': topic, 'X-Shopify-Shop-Domain': 'glow-shop.myshopify.com', ...extra });
+  expect(shopify.verify(req, m)).toEqual({ ok: true });
+  return shopify.parse(req, m, shopify.dedupeKey(req));
 }
 
 function only(parsed: Parsed): OrderEvent {
@@ -34,7 +35,7 @@ function errorCode(fn: () => unknown): string | undefined {
 }
 
 describe('Shopify orders/create fixture', () => {
-  it('discount code ABC12345 → base 80.00 EUR (subtotal_price) → 12.00', () => {
+  it('discount code ABC12345 → base 66.67 EUR (subtotal_price 80.00 less the 13.33 VAT it includes) → 10.00', () => {
     const parsed = deliver(fixture('shopify/orders-create.json'), 'orders/create', { 'X-Shopify-Webhook-Id': 'wh-1' });
     expect(parsed).toMatchObject({ kind: 'events', eventType: 'orders/create', orderId: '5839201847362' });
     const event = only(parsed);
@@ -43,7 +44,7 @@ describe('Shopify orders/create fixture', () => {
       externalOrderId: '5839201847362',
       status: 'paid',
       platformStatus: 'paid',
-      base: { minor: 8000n, currency: 'EUR' },
+      base: { minor: 6667n, currency: 'EUR' },
       total: { minor: 8590n, currency: 'EUR' },
       dedupeKey: 'wh-1',
       hints: [
@@ -54,7 +55,29 @@ describe('Shopify orders/create fixture', () => {
     expect(event.eventTime.toISOString()).toBe('2026-10-01T18:03:13.000Z');
     expect(event.orderedAt?.toISOString()).toBe('2026-10-01T18:03:11.000Z');
     expect(attribute(event.merchantId, event.hints, lookup)).toEqual({ influencerId: 'inf-abc', method: 'promo_code', value: 'ABC12345' });
-    expect(computeCommission(event.base!.minor, 150000)).toBe(1200n);
+    expect(computeCommission(event.base!.minor, 150000)).toBe(1000n);
+  });
+
+  it('taxes_included: the line items\' tax_lines come off first; else total_tax less the shipping lines\' tax', () => {
+    const lines = { ...order, line_items: [{ id: 1, price: '50.00', quantity: 2, tax_lines: [{ price: '13.00', rate: 0.2 }] }] };
+    expect(only(deliver(lines, 'orders/create')).base).toEqual({ minor: 6700n, currency: 'EUR' });
+    const shipping = { ...order, total_tax: '14.31', shipping_lines: [{ price: '5.90', tax_lines: [{ price: '0.98' }] }] };
+    expect(only(deliver(shipping, 'orders/create')).base).toEqual({ minor: 6667n, currency: 'EUR' });
+    // Prices without tax: subtotal_price is the base as it is.
+    expect(only(deliver({ ...order, taxes_included: false }, 'orders/create')).base).toEqual({ minor: 8000n, currency: 'EUR' });
+  });
+
+  it('--commission-base with-tax and total', () => {
+    const withTax = { ...merchant, commissionBase: 'with-tax' as const };
+    const total = { ...merchant, commissionBase: 'total' as const };
+    expect(only(deliver(order, 'orders/create', {}, withTax)).base).toEqual({ minor: 8000n, currency: 'EUR' });
+    expect(only(deliver({ ...order, taxes_included: false }, 'orders/create', {}, withTax)).base).toEqual({ minor: 9333n, currency: 'EUR' });
+    expect(only(deliver(order, 'orders/create', {}, total)).base).toEqual({ minor: 8590n, currency: 'EUR' });
+  });
+
+  it('a test order (test: true) is stored and answered, never an order event', () => {
+    expect(deliver({ ...order, test: true }, 'orders/create')).toMatchObject({ kind: 'ignored', orderId: '5839201847362', reason: expect.stringMatching(/test order.*never earns/) });
+    expect(deliver({ ...order, test: true }, 'orders/paid')).toMatchObject({ kind: 'ignored' });
   });
 });
 
@@ -79,7 +102,7 @@ describe('Shopify topics and statuses', () => {
     expect(only(deliver(cancelled, 'orders/cancelled')).eventTime.toISOString()).toBe('2026-10-02T13:00:00.000Z');
   });
 
-  it('refunds/create sums the refunded merchandise into refundedBase', () => {
+  it('refunds/create sums the refunded merchandise into one refund, by its id, with line detail', () => {
     const refund = {
       id: 509562969,
       order_id: 5839201847362,
@@ -94,11 +117,11 @@ describe('Shopify topics and statuses', () => {
     const parsed = deliver(refund, 'refunds/create');
     expect(parsed).toMatchObject({ kind: 'events', eventType: 'refunds/create', orderId: '5839201847362' });
     const event = only(parsed);
-    expect(event).toMatchObject({ status: 'refunded', platformStatus: 'refund', refundedBase: { minor: 4000n, currency: 'EUR' }, hints: [] });
+    expect(event).toMatchObject({ status: 'refunded', platformStatus: 'refund', refunds: [{ id: 'shopify:509562969', base: { minor: 4000n, currency: 'EUR' } }], hints: [] });
     expect(event.base).toBeUndefined();
     expect(event.eventTime.toISOString()).toBe('2026-10-05T14:00:01.000Z');
     // A shipping-only refund takes no merchandise off.
-    expect(only(deliver({ ...refund, refund_line_items: [] }, 'refunds/create')).refundedBase).toEqual({ minor: 0n, currency: 'USD' });
+    expect(only(deliver({ ...refund, refund_line_items: [] }, 'refunds/create')).refunds).toEqual([{ id: 'shopify:509562969', base: { minor: 0n, currency: 'USD' } }]);
   });
 
   it.each(['orders/fulfilled', 'orders/delete', 'products/update', 'app/uninstalled'])('ignores %s', (topic) => {

@@ -65,7 +65,7 @@ describe('WooCommerce topics and statuses', () => {
     ['completed', 'paid'],
     ['on-hold', 'paid'],
     ['cancelled', 'cancelled'],
-    ['failed', 'cancelled'],
+    ['failed', 'unpaid'],
     ['refunded', 'refunded'],
     ['pending', 'unpaid'],
     ['checkout-draft', 'unpaid'],

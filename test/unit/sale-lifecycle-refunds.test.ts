@@ -22,7 +22,7 @@ function validatedSale(baseMinor = 8000n): SaleState {
 describe('sale lifecycle: refunds after validation', () => {
   it('a partial refund claws back the refunded share of the commission and stays validated', () => {
     const t = applyOrderEvent(validatedSale(), refund(5, 2000n), undefined, RATE);
-    expect(t).toMatchObject({ outcome: 'updated', reversalMinor: 300n, notify: [], next: { status: 'validated', refundedMinor: 2000n, commissionMinor: 900n, baseMinor: 8000n } });
+    expect(t).toMatchObject({ outcome: 'updated', reversalMinor: 300n, notify: ['sale.reversed'], next: { status: 'validated', refundedMinor: 2000n, commissionMinor: 900n, baseMinor: 8000n } });
     expect(t.reason).toContain('3.00 EUR');
   });
 

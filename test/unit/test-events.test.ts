@@ -74,7 +74,7 @@ describe.each(platformIds.map((p) => [p, getTestEvents(p)] as const))('%s test e
       const parsed = adapter.parse(req, merchant, 'k');
       if (parsed.kind !== 'events') throw new Error('not events');
       const e = parsed.events[0]!;
-      const money = e.refundedBase ?? e.base;
+      const money = e.refunds?.[0]?.base ?? e.base;
       // Cancellation and return notifications carry no amounts on TikTok.
       if (platform === 'tiktok' && template.shape === 'notification' && template.event !== 'paid') expect(money).toBeUndefined();
       else expect(money).toEqual({ minor, currency });
@@ -120,5 +120,18 @@ describe('choosing a template', () => {
     expect(() => findTemplate(tiktok, 'nope')).toThrow(/paid \(simple, notification\)/);
     expect(() => findTemplate(getTestEvents('woocommerce'), undefined, 'simple')).toThrow(/does not apply to woocommerce/);
     expect(() => getTestEvents('etsy')).toThrow(expect.objectContaining({ code: 'usage' }));
+  });
+});
+
+describe('Shopify test orders in the test sender', () => {
+  const kit = getTestEvents('shopify');
+  const template = findTemplate(kit, 'orders/create');
+  it('the default sample is a real-looking order that earns; --test-order sends one that is stored but never earns', () => {
+    const plain = signed(kit, template, fillFor(kit, { code: 'ABC12345' }));
+    expect(JSON.parse(plain.body.toString()).test).toBe(false);
+    expect(getPlatform('shopify').parse(plain.req, merchant, 'k')).toMatchObject({ kind: 'events' });
+    const test = signed(kit, template, fillFor(kit, { code: 'ABC12345', testOrder: true }));
+    expect(JSON.parse(test.body.toString()).test).toBe(true);
+    expect(getPlatform('shopify').parse(test.req, merchant, 'k')).toMatchObject({ kind: 'ignored', reason: expect.stringMatching(/never earns/) });
   });
 });

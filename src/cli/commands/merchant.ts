@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { contextFrom, withDb } from '../context.js';
 import { required } from '../prompt.js';
 import { resolveSecrets, secretOption, type SecretFlag } from '../secret-flags.js';
-import { attributionWindow, currency, defined, domain, holdDays, httpUrl, id, isoTime, percent } from '../flags.js';
+import { attributionWindow, currency, defined, domain, holdDays, httpUrl, id, isoTime, oneOf, percent } from '../flags.js';
 import { table } from '../output.js';
 import { detail, merchantView } from '../views.js';
 
@@ -23,6 +23,7 @@ interface MerchantFlags {
   shopifySecret?: string;
   woocommerceSecret?: string;
   attributionWindow?: string;
+  commissionBase?: string;
 }
 
 /** The merchant flags that take a secret (each with a `-file` twin, `-` for stdin, a hidden prompt). */
@@ -53,7 +54,8 @@ function merchantFlags(command: Command): Command {
     .option('--tiktok-shop-cipher <cipher>', 'TikTok Open API shop cipher')
     .option('--tiktok-token-expires-at <iso8601>', 'when the access token expires', isoTime)
     .option('--shopify-domain <domain>', 'the shop domain, e.g. glow.myshopify.com', domain)
-    .option('--attribution-window <duration>', 'how long a click can attribute an order, e.g. 30d, 7d, 48h (add: default 30d)', attributionWindow);
+    .option('--attribution-window <duration>', 'how long a click can attribute an order, e.g. 30d, 7d, 48h (add: default 30d)', attributionWindow)
+    .option('--commission-base <base>', 'net (after discounts, without shipping and tax), with-tax or total (add: default net)', oneOf(['net', 'with-tax', 'total']));
   for (const spec of SECRET_FLAGS) secretOption(command, spec, spec.description);
   return command;
 }

@@ -43,7 +43,7 @@ export function register(program: Command): void {
             s.attribution ?? '-',
             s.amount === null ? '?' : `${s.amount} ${s.currency}`,
             s.commission === null ? '?' : `${s.commission} ${s.currency}`,
-            s.status,
+            s.estimated ? `${s.status} (estimated)` : s.status,
           ]),
           c,
         ),

@@ -21,6 +21,7 @@ interface SendFlags {
   code?: string;
   utmSource?: string;
   buyerMessage?: string;
+  testOrder?: boolean;
   secret?: string;
   appKey?: string;
   fromFile?: string;
@@ -45,6 +46,7 @@ export function register(program: Command): void {
     .option('--code <code>', 'promo / discount / coupon code')
     .option('--utm-source <code>', 'utm_source of the visit')
     .option('--buyer-message <text>', 'buyer message or order note (TRACK:CODE)')
+    .option('--test-order', 'Shopify: send a test order (test: true), which is stored but never earns')
     .option('--app-key <key>', 'TikTok app key, with --secret (the signature covers it)')
     .option('--from-file <file>', 'send this payload byte for byte (a captured event), signed')
     .option('--dry-run', 'print the request (method, url, headers, body) as JSON; send nothing')
@@ -67,8 +69,8 @@ Examples:
       const merchantId = await required(flags.merchant, '--merchant', 'Merchant id', ctx.out);
       const { buildTestRequest, requestView, sendTestRequest, rejection } = await import('../../services/send-test.js');
       const { secret } = await resolveSecrets(flags as unknown as Record<string, unknown>, [SECRET], ctx.out);
-      const { event, shape, orderId, amount, currency, status, creatorId, code, utmSource, buyerMessage, appKey, fromFile } = flags;
-      const fills = defined({ event, shape, orderId, amount, currency, status, creatorId, code, utmSource, buyerMessage, secret, appKey, fromFile });
+      const { event, shape, orderId, amount, currency, status, creatorId, code, utmSource, buyerMessage, appKey, fromFile, testOrder } = flags;
+      const fills = defined({ event, shape, orderId, amount, currency, status, creatorId, code, utmSource, buyerMessage, secret, appKey, fromFile, testOrder });
       const req = await buildTestRequest(ctx.config, { ...fills, platform, merchantId, url: flags.url });
       if (flags.dryRun) {
         const view = requestView(req);

@@ -42,6 +42,7 @@ function order(template: Template, fill: Fill, body: Json): Json {
   if (fill.code !== undefined) body.discount_codes = [{ code: fill.code, amount: '0.00', type: 'fixed_amount' }];
   if (fill.utmSource !== undefined) body.landing_site = `/products/vitamin-c-serum?utm_source=${encodeURIComponent(fill.utmSource)}&utm_medium=social`;
   if (fill.buyerMessage !== undefined) body.note = fill.buyerMessage;
+  if (fill.testOrder) body.test = true;
   return body;
 }
 

@@ -1,5 +1,6 @@
 import type { Money } from '../../domain/money.js';
 import type { AttributionHint, AttributionMethod } from '../../domain/order-event.js';
+import { chooseBase, type CommissionBase } from '../../domain/refunds.js';
 import { invalid } from '../../errors.js';
 import { asArray, asObject, currencyOf, majorAmount, text, unixSeconds } from '../payload.js';
 import type { Json } from '../payload.js';
@@ -14,12 +15,18 @@ export function tiktokAmount(value: unknown, currency: string, field: string): b
   return BigInt(value);
 }
 
-/** Base and total from `payment` (or `data` itself): base is `sub_total`, else `total_amount`. */
-export function amounts(data: Json, fallbackCurrency: string): { base?: Money; total?: Money } {
+/**
+ * Base and total from `payment` (or `data` itself): base is `sub_total`, else `total_amount`;
+ * with `product_tax` (else `tax`) for `--commission-base with-tax`, or `total_amount` for `total`.
+ */
+export function amounts(data: Json, fallbackCurrency: string, mode?: CommissionBase): { base?: Money; total?: Money } {
   const payment = asObject(data.payment) ?? data;
   const currency = currencyOf(payment.currency ?? data.currency, fallbackCurrency);
   const total = tiktokAmount(payment.total_amount, currency, 'payment.total_amount');
-  const base = tiktokAmount(payment.sub_total, currency, 'payment.sub_total') ?? total;
+  const subtotal = tiktokAmount(payment.sub_total, currency, 'payment.sub_total');
+  const tax = tiktokAmount(payment.product_tax, currency, 'payment.product_tax') ?? tiktokAmount(payment.tax, currency, 'payment.tax') ?? 0n;
+  const net = subtotal ?? total;
+  const base = net === undefined ? undefined : subtotal === undefined ? net : chooseBase(mode, { net, tax, total });
   return {
     ...(base !== undefined && { base: { minor: base, currency } }),
     ...(total !== undefined && { total: { minor: total, currency } }),

@@ -32,22 +32,31 @@ function orderStatusChange(ctx: Context): Parsed {
   return single(ctx, {
     status: orderStatus(raw),
     platformStatus: String(raw),
-    ...amounts(data, ctx.merchant.currency),
+    ...amounts(data, ctx.merchant.currency, ctx.merchant.commissionBase),
     orderedAt: unixSeconds(data.create_time, 'data.create_time'),
     hints: hints(data),
   });
 }
 
-/** Types 11 and 12 carry a status only; their `create_time` is the request's, not the order's. */
+/**
+ * Types 11 and 12 carry a status only; their `create_time` is the request's, not the order's.
+ * A completed return or cancellation may be of part of the order and carries no amount: for a
+ * merchant with API access it changes nothing here, and the queue asks Search Returns for the
+ * refunded amount (src/services/tiktok-returns.ts). Without API access the whole order is
+ * reversed, and the sale is marked as estimated.
+ */
 function requestChange(field: 'cancel_status' | 'return_status', map: (s: string) => OrderEvent['status']): Handler {
   return (ctx) => {
     const status = text(ctx.data[field]) ?? 'UNKNOWN';
     const time = unixSeconds(ctx.data.update_time, 'data.update_time') ?? unixSeconds(ctx.data.create_time, 'data.create_time');
-    return single(ctx, { status: map(status), platformStatus: status, hints: [], eventTime: time });
+    const mapped = map(status);
+    if (mapped === 'other') return single(ctx, { status: mapped, platformStatus: status, hints: [], eventTime: time });
+    if (ctx.merchant.tiktokApiAccess) return single(ctx, { status: 'other', platformStatus: `${status} (amount looked up)`, hints: [], eventTime: time });
+    return single(ctx, { status: mapped, platformStatus: status, hints: [], eventTime: time, estimated: true });
   };
 }
 
-type EventFields = Pick<OrderEvent, 'status' | 'platformStatus' | 'hints' | 'base' | 'total' | 'orderedAt'> & { eventTime?: Date | undefined };
+type EventFields = Pick<OrderEvent, 'status' | 'platformStatus' | 'hints' | 'base' | 'total' | 'orderedAt' | 'estimated'> & { eventTime?: Date | undefined };
 
 function single(ctx: Context, fields: EventFields): Parsed {
   const orderId = requireOrderId(ctx.data.order_id, 'data.order_id');

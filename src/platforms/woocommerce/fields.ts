@@ -1,6 +1,8 @@
 import type { Money } from '../../domain/money.js';
 import type { AttributionHint, AttributionMethod } from '../../domain/order-event.js';
-import { asArray, asObject, currencyOf, majorAmount, text } from '../payload.js';
+import { chooseBase, type CommissionBase, type RefundPart } from '../../domain/refunds.js';
+import { invalid } from '../../errors.js';
+import { asArray, asObject, currencyOf, idText, majorAmount, text } from '../payload.js';
 import type { Json } from '../payload.js';
 
 /** Order meta keys that carry attribution, by meaning (plugins write them with or without `_`). */
@@ -16,16 +18,36 @@ const META_KEYS: Readonly<Record<string, AttributionMethod>> = {
   _wc_order_attribution_utm_campaign: 'utm_campaign',
 };
 
-/** Base = total − shipping_total − total_tax (merchandise after discounts); total as paid. */
-export function amounts(order: Json, fallbackCurrency: string): { base?: Money; total?: Money } {
+/**
+ * Base = total − shipping_total − total_tax (merchandise after discounts), or with its tax
+ * (less `shipping_tax`), or the total, as the merchant chose; total as paid.
+ */
+export function amounts(order: Json, fallbackCurrency: string, mode?: CommissionBase): { base?: Money; total?: Money } {
   const currency = currencyOf(order.currency, fallbackCurrency);
   const total = majorAmount(order.total, currency, 'total');
   if (total === undefined) return {};
   const shipping = majorAmount(order.shipping_total, currency, 'shipping_total') ?? 0n;
   const tax = majorAmount(order.total_tax, currency, 'total_tax') ?? 0n;
-  const base = total - shipping - tax;
-  // A fee-heavy or odd order can go below zero; commission is never negative on a sale.
-  return { base: { minor: base < 0n ? 0n : base, currency }, total: { minor: total, currency } };
+  const shippingTax = majorAmount(order.shipping_tax, currency, 'shipping_tax') ?? 0n;
+  // A fee-heavy or odd order can go below zero; commission is never negative on a sale (chooseBase floors at 0).
+  const base = chooseBase(mode, { net: total - shipping - tax, tax: tax - shippingTax, total });
+  return { base: { minor: base, currency }, total: { minor: total, currency } };
+}
+
+/**
+ * `refunds[]`: the order's refunds so far, resent whole on every update, each `{ id, total }`
+ * with a negative total and no line detail, so each is taken off pro rata, once, by its id.
+ */
+export function refunds(order: Json, fallbackCurrency: string): RefundPart[] {
+  const currency = currencyOf(order.currency, fallbackCurrency);
+  return asArray(order.refunds).flatMap((raw, i) => {
+    const refund = asObject(raw);
+    const id = refund && idText(refund.id, `refunds[${i}].id`);
+    if (!refund || id === undefined) throw invalid(`refunds[${i}] has no id`);
+    const total = typeof refund.total === 'string' ? refund.total.trim().replace(/^-/, '') : refund.total;
+    const minor = majorAmount(total, currency, `refunds[${i}].total`);
+    return minor === undefined || minor === 0n ? [] : [{ id: `woo:${id}`, amount: { minor, currency } }];
+  });
 }
 
 /** WooCommerce 8.5+ order attribution: the first page of the visit, where `/r/CODE` sent the buyer. */

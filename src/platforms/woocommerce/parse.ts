@@ -4,7 +4,9 @@ import type { MerchantSecrets, Parsed, WebhookRequest } from '../platform.js';
 import { isoTime, parseJsonObject, requireOrderId, text } from '../payload.js';
 import type { Json } from '../payload.js';
 import { header } from '../signing.js';
-import { amounts, hints } from './fields.js';
+import { amounts, hints, refunds } from './fields.js';
+
+const nonEmpty = (list: OrderEvent['refunds'] & object) => (list.length === 0 ? {} : { refunds: list });
 import { orderStatus } from './status.js';
 
 /** How each order topic sets the status; a deleted order is cancelled whatever it said. */
@@ -42,7 +44,8 @@ export function parseWooCommerce(req: WebhookRequest, merchant: MerchantSecrets,
     eventTime,
     orderedAt: createdAt,
     ...statusOf(order),
-    ...amounts(order, merchant.currency),
+    ...amounts(order, merchant.currency, merchant.commissionBase),
+    ...nonEmpty(refunds(order, merchant.currency)),
     hints: hints(order),
     dedupeKey,
   };

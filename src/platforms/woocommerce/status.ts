@@ -6,7 +6,8 @@ const STATUSES: Readonly<Record<string, OrderStatus>> = {
   completed: 'paid',
   'on-hold': 'paid',
   cancelled: 'cancelled',
-  failed: 'cancelled',
+  // Unpaid, not the end: a retried payment moves the order on (the newest delivery names the status).
+  failed: 'unpaid',
   trash: 'cancelled',
   refunded: 'refunded',
   pending: 'unpaid',

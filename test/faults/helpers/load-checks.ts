@@ -89,9 +89,13 @@ interface ExpectedSale {
 
 /** The model: phase 1, then validate, then phase 2 (refunds after validation); never the product's code. */
 export function expectedSale(o: PlannedOrder): ExpectedSale | undefined {
-  if (o.phase1 === 'none') return undefined;
   const c = (base: bigint) => expectedCommission(base, o.merchant.rate);
   const common = { influencerId: o.influencerId, method: o.method, currency: o.merchant.secrets.currency, baseMinor: o.baseMinor };
+  if (o.phase1 === 'none') {
+    // WooCommerce records an unpaid order (cancelled, never credited) so that a newer paid delivery can revive it.
+    if (o.platform !== 'woocommerce') return undefined;
+    return { ...common, status: 'cancelled', refundedMinor: 0n, commissionMinor: o.influencerId === null ? null : c(o.baseMinor), credit: 0n, reversal: 0n };
+  }
   const atPhase1 = o.influencerId === null ? null : c(o.baseMinor - o.refunded1);
   if (o.phase1 === 'cancelled' || o.influencerId === null) {
     return { ...common, status: o.phase1, refundedMinor: o.refunded1, commissionMinor: atPhase1, credit: 0n, reversal: 0n };

@@ -68,6 +68,31 @@ export class TikTokShopClient {
     return { orders: orderList(data, 'Search Orders'), nextPageToken: next };
   }
 
+  /**
+   * Search Returns (`POST /return_refund/202309/returns/search` with `order_ids`): every return
+   * and refund request of these orders, all pages. Amounts are decimal strings in `refund_amount`.
+   */
+  async searchReturns(creds: ShopCredentials, orderIds: readonly string[]): Promise<Json[]> {
+    if (orderIds.length === 0) return [];
+    if (orderIds.length > MAX_DETAIL_IDS) throw new RangeError(`Search Returns takes at most ${MAX_DETAIL_IDS} order ids here, got ${orderIds.length}`);
+    const found: Json[] = [];
+    let pageToken: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const query: Record<string, string> = { page_size: '50', ...(pageToken === undefined ? {} : { page_token: pageToken }) };
+      const data = await this.call(creds, 'POST', '/return_refund/202309/returns/search', { what: 'Search Returns', query, body: { order_ids: [...orderIds] }, shopScoped: true });
+      if (data.return_orders !== undefined && !Array.isArray(data.return_orders)) throw new TikTokApiError('paging', 'Search Returns: data.return_orders is not a list');
+      for (const r of asArray(data.return_orders)) {
+        const ret = asObject(r);
+        if (ret) found.push(ret);
+      }
+      const next = text(data.next_page_token);
+      if (next === undefined) return found;
+      if (next === pageToken) throw new TikTokApiError('paging', 'Search Returns: TikTok returned the same page token again');
+      pageToken = next;
+    }
+    throw new TikTokApiError('paging', 'Search Returns: more than 100 pages');
+  }
+
   /** Get Authorized Shops: the shops the token grants, with the cipher shop APIs need. */
   async authorizedShops(creds: ShopCredentials): Promise<AuthorizedShop[]> {
     const data = await this.call(creds, 'GET', '/authorization/202309/shops', { what: 'Get Authorized Shops', shopScoped: false });

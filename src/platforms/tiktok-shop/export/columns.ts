@@ -23,6 +23,11 @@ export const ORDERS_COLUMNS = {
   delivered: opt('Delivered Time'),
   cancelled: opt('Cancelled Time'),
   buyerMessage: opt('Buyer Message'),
+  quantity: opt('Quantity'),
+  returnType: opt('Cancelation/Return Type'),
+  returnedQuantity: opt('Sku Quantity of return'),
+  taxes: opt('Taxes'),
+  refundAmount: opt('Order Refund Amount'),
 } as const satisfies Record<string, ColumnSpec>;
 
 /** Affiliate Center orders export: one row per order × SKU, each naming its creator. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
 import type { Money } from '../../../domain/money.js';
 import type { AttributionHint, OrderEvent } from '../../../domain/order-event.js';
+import type { CommissionBase } from '../../../domain/refunds.js';
 import { MoneySum, RowError, csvLine } from './cells.js';
 import type { ExportRow, RowReader } from './rows.js';
 import type { ExportItem } from './types.js';
@@ -20,6 +21,8 @@ export interface OrderContext {
   readonly amountColumn: string;
   /** The header's cell count: a row with another count is misaligned (an unbalanced quote?). */
   readonly width: number;
+  /** The merchant's commission base: `net` sums the lines, `with-tax` adds `Taxes`, `total` is `Order Amount`. */
+  readonly commissionBase?: CommissionBase;
 }
 
 interface Problem {
@@ -101,6 +104,9 @@ export class OrderGroup {
     const head = rows.find((r) => r.status === 'paid') ?? rows[0]!;
     const base = new MoneySum(ctx.currency, ctx.amountColumn);
     const attributed = new MoneySum(ctx.currency, ctx.amountColumn);
+    const tax = new MoneySum(ctx.currency, 'Taxes');
+    const returned = new MoneySum(ctx.currency, 'SKU Subtotal After Discount');
+    let refund: Money | undefined;
     let total: Money | undefined;
     let orderedAt = head.createdAt;
     let eventTime = head.latestAt;
@@ -110,11 +116,14 @@ export class OrderGroup {
       if (row.createdAt < orderedAt) orderedAt = row.createdAt;
       if (row.latestAt > eventTime) eventTime = row.latestAt;
       total ??= row.total;
+      refund ??= row.refund;
       if (row.message !== undefined && !messages.includes(row.message)) messages.push(row.message);
       if (row.creator !== undefined && !creators.includes(row.creator)) creators.push(row.creator);
       if (row.excluded) continue;
       try {
         base.add(row.amount);
+        if (row.tax) tax.add(row.tax);
+        if (row.returnedBase) returned.add(row.returnedBase);
         if (row.creator === creators[0]) attributed.add(row.amount);
       } catch (err) {
         if (!(err instanceof RowError)) throw err;
@@ -133,13 +142,33 @@ export class OrderGroup {
       orderedAt,
       status: head.status,
       platformStatus: head.platformStatus,
-      ...optional('base', base.value()),
+      ...optional('base', chosenBase(ctx.commissionBase, base.value(), tax.value(), total)),
+      ...refundOf(this.orderId, refund, returned.value()),
       ...optional('total', total),
       ...optional('attributedBase', ctx.byCreator ? attributed.value() : undefined),
       hints,
       dedupeKey: `export:${this.digest()}`,
     };
   }
+}
+
+/** The base the merchant chose; `total` needs `Order Amount`, `with-tax` adds the lines' `Taxes`. */
+function chosenBase(mode: CommissionBase | undefined, net: Money | undefined, tax: Money | undefined, total: Money | undefined): Money | undefined {
+  if (net === undefined) return undefined;
+  if (mode === 'total' && total?.currency === net.currency) return total;
+  if (mode === 'with-tax' && tax?.currency === net.currency) return { minor: net.minor + tax.minor, currency: net.currency };
+  return net;
+}
+
+/**
+ * The order's refund, one per order (id `export:<order id>`, the larger amount wins on a later
+ * export): `Order Refund Amount` pro rata; without it, the returned lines' share (`Sku Quantity of return`).
+ */
+function refundOf(orderId: string, amount: Money | undefined, returned: Money | undefined): Pick<OrderEvent, 'refunds'> {
+  const id = `export:${orderId}`;
+  if (amount) return { refunds: [{ id, amount }] };
+  if (returned && returned.minor > 0n) return { refunds: [{ id, base: returned }] };
+  return {};
 }
 
 /** The file's prefix hashed once: the copy of a hash state is cheaper than hashing the header again. */

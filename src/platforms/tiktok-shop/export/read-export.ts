@@ -81,8 +81,9 @@ function settings(options: ReadExportOptions): Omit<RowContext, 'dateFormat'> {
 function orderContext(detected: DetectedHeader, options: ReadExportOptions, row: RowContext): OrderContext {
   const names = detected.columns;
   // Options that change what a row means are part of the row's identity.
-  const hashPrefix = [detected.format, row.currency, row.dateFormat, row.zone.name, ...names].join('\u001f');
-  const common = { file: options.file, merchantId: options.merchantId, currency: row.currency, hashPrefix, width: names.length };
+  const base = options.commissionBase ?? 'net';
+  const hashPrefix = [detected.format, row.currency, row.dateFormat, row.zone.name, ...(base === 'net' ? [] : [base]), ...names].join('\u001f');
+  const common = { file: options.file, merchantId: options.merchantId, currency: row.currency, hashPrefix, width: names.length, commissionBase: base };
   return detected.format === 'orders'
     ? { ...common, read: ordersRowReader(detected.index, row), byCreator: false, amountColumn: 'SKU Subtotal After Discount' }
     : { ...common, read: affiliateRowReader(detected.index, row), byCreator: true, amountColumn: 'Payment Amount' };

@@ -4,6 +4,7 @@ import type { AffiliateColumn, ColumnIndex, OrdersColumn } from './columns.js';
 import { ExportDateError, parseExportDate } from './dates.js';
 import type { DateFormat } from './dates.js';
 import { RowError, moneyParser } from './cells.js';
+import { divRoundHalfUp } from '../../../domain/money.js';
 import { affiliateOrderStatus, exportOrderStatus, isFullyRefunded } from './status.js';
 import type { WallClockZone } from './zone.js';
 
@@ -22,6 +23,12 @@ export interface ExportRow {
   readonly creator?: string | undefined;
   /** A fully returned or refunded line: it stays out of the base. */
   readonly excluded: boolean;
+  /** The line's tax (`Taxes`), for `--commission-base with-tax`. */
+  readonly tax?: Money | undefined;
+  /** `Order Refund Amount`, repeated on every row: a refund without line detail. */
+  readonly refund?: Money | undefined;
+  /** The refunded part of this line from `Sku Quantity of return`: subtotal × returned ÷ quantity, half-up. */
+  readonly returnedBase?: Money | undefined;
 }
 
 /** Reads one row of cleaned cells; throws RowError naming the column at fault. */
@@ -91,8 +98,32 @@ export function ordersRowReader(index: ColumnIndex<OrdersColumn>, ctx: RowContex
       total: money(at(cells, index.orderAmount), 'Order Amount'),
       message: at(cells, index.buyerMessage) || undefined,
       excluded: false,
+      tax: money(at(cells, index.taxes), 'Taxes'),
+      ...refundCells(cells, index, money),
     };
   };
+}
+
+/** Whole units in a count cell ("1", "0", empty); anything else is a RowError. */
+function count(cell: string, column: string): bigint | undefined {
+  if (cell === '') return undefined;
+  if (!/^\d{1,9}$/.test(cell)) throw new RowError(`"${column}" is not a whole number: ${JSON.stringify(cell)}`);
+  return BigInt(cell);
+}
+
+/** The refund columns of a Seller Center row: the order's refund amount, and the line's returned share. */
+function refundCells(cells: readonly string[], index: ColumnIndex<OrdersColumn>, money: (cell: string, column: string) => Money | undefined) {
+  const refund = money(at(cells, index.refundAmount), 'Order Refund Amount');
+  const returned = count(at(cells, index.returnedQuantity), 'Sku Quantity of return');
+  const quantity = count(at(cells, index.quantity), 'Quantity');
+  const subtotal = money(at(cells, index.subtotal), 'SKU Subtotal After Discount');
+  const type = at(cells, index.returnType);
+  let returnedBase: Money | undefined;
+  if (type !== '' && returned !== undefined && returned > 0n && quantity !== undefined && quantity > 0n && subtotal !== undefined) {
+    if (returned > quantity) throw new RowError(`"Sku Quantity of return" (${returned}) is more than "Quantity" (${quantity})`);
+    returnedBase = { minor: divRoundHalfUp(subtotal.minor * returned, quantity), currency: subtotal.currency };
+  }
+  return { ...(refund && refund.minor > 0n && { refund }), ...(returnedBase && { returnedBase }) };
 }
 
 /** Affiliate Center orders: base from `Payment Amount`, hint from `Creator Username`. */

@@ -1,3 +1,4 @@
+import type { CommissionBase } from '../../../domain/refunds.js';
 import type { OrderEvent } from '../../../domain/order-event.js';
 import type { ExportFormat } from './columns.js';
 import type { DateFormat } from './dates.js';
@@ -12,6 +13,8 @@ export interface ReadExportOptions {
   readonly dateFormat?: DateFormat | undefined;
   /** IANA zone of the shop's wall-clock times; default UTC. */
   readonly timezone?: string | undefined;
+  /** The merchant's commission base (`--commission-base`); default `net`. */
+  readonly commissionBase?: CommissionBase | undefined;
 }
 
 /**
