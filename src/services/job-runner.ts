@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { BackoffPolicy } from '../domain/backoff.js';
 import { planAfterFailure, type JobPlan } from '../domain/jobs.js';
-import { claimJobs, releaseJobs, settleJob, type ClaimedJob, type JobWrite } from '../store/jobs-repo.js';
+import { claimJobs, releaseJobs, settleJobs, type ClaimedJob, type JobWrite } from '../store/jobs-repo.js';
 import type { Database } from '../store/schema.js';
 
 /** What a handler sees of its job. */
@@ -16,7 +16,11 @@ export interface JobContext {
 }
 
 /** A job's state after a write, handed to its task's `settle` (in the transaction that writes the job). */
-export type Settled = JobWrite & { readonly attempted: boolean; readonly result?: unknown };
+export type Settled = JobWrite & { readonly attempted: boolean; readonly at: Date; readonly result?: unknown };
+export interface SettledJob {
+  readonly job: ClaimedJob;
+  readonly state: Settled;
+}
 
 /**
  * One kind of background work. Adding a kind is one entry in the registry (src/services/job-tasks.ts).
@@ -27,8 +31,10 @@ export interface Task {
   /** Attempts a job of this kind gets (when enqueued from code; triggers write their own). */
   readonly maxAttempts: number;
   run(payload: unknown, ctx: JobContext): Promise<unknown>;
-  /** Mirrors the job's new state into the task's own record (an outbox delivery, an inbox row). */
-  settle?(trx: Kysely<Database>, job: ClaimedJob, state: Settled): Promise<void>;
+  /** Optional: runs all of this task's claimed jobs as one unit (one statement for many); they share the outcome. */
+  runMany?(jobs: readonly ClaimedJob[], ctx: JobContext): Promise<unknown>;
+  /** Mirrors jobs' new states into the task's own records (outbox deliveries, inbox rows); set-based, one batch. */
+  settle?(trx: Kysely<Database>, settled: readonly SettledJob[]): Promise<void>;
 }
 
 export type TaskRegistry = Readonly<Record<string, Task>>;
@@ -65,6 +71,9 @@ export interface RunnerOptions {
 }
 
 export const DEFAULT_LEASE_MS = 300_000;
+/** Results are written in batches: this many, or after this long. */
+const FLUSH_SIZE = 64;
+const FLUSH_MS = 50;
 
 /**
  * The one worker loop: claims due jobs of every kind it serves (SKIP LOCKED, leased), runs them
@@ -88,6 +97,9 @@ export class JobRunner {
   private readonly now: () => Date;
   private readonly names: string[];
   private readonly stopping: AbortController = new AbortController();
+  private records: SettledJob[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+  private written: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -110,6 +122,7 @@ export class JobRunner {
       clearTimeout(this.poll);
       this.o.signal?.removeEventListener('abort', abort);
     }
+    await this.flush();
     // Stopped early: what was claimed but not started is due again now, for any runner.
     await this.release(this.queue.splice(0), this.now(), false).catch((err: unknown) => (this.error ??= err));
     if (this.error !== undefined) throw this.error;
@@ -124,7 +137,11 @@ export class JobRunner {
     while (!this.stopped()) {
       const i = this.queue.findIndex((j) => j.lane === null || (this.busy.get(j.lane) ?? 0) < this.perLane);
       if (i >= 0) {
-        await this.handle(this.queue.splice(i, 1)[0]!).catch((err: unknown) => (this.error ??= err));
+        const first = this.queue.splice(i, 1)[0]!;
+        // A task that runs many at once takes every queued job of its kind.
+        const many = this.o.tasks[first.task]!.runMany ? this.queue.filter((j) => j.task === first.task) : [];
+        if (many.length > 0) this.queue = this.queue.filter((j) => j.task !== first.task);
+        await this.handle([first, ...many]).catch((err: unknown) => (this.error ??= err));
         this.wake();
       } else if (!this.exhausted && this.queue.length <= this.batch / 2) {
         // Refill in large claims only: jobs waiting on a busy lane do not each trigger one.
@@ -138,6 +155,7 @@ export class JobRunner {
   }
 
   private running = 0;
+  private finished = 0;
   private idle(): boolean {
     return this.running === 0;
   }
@@ -152,6 +170,7 @@ export class JobRunner {
       return;
     }
     this.claimedOnce = true;
+    const finishedBefore = this.finished;
     const now = this.now();
     const jobs = await claimJobs(this.db, {
       workerId: this.workerId,
@@ -166,7 +185,9 @@ export class JobRunner {
       return [];
     });
     for (const job of jobs) this.count(job.task).claimed++;
-    if (jobs.length === 0 || this.o.once) {
+    // Empty, but a job finished meanwhile (it may have queued more, after this claim's snapshot): look again.
+    const stale = jobs.length === 0 && this.finished !== finishedBefore && !this.o.once;
+    if ((jobs.length === 0 && !stale) || this.o.once) {
       this.exhausted = true;
       if (this.o.pollMs !== undefined && !this.o.once) {
         this.poll = setTimeout(() => {
@@ -183,55 +204,86 @@ export class JobRunner {
     return (this.counts[task] ??= { claimed: 0, done: 0, retried: 0, failed: 0, deferred: 0 });
   }
 
-  private async handle(job: ClaimedJob): Promise<void> {
+  private async handle(jobs: readonly ClaimedJob[]): Promise<void> {
+    const job = jobs[0]!;
     const task = this.o.tasks[job.task]!;
     const lane = job.lane;
     if (lane !== null) this.busy.set(lane, (this.busy.get(lane) ?? 0) + 1);
     this.running++;
     try {
-      let plan: JobPlan;
+      let error: unknown;
       let result: unknown;
+      let ok = false;
       try {
-        result = await task.run(job.payload, { job, signal: this.stopping.signal, now: this.now, deferLane: (ms) => this.deferLane(job, ms) });
-        plan = { status: 'done' };
+        const ctx: JobContext = { job, signal: this.stopping.signal, now: this.now, deferLane: (ms) => this.deferLane(job, ms) };
+        result = jobs.length > 1 && task.runMany ? await task.runMany(jobs, ctx) : await task.run(job.payload, ctx);
+        ok = true;
       } catch (err) {
-        if (this.stopping.signal.aborted) {
-          await this.release([job], this.now(), false);
-          return;
-        }
-        plan = planAfterFailure({ error: err, attempts: job.attempts, maxAttempts: job.max_attempts, now: this.now(), random: this.o.random ?? Math.random, policy: this.o.backoff });
-        if (plan.status !== 'done') this.o.log?.({ job: job.id, task: job.task, attempt: job.attempts, status: plan.status, error: plan.error });
+        if (this.stopping.signal.aborted) return await this.release(jobs, this.now(), false);
+        error = err;
       }
-      if (await this.write(job, { ...plan, attempted: true, result })) {
-        this.count(job.task)[plan.status === 'pending' ? 'retried' : plan.status]++;
+      for (const j of jobs) {
+        const plan: JobPlan = ok
+          ? { status: 'done' }
+          : planAfterFailure({ error, attempts: j.attempts, maxAttempts: j.max_attempts, now: this.now(), random: this.o.random ?? Math.random, policy: this.o.backoff });
+        if (plan.status !== 'done') this.o.log?.({ job: j.id, task: j.task, attempt: j.attempts, status: plan.status, error: plan.error });
+        await this.record({ job: j, state: { ...plan, attempted: true, at: this.now(), result } });
       }
     } finally {
       this.running--;
       // A finished job may have queued more (a fan-out its deliveries): look again before stopping.
+      this.finished++;
       if (!this.o.once) this.exhausted = false;
       if (lane !== null) this.busy.set(lane, (this.busy.get(lane) ?? 1) - 1);
     }
   }
 
-  /** Writes the job and its task's record in one transaction, while our lease holds. */
-  private write(job: ClaimedJob, state: Settled): Promise<boolean> {
-    const task = this.o.tasks[job.task]!;
-    return this.db.transaction().execute(async (trx) => {
-      const held = await settleJob(trx, job.id, this.workerId, state);
-      if (held && task.settle) await task.settle(trx, job, state);
-      return held;
+  /** Queues a result for the next batch write; waits only when writes fall far behind. */
+  private async record(entry: SettledJob): Promise<void> {
+    this.records.push(entry);
+    if (this.records.length >= FLUSH_SIZE) void this.flush();
+    else this.flushTimer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+    if (this.records.length >= 4 * FLUSH_SIZE) await this.written;
+  }
+
+  /** Writes what is queued, after any write in progress (one at a time): jobs and their tasks' records in one transaction. */
+  private flush(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.written = this.written.then(async () => {
+      const batch = this.records.splice(0);
+      if (batch.length === 0) return;
+      try {
+        const held = await this.db.transaction().execute(async (trx) => {
+          const ids = await settleJobs(trx, this.workerId, batch.map((e) => ({ id: e.job.id, write: e.state })));
+          await this.settleTasks(trx, batch.filter((e) => ids.has(e.job.id)));
+          return ids;
+        });
+        for (const e of batch) if (held.has(e.job.id)) this.count(e.job.task)[e.state.status === 'pending' ? 'retried' : e.state.status]++;
+      } catch (err) {
+        this.error ??= err;
+        this.wake();
+      }
     });
+    return this.written;
+  }
+
+  private async settleTasks(db: Kysely<Database>, entries: readonly SettledJob[]): Promise<void> {
+    const byTask = new Map<Task, SettledJob[]>();
+    for (const e of entries) {
+      const task = this.o.tasks[e.job.task]!;
+      if (task.settle) byTask.set(task, [...(byTask.get(task) ?? []), e]);
+    }
+    for (const [task, list] of byTask) await task.settle!(db, list);
   }
 
   private async release(jobs: readonly ClaimedJob[], when: Date, deferred: boolean): Promise<void> {
     if (jobs.length === 0) return;
     const back = new Set(await releaseJobs(this.db, jobs.map((j) => j.id), this.workerId, when));
-    for (const job of jobs) {
-      if (!back.has(job.id)) continue;
-      if (deferred) this.count(job.task).deferred++;
-      const task = this.o.tasks[job.task]!;
-      if (task.settle) await task.settle(this.db, { ...job, attempts: job.attempts - 1 }, { status: 'pending', runAt: when, error: null, attempted: false });
-    }
+    const released = jobs.filter((j) => back.has(j.id));
+    if (deferred) for (const job of released) this.count(job.task).deferred++;
+    const at = this.now();
+    await this.settleTasks(this.db, released.map((job) => ({ job: { ...job, attempts: job.attempts - 1 }, state: { status: 'pending', runAt: when, error: null, attempted: false, at } })));
   }
 
   private deferLane(job: ClaimedJob, ms: number): void {

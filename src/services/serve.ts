@@ -2,8 +2,7 @@ import type { Config } from '../config.js';
 import { startListener } from '../http/server.js';
 import { openStore, type Backend } from '../store/connect.js';
 import { shareStore } from '../store/share-socket.js';
-import { startDeliveryLoop } from './notify-loop.js';
-import { startEnrichmentWorker } from './tiktok-enrich-worker.js';
+import { startWorker } from './job-worker.js';
 
 export interface ServeOptions {
   readonly host: string;
@@ -22,15 +21,13 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
   const store = await openStore(config, { poolSize: 8 });
   // Holding the embedded store, share it so cron's validate and payout still work meanwhile.
   const shared = store.pglite ? await shareStore(store, config.home) : undefined;
-  // TikTok notifications without amounts get their order detail here, never in a request.
-  const enrichment = startEnrichmentWorker(store.db, config, { log: options.log });
+  // Background jobs (notifications, TikTok order details) run here, never in a request.
+  const worker = startWorker(store.db, config, { log: options.log });
   try {
     // Three batches in flight on PostgreSQL: on two cores more only shrinks the batches and
     // adds database work per webhook; PGlite has one session, so one.
     const listener = await startListener({ db: store.db, host: options.host, port: options.port, log: options.log, maxInFlight: store.backend === 'postgres' ? 3 : 1 });
     options.onListening(listener.url, store.backend);
-    // Notifications go out in the background, never inside a request.
-    const delivery = startDeliveryLoop(store.db, config, options.log);
     await new Promise<void>((resolve) => {
       const stop = () => {
         for (const s of options.signals) process.removeListener(s, stop);
@@ -39,9 +36,8 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
       for (const s of options.signals) process.once(s, stop);
     });
     await listener.close();
-    await delivery.stop();
   } finally {
-    await enrichment.close();
+    await worker.stop();
     await shared?.close();
     await store.close();
   }

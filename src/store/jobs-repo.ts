@@ -87,18 +87,25 @@ export async function claimJobs(db: Kysely<Database>, o: ClaimOptions): Promise<
 export type JobWrite = { readonly status: 'done' } | { readonly status: 'pending'; readonly runAt: Date; readonly error: string | null } | { readonly status: 'failed'; readonly error: string };
 
 /**
- * Writes an attempt's result, only while our lease holds (a job retaken after our lease ran
- * out, or failed by hand meanwhile, is left alone). Returns whether it was written.
+ * Writes attempts' results, one statement for the batch and only while our lease holds (a job
+ * retaken after our lease ran out, or failed by hand meanwhile, is left alone). Returns the ids written.
  */
-export async function settleJob(db: Kysely<Database>, id: string, workerId: string, w: JobWrite): Promise<boolean> {
-  const runAt = w.status === 'pending' ? at(w.runAt) : sql`run_at`;
-  const error = w.status === 'done' ? sql`null` : sql`coalesce(${w.error}, last_error)`;
-  const { rows } = await sql`
-    update jobs set status = ${w.status}, run_at = ${runAt}, last_error = ${error},
+export async function settleJobs(db: Kysely<Database>, workerId: string, writes: readonly { id: string; write: JobWrite }[]): Promise<Set<string>> {
+  if (writes.length === 0) return new Set();
+  const rows = jsonRows(writes, {
+    id: ['uuid', (w) => w.id],
+    status: ['text', (w) => w.write.status],
+    run_at: ['timestamptz', (w) => (w.write.status === 'pending' ? instant(w.write.runAt) : null)],
+    error: ['text', (w) => (w.write.status === 'done' ? null : w.write.error)],
+  });
+  const { rows: written } = await sql<{ id: string }>`
+    update jobs j set status = v.status, run_at = coalesce(v.run_at, j.run_at),
+      last_error = case when v.status = 'done' then null else coalesce(v.error, j.last_error) end,
       locked_by = null, locked_at = null, updated_at = now()
-    where id = ${id}::uuid and locked_by = ${workerId} and status = 'pending'
-    returning id`.execute(db);
-  return rows.length > 0;
+    from ${rows}
+    where j.id = v.id and j.locked_by = ${workerId} and j.status = 'pending'
+    returning j.id`.execute(db);
+  return new Set(written.map((r) => r.id));
 }
 
 /** Gives claimed jobs back unattempted (their claim does not count), due at `when`. */
