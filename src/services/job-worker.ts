@@ -62,4 +62,13 @@ export function startWorker(db: Kysely<Database>, config: Config, options: Worke
   };
 }
 
-export type { TaskCounts };
+/** Runs every due job of every kind once through, then returns the counts per task (`tracknow jobs run`). */
+export async function runDueJobs(db: Kysely<Database>, config: Config): Promise<Record<string, TaskCounts>> {
+  const smtp = config.smtpUrl ? { url: config.smtpUrl, from: config.smtpFrom } : undefined;
+  const transports = await createTransports({ timeoutMs: config.notify.timeoutMs, smtp, now: () => new Date() });
+  try {
+    return await runJobs(db, { tasks: allTasks({ db, config, transports }), concurrency: config.notify.concurrency, leaseMs: deliveryLeaseMs(config.notify.timeoutMs) });
+  } finally {
+    await transports.close();
+  }
+}
