@@ -70,7 +70,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       select 'notify.fanout', jsonb_build_object('notification_id', id), 'notify.fanout:' || id, 25, now(), created_at
       from notifications where fanned_out_at is null and status = 'pending'`,
     `insert into jobs (task, payload, key, lane, status, max_attempts, run_at, attempts, last_error, created_at)
-      select 'notify.deliver', jsonb_build_object('delivery_id', id), 'notify.deliver:' || id, coalesce(endpoint_id::text, 'smtp'),
+      select 'notify.' || channel, jsonb_build_object('delivery_id', id), 'notify.deliver:' || id, coalesce(endpoint_id::text, 'smtp'),
         status, greatest(14, attempts + 1), case when claim_id is null then next_attempt_at else now() end,
         attempts, last_error, created_at
       from notification_deliveries where status in ('pending', 'failed')`,
