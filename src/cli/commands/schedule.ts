@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { contextFrom, withDb } from '../context.js';
+import { cron, timeZone } from '../flags.js';
 import { payoutFlags, payoutOptions, type PayoutFlags } from './payout.js';
 
 interface ScheduleFlags extends PayoutFlags {
@@ -17,11 +18,11 @@ export function register(program: Command): void {
       .description(
         'run validate, payout, TikTok reconcile and notification delivery on cron expressions, for hosts without cron; each tick is a job keyed by its time, so two schedulers never run it twice; one JSON log line per run on stderr; stops on SIGTERM or SIGINT',
       )
-      .option('--validate-cron <expr>', 'when to validate (5 or 6 fields)', '0 3 * * *')
-      .option('--payout-cron <expr>', 'when to pay out (5 or 6 fields)', '0 9 * * 5')
-      .option('--reconcile-cron <expr>', 'when to sweep TikTok for missed orders, every merchant with API access (5 or 6 fields)', '30 * * * *')
-      .option('--notify-cron <expr>', 'when to deliver due notifications (5 or 6 fields)', '* * * * *')
-      .option('--timezone <tz>', "IANA time zone of the expressions (default: the host's)"),
+      .option('--validate-cron <expr>', 'when to validate (5 or 6 fields)', cron, '0 3 * * *')
+      .option('--payout-cron <expr>', 'when to pay out (5 or 6 fields)', cron, '0 9 * * 5')
+      .option('--reconcile-cron <expr>', 'when to sweep TikTok for missed orders, every merchant with API access (5 or 6 fields)', cron, '30 * * * *')
+      .option('--notify-cron <expr>', 'when to deliver due notifications (5 or 6 fields)', cron, '* * * * *')
+      .option('--timezone <tz>', "IANA time zone of the expressions (default: the host's)", timeZone),
   ).action(async (flags: ScheduleFlags, command: Command) => {
     const ctx = contextFrom(command);
     const options = payoutOptions(flags, ctx.config);
