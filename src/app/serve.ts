@@ -1,8 +1,7 @@
 import type { Config } from '../config.js';
 import { startListener } from '../http/server.js';
 import { saltProvider } from '../services/clicks.js';
-import { startDeliveryLoop } from '../services/notify-loop.js';
-import { startEnrichmentWorker } from '../services/tiktok-enrich-worker.js';
+import { startWorker } from '../services/job-worker.js';
 import { openStore, type Backend } from '../store/connect.js';
 import { shareStore } from '../store/share-socket.js';
 
@@ -25,8 +24,8 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
   const store = await openStore(config, { poolSize: 8 });
   // Holding the embedded store, share it so cron's validate and payout still work meanwhile.
   const shared = store.pglite ? await shareStore(store, config.home) : undefined;
-  // TikTok notifications without amounts get their order detail here, never in a request.
-  const enrichment = startEnrichmentWorker(store.db, config, { log: options.log });
+  // Background jobs (notifications, TikTok order details) run here, never in a request.
+  const worker = startWorker(store.db, config, { log: options.log });
   try {
     // Three batches in flight on PostgreSQL: on two cores more only shrinks the batches and
     // adds database work per webhook; PGlite has one session, so one.
@@ -41,8 +40,6 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
       encryptionKey: config.encryptionKey,
     });
     options.onListening(listener.url, store.backend);
-    // Notifications go out in the background, never inside a request.
-    const delivery = startDeliveryLoop(store.db, config, options.log);
     await new Promise<void>((resolve) => {
       const stop = () => {
         for (const s of options.signals) process.removeListener(s, stop);
@@ -51,9 +48,8 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
       for (const s of options.signals) process.once(s, stop);
     });
     await listener.close();
-    await delivery.stop();
   } finally {
-    await enrichment.close();
+    await worker.stop();
     await shared?.close();
     await store.close();
   }

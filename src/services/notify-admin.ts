@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import { giveUpAt } from '../domain/notifications.js';
 import { notFound } from '../errors.js';
 import { requeueFailed, selectDeliveries, selectNotifications, type DeliveryRow, type NotificationRow } from '../store/notify-list-repo.js';
 import type { Database, DeliveryStatus } from '../store/schema.js';
@@ -63,7 +62,7 @@ function view(r: NotificationRow, ds: readonly DeliveryRow[]): NotificationView 
 
 export interface RetryResult {
   id: string;
-  /** Failed deliveries put back in the queue, due now, with a new 24 h window. */
+  /** Failed deliveries put back in the queue, due now, with a fresh attempt budget (their jobs re-queued). */
   requeued: number;
 }
 
@@ -74,7 +73,7 @@ export async function retryNotifications(db: Kysely<Database>, ids: readonly str
   const unique = [...new Set(ids.map((id) => id.toLowerCase()))];
   const malformed = unique.filter((id) => !UUID.test(id));
   if (malformed.length > 0) throw notFound(`no notification ${malformed.join(', ')}; see \`tracknow notify list\``);
-  const { requeued, missing } = await requeueFailed(db, unique, now, giveUpAt(now));
+  const { requeued, missing } = await requeueFailed(db, unique, now, new Date(now.getTime() + 86_400_000));
   if (missing.length > 0) throw notFound(`no notification ${missing.join(', ')}; see \`tracknow notify list\``);
   return unique.map((id) => ({ id, requeued: requeued.get(id) ?? 0 }));
 }

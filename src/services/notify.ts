@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.js';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../domain/notifications.js';
 import type { Database } from '../store/schema.js';
-import { DeliveryPool, type PoolCounts } from './notify-pool.js';
+import { DEFAULT_LEASE_MS, noCounts, runJobs, type TaskCounts } from './job-runner.js';
+import { notifyTasks } from './notify-jobs.js';
 import { createTransports, type Transports } from './notify-send.js';
 
 export interface DeliverOptions {
@@ -11,51 +10,71 @@ export interface DeliverOptions {
   readonly timeoutMs: number;
   /** Sends in flight at once. */
   readonly concurrency: number;
-  /** Emails go out only with an SMTP server; without one, email deliveries are neither planned nor claimed. */
+  /** Emails go out only with an SMTP server; without one, email deliveries are neither planned nor taken. */
   readonly smtp?: { readonly url: string; readonly from: string } | undefined;
   /** The clock (tests drive retries with it). */
   readonly now?: () => Date;
   /** Jitter source in [0, 1). */
   readonly random?: () => number;
-  readonly policy?: RetryPolicy;
   /** Stops the run: nothing new is sent, sends in flight are aborted and given back. */
   readonly signal?: AbortSignal;
   readonly log?: (entry: Record<string, unknown>) => void;
-  /** Keep delivering until `signal`, looking for new work this often when idle (`serve`). */
-  readonly pollMs?: number;
   /** Replaces the real HTTP and SMTP senders (tests). */
   readonly transports?: Transports;
 }
 
-export type DeliverSummary = PoolCounts;
+export interface DeliverSummary {
+  /** Outbox rows turned into deliveries. */
+  notifications: number;
+  attempted: number;
+  delivered: number;
+  retrying: number;
+  failed: number;
+  /** Deliveries given back for a minute because their receiver hangs. */
+  deferred: number;
+}
+
+/** A lease long enough for a full local queue to drain at the timeout. */
+export const deliveryLeaseMs = (timeoutMs: number) => Math.max(DEFAULT_LEASE_MS, timeoutMs * 30);
 
 /**
- * Delivers what is due, then returns: fans new outbox rows out to their receivers, then
- * claims, sends and records deliveries until none is due (with `pollMs`: until `signal`).
- * Safe to run in any number of processes at once: rows are claimed with SKIP LOCKED and
- * leased while they are sent.
+ * `tracknow notify`: runs the notification jobs that are due (fan-outs and deliveries), then
+ * returns. Safe to run in any number of processes at once: jobs are claimed with SKIP LOCKED
+ * and leased while they are sent.
  */
 export async function deliverDue(db: Kysely<Database>, options: DeliverOptions): Promise<DeliverSummary> {
   const now = options.now ?? (() => new Date());
-  const policy = options.policy ?? DEFAULT_RETRY_POLICY;
   const transports = options.transports ?? (await createTransports({ timeoutMs: options.timeoutMs, smtp: options.smtp, now, signal: options.signal }));
   try {
-    const pool = new DeliveryPool(db, transports, {
-      claimId: randomUUID(),
+    const counts = await runJobs(db, {
+      tasks: notifyTasks({ db, transports, email: options.smtp !== undefined }),
       concurrency: Math.max(1, options.concurrency),
-      timeoutMs: options.timeoutMs,
-      email: options.smtp !== undefined,
+      leaseMs: deliveryLeaseMs(options.timeoutMs),
       now,
-      random: options.random ?? Math.random,
-      policy,
+      random: options.random,
       signal: options.signal,
       log: options.log,
-      pollMs: options.pollMs,
     });
-    return await pool.run();
+    return deliverSummary(counts);
   } finally {
     if (!options.transports) await transports.close();
   }
+}
+
+/** The notification counts of a run's per-task counts. */
+export function deliverSummary(counts: Readonly<Record<string, TaskCounts>>): DeliverSummary {
+  const sends = [counts['notify.webhook'], counts['notify.email']].reduce<TaskCounts>((a, b) => {
+    const c = b ?? noCounts();
+    return { claimed: a.claimed + c.claimed, done: a.done + c.done, retried: a.retried + c.retried, failed: a.failed + c.failed, deferred: a.deferred + c.deferred };
+  }, noCounts());
+  return {
+    notifications: counts['notify.fanout']?.done ?? 0,
+    attempted: sends.done + sends.retried + sends.failed,
+    delivered: sends.done,
+    retrying: sends.retried,
+    failed: sends.failed,
+    deferred: sends.deferred,
+  };
 }
 
 /** The delivery settings from the configuration. */

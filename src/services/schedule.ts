@@ -1,7 +1,7 @@
 import { Cron } from 'croner';
 import { usage } from '../errors.js';
 
-/** A job `schedule` runs on its cron expression; `run` gets the tick's time as its as-of. */
+/** A job `schedule` runs on its cron expression; `run` gets the tick's scheduled time as its as-of. */
 export interface ScheduledJob {
   readonly name: string;
   readonly cron: string;
@@ -53,7 +53,9 @@ export async function runSchedule(options: ScheduleOptions): Promise<ScheduleSum
   let failures = 0;
   const crons = jobs.map((job) => {
     const cron: Cron = new Cron(job.cron, { protect: true, ...(timezone ? { timezone } : {}) }, () => {
-      const asOf = new Date();
+      // The tick's scheduled time, the same in every scheduler (it keys the tick's job).
+      const fired = new Date();
+      const asOf = cron.previousRuns(1, new Date(fired.getTime() + 1))[0] ?? fired;
       queue = queue.then(async () => {
         if (signal.aborted) return;
         const started = performance.now();

@@ -1,3 +1,4 @@
+import { backoffMs } from '../domain/backoff.js';
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.js';
 import { TracknowError } from '../errors.js';
@@ -157,8 +158,8 @@ export async function withRetries<T>(fn: () => Promise<T>, options: RetryOptions
       return await fn();
     } catch (err) {
       if (n >= attempts || !(err instanceof TikTokApiError && err.transient)) throw err;
-      const backoff = (options.baseMs ?? 1000) * 2 ** (n - 1);
-      await new Promise((r) => setTimeout(r, Math.min(Math.max(backoff, err.details.retryAfterMs ?? 0), 60_000)));
+      const wait = backoffMs(n, () => 0.5, { baseMs: options.baseMs ?? 1000, capMs: 60_000, jitter: 0 }, err.details.retryAfterMs ?? 0);
+      await new Promise((r) => setTimeout(r, Math.min(wait, 60_000)));
     }
   }
 }

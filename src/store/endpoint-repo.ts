@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { closeJobs } from './jobs-repo.js';
 import { refreshNotifications } from './notify-repo.js';
 import type { Database, WebhookEndpoint } from './schema.js';
 
@@ -39,8 +40,9 @@ export async function removeEndpointRow(db: Kysely<Database>, id: string, now: D
       .set({ status: 'failed', last_error: 'endpoint removed', claim_id: null })
       .where('endpoint_id', '=', id)
       .where('status', '=', 'pending')
-      .returning('notification_id')
+      .returning(['id', 'notification_id'])
       .execute();
+    await closeJobs(trx, failed.map((f) => `notify.deliver:${f.id}`), { status: 'failed', error: 'endpoint removed' });
     await refreshNotifications(trx, [...new Set(failed.map((f) => f.notification_id))]);
     return failed.length;
   });

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { requeueJobs } from './jobs-repo.js';
 import { refreshNotifications, uuidList } from './notify-repo.js';
 import type { Database, DeliveryStatus } from './schema.js';
 
@@ -62,12 +63,14 @@ export async function requeueFailed(db: Kysely<Database>, ids: readonly string[]
     const found = await trx.selectFrom('notifications').select('id').where('id', 'in', ids).execute();
     const missing = ids.filter((id) => !found.some((f) => f.id === id));
     if (missing.length > 0) return { requeued: new Map<string, number>(), missing };
-    const { rows } = await sql<{ notification_id: string }>`
+    const { rows } = await sql<{ id: string; notification_id: string }>`
       update notification_deliveries d set status = 'pending', attempts = 0, claim_id = null,
         next_attempt_at = ${now.toISOString()}::timestamptz, give_up_at = ${giveUpAt.toISOString()}::timestamptz
       where d.notification_id in ${uuidList(ids)} and d.status = 'failed'
         and (d.endpoint_id is null or exists (select 1 from webhook_endpoints e where e.id = d.endpoint_id and e.removed_at is null))
-      returning d.notification_id`.execute(trx);
+      returning d.id, d.notification_id`.execute(trx);
+    // The delivery attempts are jobs: theirs go back in the queue with a fresh attempt budget.
+    await requeueJobs(trx, { keys: rows.map((r) => `notify.deliver:${r.id}`) }, now);
     await refreshNotifications(trx, [...new Set(rows.map((r) => r.notification_id))]);
     const counts = new Map(found.map((f) => [f.id, 0]));
     for (const r of rows) counts.set(r.notification_id, (counts.get(r.notification_id) ?? 0) + 1);

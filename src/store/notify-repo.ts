@@ -10,40 +10,50 @@ export function uuidList(ids: readonly string[]): RawBuilder<unknown> {
 const at = (d: Date) => sql`${d.toISOString()}::timestamptz`;
 
 export interface FanOutOptions {
+  /** The outbox rows to fan out (their `notify.fanout` jobs). */
+  readonly ids: readonly string[];
   readonly now: Date;
-  readonly giveUpAt: Date;
   /** Whether an email delivery is planned for influencers with an address (SMTP configured). */
   readonly email: boolean;
-  readonly limit: number;
+  /** Attempts each delivery job gets. */
+  readonly maxAttempts: number;
 }
 
 /**
- * Turns up to `limit` new outbox rows into one delivery per receiver: each active endpoint
- * that wants the event (for this influencer, or for all), and the influencer's email. A row
- * nobody receives is done at once. One statement; SKIP LOCKED lets runners share the work.
+ * Turns outbox rows into one delivery per receiver: each active endpoint that wants the event
+ * (for this influencer, or for all), and the influencer's email. Each delivery gets its job
+ * (`notify.webhook` in the endpoint's lane, `notify.email` in the lane 'smtp') in the same
+ * statement. A row nobody receives is done at once. Returns how many rows were fanned out.
  */
 export async function fanOutNotifications(db: Kysely<Database>, o: FanOutOptions): Promise<number> {
+  if (o.ids.length === 0) return 0;
+  const giveUp = new Date(o.now.getTime() + 86_400_000); // kept for the column; the job's max_attempts rules
   const email = o.email
     ? sql`union all
-      select gen_random_uuid(), p.id, 'email', null::uuid, ${at(o.now)}, ${at(o.giveUpAt)}
+      select gen_random_uuid(), p.id, 'email', null::uuid, ${at(o.now)}, ${at(giveUp)}
       from picked p join influencers i on i.id = p.influencer_id
       where coalesce(i.email, '') <> ''`
     : sql``;
   const { rows } = await sql<{ id: string }>`
     with picked as materialized (
       select id, event, influencer_id from notifications
-      where fanned_out_at is null and status = 'pending'
-      order by created_at limit ${o.limit}
+      where id in ${uuidList(o.ids)} and fanned_out_at is null and status = 'pending'
       for update skip locked
     ), planned as (
       insert into notification_deliveries (id, notification_id, channel, endpoint_id, next_attempt_at, give_up_at)
-      select gen_random_uuid(), p.id, 'webhook', e.id, ${at(o.now)}, ${at(o.giveUpAt)}
+      select gen_random_uuid(), p.id, 'webhook', e.id, ${at(o.now)}, ${at(giveUp)}
       from picked p join webhook_endpoints e on e.removed_at is null
         and (e.influencer_id is null or e.influencer_id = p.influencer_id)
         and (e.events is null or p.event = any(e.events))
       ${email}
       on conflict do nothing
-      returning notification_id
+      returning id, notification_id, channel, endpoint_id
+    ), queued as (
+      insert into jobs (task, payload, key, lane, run_at, max_attempts)
+      select 'notify.' || channel, jsonb_build_object('delivery_id', id), 'notify.deliver:' || id,
+        coalesce(endpoint_id::text, 'smtp'), ${at(o.now)}, ${o.maxAttempts}
+      from planned
+      on conflict (key) do nothing
     )
     update notifications n set
       fanned_out_at = ${at(o.now)},
@@ -54,25 +64,13 @@ export async function fanOutNotifications(db: Kysely<Database>, o: FanOutOptions
   return rows.length;
 }
 
-export interface ClaimOptions {
-  readonly claimId: string;
-  readonly now: Date;
-  /** Until when the claimed rows are ours; nobody else takes them before. */
-  readonly leaseUntil: Date;
-  readonly limit: number;
-  readonly channels: readonly ('webhook' | 'email')[];
-  /** Endpoints this run has stopped sending to (they hang). */
-  readonly skipEndpoints: readonly string[];
-}
-
-/** A claimed delivery with everything needed to send it. */
-export interface ClaimedRow {
+/** A delivery with everything needed to send it. */
+export interface DeliveryToSend {
   id: string;
   notification_id: string;
   channel: 'webhook' | 'email';
   endpoint_id: string | null;
-  attempts: number;
-  give_up_at: Date;
+  status: DeliveryStatus;
   event: string;
   influencer_id: string | null;
   payload: unknown;
@@ -85,74 +83,57 @@ export interface ClaimedRow {
   merchant_name: string | null;
 }
 
-/**
- * Claims due deliveries: locks them with SKIP LOCKED and leases them in one committed
- * statement, so sending happens outside any transaction and no other runner sends them meanwhile.
- */
-export async function claimDeliveries(db: Kysely<Database>, o: ClaimOptions): Promise<ClaimedRow[]> {
-  const skip = o.skipEndpoints.length > 0 ? sql`and (endpoint_id is null or endpoint_id not in ${uuidList(o.skipEndpoints)})` : sql``;
-  const { rows } = await sql<ClaimedRow>`
-    with due as materialized (
-      select id from notification_deliveries
-      where status = 'pending' and next_attempt_at <= ${at(o.now)}
-        and channel in (select value from json_array_elements_text(${JSON.stringify(o.channels)}::json)) ${skip}
-      order by next_attempt_at limit ${o.limit}
-      for update skip locked
-    ), claimed as (
-      update notification_deliveries d set claim_id = ${o.claimId}::uuid, next_attempt_at = ${at(o.leaseUntil)}
-      from due where d.id = due.id
-      returning d.id, d.notification_id, d.channel, d.endpoint_id, d.attempts, d.give_up_at
-    )
-    select c.*, n.event, n.influencer_id, n.payload, n.created_at, e.url, e.secret, e.removed_at is not null as endpoint_removed,
-      i.email, i.name as influencer_name, m.name as merchant_name
-    from claimed c
-    join notifications n on n.id = c.notification_id
-    left join webhook_endpoints e on e.id = c.endpoint_id
+export async function loadDelivery(db: Kysely<Database>, id: string): Promise<DeliveryToSend | undefined> {
+  const { rows } = await sql<DeliveryToSend>`
+    select d.id, d.notification_id, d.channel, d.endpoint_id, d.status, n.event, n.influencer_id, n.payload, n.created_at,
+      e.url, e.secret, e.removed_at is not null as endpoint_removed, i.email, i.name as influencer_name, m.name as merchant_name
+    from notification_deliveries d
+    join notifications n on n.id = d.notification_id
+    left join webhook_endpoints e on e.id = d.endpoint_id
     left join influencers i on i.id = n.influencer_id
-    left join merchants m on m.id = case when n.payload->>'merchant_id' ~* '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' then (n.payload->>'merchant_id')::uuid end`.execute(db);
-  return rows;
+    left join merchants m on m.id = case when n.payload->>'merchant_id' ~* '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' then (n.payload->>'merchant_id')::uuid end
+    where d.id = ${id}::uuid`.execute(db);
+  return rows[0];
 }
 
-export interface AttemptRecord {
+export interface DeliveryState {
   readonly id: string;
-  readonly at: Date;
   readonly status: DeliveryStatus;
-  /** When pending: the next attempt. */
+  /** The job's attempts so far. */
+  readonly attempts: number;
+  /** Set when an attempt was made now (not when work was given back unattempted). */
+  readonly attemptedAt?: Date | undefined;
   readonly nextAttemptAt?: Date | undefined;
-  readonly error: string | null;
+  /** undefined: keep the last one. */
+  readonly error?: string | null | undefined;
 }
 
 /**
- * Writes attempts' results, one statement for the batch and only while our claim holds,
- * then refreshes their outbox rows. Returns how many were written.
+ * Mirrors delivery jobs' states into their delivery rows (the record of what was sent), then
+ * refreshes their outbox rows; one statement for the batch. A delivery no longer pending (its
+ * endpoint was removed) is left alone.
  */
-export async function recordAttempts(db: Kysely<Database>, claimId: string, records: readonly AttemptRecord[]): Promise<number> {
-  if (records.length === 0) return 0;
-  const rows = jsonRows(records, {
-    id: ['uuid', (r) => r.id],
-    status: ['text', (r) => r.status],
-    error: ['text', (r) => r.error],
-    at: ['timestamptz', (r) => instant(r.at)],
-    next_at: ['timestamptz', (r) => instant(r.nextAttemptAt ?? r.at)],
+export async function recordDeliveries(trx: Kysely<Database>, states: readonly DeliveryState[]): Promise<void> {
+  if (states.length === 0) return;
+  const rows = jsonRows(states, {
+    id: ['uuid', (d) => d.id],
+    status: ['text', (d) => d.status],
+    attempts: ['int4', (d) => d.attempts],
+    keep_error: ['boolean', (d) => d.error === undefined],
+    error: ['text', (d) => d.error ?? null],
+    attempted_at: ['timestamptz', (d) => instant(d.attemptedAt ?? null)],
+    next_at: ['timestamptz', (d) => instant(d.nextAttemptAt ?? null)],
   });
-  return db.transaction().execute(async (trx) => {
-    const { rows: written } = await sql<{ notification_id: string }>`
-      update notification_deliveries d set
-        status = v.status, attempts = d.attempts + 1, last_error = v.error, last_attempt_at = v.at,
-        next_attempt_at = v.next_at, delivered_at = case when v.status = 'delivered' then v.at end, claim_id = null
-      from ${rows}
-      where d.id = v.id and d.claim_id = ${claimId}::uuid
-      returning d.notification_id`.execute(trx);
-    await refreshNotifications(trx, [...new Set(written.map((x) => x.notification_id))]);
-    return written.length;
-  });
-}
-
-/** Gives claimed rows back unattempted, due again at `at`. */
-export async function releaseDeliveries(db: Kysely<Database>, ids: readonly string[], claimId: string, when: Date): Promise<void> {
-  if (ids.length === 0) return;
-  await sql`update notification_deliveries set claim_id = null, next_attempt_at = ${at(when)}
-    where id in ${uuidList(ids)} and claim_id = ${claimId}::uuid`.execute(db);
+  const { rows: written } = await sql<{ notification_id: string }>`
+    update notification_deliveries d set status = v.status, attempts = v.attempts,
+      last_error = case when v.keep_error then d.last_error else v.error end,
+      last_attempt_at = coalesce(v.attempted_at, d.last_attempt_at),
+      next_attempt_at = coalesce(v.next_at, d.next_attempt_at),
+      delivered_at = case when v.status = 'delivered' then coalesce(v.attempted_at, now()) end
+    from ${rows}
+    where d.id = v.id and d.status = 'pending'
+    returning d.notification_id`.execute(trx);
+  await refreshNotifications(trx, [...new Set(written.map((r) => r.notification_id))]);
 }
 
 /**

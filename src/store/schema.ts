@@ -209,6 +209,7 @@ export interface Database {
   notifications: NotificationsTable;
   webhook_endpoints: WebhookEndpointsTable;
   notification_deliveries: NotificationDeliveriesTable;
+  jobs: JobsTable;
 }
 
 export type Merchant = Selectable<MerchantsTable>;
@@ -256,3 +257,21 @@ export interface NotificationDeliveriesTable {
 
 export type WebhookEndpoint = Selectable<WebhookEndpointsTable>;
 export type NotificationDelivery = Selectable<NotificationDeliveriesTable>;
+
+/** One unit of background work (migration 0011); see src/services/job-runner.ts. */
+export interface JobsTable {
+  id: Generated<string>;
+  task: string;
+  payload: Json;
+  key: string | null;
+  lane: string | null;
+  status: ColumnType<'pending' | 'done' | 'failed', 'pending' | 'done' | 'failed' | undefined, 'pending' | 'done' | 'failed'>;
+  run_at: DefaultTimestamp;
+  attempts: ColumnType<number, number | undefined, number>;
+  max_attempts: ColumnType<number, number | undefined, number>;
+  locked_by: string | null;
+  locked_at: Timestamp | null;
+  last_error: string | null;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}

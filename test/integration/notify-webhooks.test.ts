@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { listNotifications, retryNotifications } from '../../src/services/notify-admin.js';
 import { addEndpoint, removeEndpoint } from '../../src/services/notify-endpoints.js';
-import { startDeliveryLoop } from '../../src/services/notify-loop.js';
+import { startWorker } from '../../src/services/job-worker.js';
 import { deliverDue } from '../../src/services/notify.js';
 import { addInfluencer } from '../../src/services/influencers.js';
 import { describeBackends } from '../helpers/db.js';
@@ -45,7 +45,7 @@ describeBackends('notification webhooks', (t) => {
     const stuck = await addEndpoint(t().db, { url: hanging.url });
     const listener = await listen(t().store);
     const config = loadConfig({}, { TRACKNOW_NOTIFY_INTERVAL_MS: '100', TRACKNOW_HOME: '/nonexistent' });
-    const loop = startDeliveryLoop(t().db, config, () => undefined);
+    const loop = startWorker(t().db, config, { log: () => undefined });
     try {
       const body = fixture('tiktok/seed-order-status-change.json');
       const reply = await post(`${listener.url}/api/webhook/tiktok/${world.merchant.id}`, body, { authorization: tiktokSignature(body) });

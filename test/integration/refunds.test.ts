@@ -167,7 +167,7 @@ describeBackends('refunds, returns, states and test orders', (t) => {
     try {
       await updateMerchant(db(), world.merchant.id, { tiktokAccessToken: fake.state.access, tiktokRefreshToken: fake.state.refresh, tiktokTokenExpiresAt: new Date(Date.now() + 86_400_000).toISOString(), tiktokShopCipher: SHOP.cipher });
       const config = loadConfig({}, { TRACKNOW_TIKTOK_API_URL: fake.url, TRACKNOW_TIKTOK_AUTH_URL: fake.url });
-      const retry = { baseMs: 0, capMs: 0, maxAttempts: 5 };
+      const retry = { baseMs: 0, capMs: 0, jitter: 0 };
       const orderId = '5764614130380002';
       const now = Math.floor(Date.now() / 1000);
       await tiktok(api.url, { type: 1, tts_notification_id: 'tt-api-1', shop_id: TIKTOK.shopId, timestamp: now - 100, data: { order_id: orderId, order_status: 'DELIVERED', update_time: now - 100, payment: { currency: 'EUR', sub_total: '90.00', total_amount: '95.00' }, creator_info: { creator_id: 'tiktok_creator_123' } } });
@@ -181,11 +181,11 @@ describeBackends('refunds, returns, states and test orders', (t) => {
       expect(await db().selectFrom('webhook_events').select('status').where('dedupe_key', '=', 'tt-api-2').executeTakeFirstOrThrow()).toEqual({ status: 'enriching' });
 
       // TikTok does not list the return yet: retried, nothing applied.
-      expect(await enrichDue(db(), config, { retry })).toMatchObject({ claimed: 1, retried: 1 });
+      expect(await enrichDue(db(), config, { backoff: retry })).toMatchObject({ claimed: 1, retried: 1 });
       fake.returns.set(orderId, [apiReturn({ returnId: '4035318504', orderId, refundSubtotal: '30.00', refundTotal: '31.50', updateTime: now - 40, currency: 'EUR' })]);
       fake.fail('/return_refund/202309/returns/search', { status: 500 });
-      expect(await enrichDue(db(), config, { retry })).toMatchObject({ claimed: 1, retried: 1 });
-      expect(await enrichDue(db(), config, { retry })).toMatchObject({ claimed: 1, enriched: 1 });
+      expect(await enrichDue(db(), config, { backoff: retry })).toMatchObject({ claimed: 1, retried: 1 });
+      expect(await enrichDue(db(), config, { backoff: retry })).toMatchObject({ claimed: 1, enriched: 1 });
       expect(await saleOf('tiktok', orderId)).toMatchObject({ status: 'pending', base_minor: 9000n, refunded_minor: 3000n, commission_minor: 900n, estimated: false });
       const call = fake.calls.findLast((c) => c.path === '/return_refund/202309/returns/search')!;
       expect(call).toMatchObject({ method: 'POST', status: 200, query: { shop_cipher: SHOP.cipher, app_key: TIKTOK.appKey } });
@@ -193,7 +193,7 @@ describeBackends('refunds, returns, states and test orders', (t) => {
 
       // The same return notified again: counted once (by return_id).
       await tiktok(api.url, { type: 12, tts_notification_id: 'tt-api-3', shop_id: TIKTOK.shopId, timestamp: now - 30, data: { order_id: orderId, return_status: 'RETURN_OR_REFUND_REQUEST_COMPLETE', update_time: now - 30 } });
-      expect(await enrichDue(db(), config, { retry })).toMatchObject({ enriched: 1 });
+      expect(await enrichDue(db(), config, { backoff: retry })).toMatchObject({ enriched: 1 });
       expect(await saleOf('tiktok', orderId)).toMatchObject({ refunded_minor: 3000n, commission_minor: 900n });
 
       // A cancellation TikTok lists no refund for cancels the whole order.
@@ -201,7 +201,7 @@ describeBackends('refunds, returns, states and test orders', (t) => {
       await tiktok(api.url, { type: 1, tts_notification_id: 'tt-api-4', shop_id: TIKTOK.shopId, timestamp: now - 100, data: { order_id: other, order_status: 'AWAITING_SHIPMENT', update_time: now - 100, payment: { currency: 'EUR', sub_total: '90.00', total_amount: '95.00' }, creator_info: { creator_id: 'tiktok_creator_123' } } });
       await tiktok(api.url, { type: 11, tts_notification_id: 'tt-api-5', shop_id: TIKTOK.shopId, timestamp: now - 20, data: { order_id: other, cancel_status: 'CANCELLATION_REQUEST_COMPLETE', update_time: now - 20 } });
       expect(await saleOf('tiktok', other)).toMatchObject({ status: 'pending' });
-      expect(await enrichDue(db(), config, { retry })).toMatchObject({ enriched: 1 });
+      expect(await enrichDue(db(), config, { backoff: retry })).toMatchObject({ enriched: 1 });
       expect(await saleOf('tiktok', other)).toMatchObject({ status: 'cancelled', estimated: false });
       expect(JSON.stringify(api.logs)).not.toMatch(/TTP_|tts_secret/);
     } finally {

@@ -3,14 +3,15 @@ import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { listEvents } from '../../src/services/events.js';
 import { updateMerchant } from '../../src/services/merchants.js';
-import { enrichDue, type RetryPolicy } from '../../src/services/tiktok-enrich.js';
-import { startEnrichmentWorker } from '../../src/services/tiktok-enrich-worker.js';
+import type { BackoffPolicy } from '../../src/domain/backoff.js';
+import { startWorker } from '../../src/services/job-worker.js';
+import { enrichDue } from '../../src/services/tiktok-enrich.js';
 import { describeBackends } from '../helpers/db.js';
 import { apiOrder, SHOP, startFakeTikTok, type FakeTikTok } from '../helpers/fake-tiktok.js';
 import { listen, post, tiktokSignature } from '../helpers/http.js';
 import { seedWorld, TIKTOK } from '../helpers/world.js';
 
-const FAST: RetryPolicy = { baseMs: 0, capMs: 0, maxAttempts: 5 };
+const FAST: BackoffPolicy = { baseMs: 0, capMs: 0, jitter: 0 };
 let seq = 0;
 
 describeBackends('TikTok enrichment queue', (t) => {
@@ -56,7 +57,7 @@ describeBackends('TikTok enrichment queue', (t) => {
     expect(row).toMatchObject({ status: 'enriching', attempts: 0, source: 'webhook' });
     expect(await sale(orderId)).toMatchObject({ status: 'pending', base_minor: null, commission_minor: null });
 
-    expect(await enrichDue(t().db, config, { retry: FAST })).toEqual({ claimed: 1, enriched: 1, retried: 0, failed: 0 });
+    expect(await enrichDue(t().db, config, { backoff: FAST })).toEqual({ claimed: 1, enriched: 1, retried: 0, failed: 0 });
     expect(await sale(orderId)).toMatchObject({ status: 'pending', base_minor: 12550n, total_minor: 13100n, commission_minor: 1883n, currency: 'USD', influencer_id: world.zed.id, attribution_method: 'track_message', attribution_value: 'ZX9Q77' });
     expect(await event(row.id)).toMatchObject({ status: 'processed', attempts: 1, last_error: null, next_attempt_at: null });
     const detail = await t().db.selectFrom('webhook_events').selectAll().where('dedupe_key', '=', `detail:${orderId}:${updateTime}`).executeTakeFirstOrThrow();
@@ -70,12 +71,12 @@ describeBackends('TikTok enrichment queue', (t) => {
   it('retries a 5xx with backoff, visible in events list, and never loses the event (500 twice, then ok)', async () => {
     const { orderId, row } = await notify();
     fake.fail('/order/202309/orders', { status: 500 }, { status: 500 });
-    expect(await enrichDue(t().db, config, { retry: FAST })).toMatchObject({ claimed: 1, enriched: 0, retried: 1 });
+    expect(await enrichDue(t().db, config, { backoff: FAST })).toMatchObject({ claimed: 1, enriched: 0, retried: 1 });
     const listed = (await listEvents(t().db, { merchantId: world.merchant.id, status: 'enriching' })).find((e) => e.id === row.id);
     expect(listed).toMatchObject({ status: 'enriching', attempts: 1, last_error: expect.stringMatching(/attempt 1: Get Order Detail: TikTok answered HTTP 500/) });
-    expect(await enrichDue(t().db, config, { retry: FAST })).toMatchObject({ retried: 1 });
+    expect(await enrichDue(t().db, config, { backoff: FAST })).toMatchObject({ retried: 1 });
     expect(await event(row.id)).toMatchObject({ status: 'enriching', attempts: 2 });
-    expect(await enrichDue(t().db, config, { retry: FAST })).toMatchObject({ enriched: 1 });
+    expect(await enrichDue(t().db, config, { backoff: FAST })).toMatchObject({ enriched: 1 });
     expect(await event(row.id)).toMatchObject({ status: 'processed', attempts: 3, last_error: null });
     expect(await sale(orderId)).toMatchObject({ commission_minor: 1883n });
   });
@@ -83,13 +84,13 @@ describeBackends('TikTok enrichment queue', (t) => {
   it("waits out a 429 for as long as TikTok's Retry-After says", async () => {
     const { orderId, row } = await notify();
     fake.fail('/order/202309/orders', { status: 429, code: 429, message: 'Too many requests', retryAfter: '30' });
-    expect(await enrichDue(t().db, config, { retry: FAST })).toMatchObject({ retried: 1 });
+    expect(await enrichDue(t().db, config, { backoff: FAST })).toMatchObject({ retried: 1 });
     const waiting = await event(row.id);
     expect(waiting.last_error).toMatch(/HTTP 429/);
     expect(waiting.next_attempt_at!.getTime() - Date.now()).toBeGreaterThan(20_000);
-    expect(await enrichDue(t().db, config, { retry: FAST })).toMatchObject({ claimed: 0 });
-    await sql`update webhook_events set next_attempt_at = now() where id = ${row.id}`.execute(t().db);
-    expect(await enrichDue(t().db, config, { retry: FAST })).toMatchObject({ enriched: 1 });
+    expect(await enrichDue(t().db, config, { backoff: FAST })).toMatchObject({ claimed: 0 });
+    await sql`update jobs set run_at = now() where key = ${`tiktok.enrich:${row.id}`}`.execute(t().db);
+    expect(await enrichDue(t().db, config, { backoff: FAST })).toMatchObject({ enriched: 1 });
     expect(await sale(orderId)).toMatchObject({ commission_minor: 1883n });
   });
 
@@ -97,7 +98,7 @@ describeBackends('TikTok enrichment queue', (t) => {
     const { orderId } = await notify();
     fake.expireAccessToken();
     const refreshes = fake.state.refreshes;
-    expect(await enrichDue(t().db, config, { retry: FAST })).toMatchObject({ enriched: 1 });
+    expect(await enrichDue(t().db, config, { backoff: FAST })).toMatchObject({ enriched: 1 });
     expect(fake.state.refreshes).toBe(refreshes + 1);
     expect(fake.calls.some((c) => c.code === 105002)).toBe(true);
     expect((await merchantRow()).tiktok_access_token).toBe(fake.state.access);
@@ -108,7 +109,7 @@ describeBackends('TikTok enrichment queue', (t) => {
     await notify();
     await updateMerchant(t().db, world.merchant.id, { tiktokTokenExpiresAt: new Date(Date.now() + 5 * 60_000).toISOString() });
     const [refreshes, refused] = [fake.state.refreshes, fake.calls.filter((c) => c.code === 105002).length];
-    expect(await enrichDue(t().db, config, { retry: FAST })).toMatchObject({ enriched: 1 });
+    expect(await enrichDue(t().db, config, { backoff: FAST })).toMatchObject({ enriched: 1 });
     expect(fake.state.refreshes).toBe(refreshes + 1);
     expect(fake.calls.filter((c) => c.code === 105002).length).toBe(refused);
     expect((await merchantRow()).tiktok_token_expires_at!.getTime()).toBeGreaterThan(Date.now() + 86_400_000);
@@ -119,11 +120,12 @@ describeBackends('TikTok enrichment queue', (t) => {
     const unknown = await notify();
     fake.orders.delete(unknown.orderId);
     await t().db.updateTable('merchants').set({ tiktok_app_secret: 'not-the-secret' }).where('id', '=', world.merchant.id).execute();
-    const policy = { ...FAST, maxAttempts: 2 };
-    expect(await enrichDue(t().db, config, { retry: policy })).toMatchObject({ claimed: 2, retried: 2 });
+    // Two attempts each, for the test (enrichment jobs get twelve).
+    await t().db.updateTable('jobs').set({ max_attempts: 2 }).where('key', 'in', [`tiktok.enrich:${row.id}`, `tiktok.enrich:${unknown.row.id}`]).execute();
+    expect(await enrichDue(t().db, config, { backoff: FAST })).toMatchObject({ claimed: 2, retried: 2 });
     expect((await event(row.id)).last_error).toMatch(/code 106001: signature is invalid/);
     await t().db.updateTable('merchants').set({ tiktok_app_secret: TIKTOK.appSecret }).where('id', '=', world.merchant.id).execute();
-    expect(await enrichDue(t().db, config, { retry: policy })).toMatchObject({ enriched: 1, failed: 1 });
+    expect(await enrichDue(t().db, config, { backoff: FAST })).toMatchObject({ enriched: 1, failed: 1 });
     const failed = await listEvents(t().db, { merchantId: world.merchant.id, status: 'failed' });
     expect(failed.map((e) => e.id)).toEqual([unknown.row.id]);
     expect(failed[0]).toMatchObject({ attempts: 2, last_error: expect.stringMatching(/has no order/) });
@@ -132,7 +134,7 @@ describeBackends('TikTok enrichment queue', (t) => {
   it('shares the queue between concurrent workers without fetching a row twice', async () => {
     const notes = [await notify(), await notify(), await notify()];
     const before = fake.calls.length;
-    const [a, b] = await Promise.all([enrichDue(t().db, config, { retry: FAST, limit: 2 }), enrichDue(t().db, config, { retry: FAST, limit: 2 })]);
+    const [a, b] = await Promise.all([enrichDue(t().db, config, { backoff: FAST, limit: 2 }), enrichDue(t().db, config, { backoff: FAST, limit: 2 })]);
     expect(a.claimed + b.claimed).toBe(3);
     expect(a.enriched + b.enriched).toBe(3);
     const fetched = fake.calls.slice(before).flatMap((c) => (c.path === '/order/202309/orders' ? c.query.ids!.split(',') : []));
@@ -141,15 +143,14 @@ describeBackends('TikTok enrichment queue', (t) => {
 
   it("runs in the background (serve's worker) and stops cleanly", async () => {
     const logs: Record<string, unknown>[] = [];
-    const worker = startEnrichmentWorker(t().db, config, { retry: FAST, intervalMs: 50, log: (e) => logs.push(e) });
+    const worker = startWorker(t().db, { ...config, notify: { ...config.notify, intervalMs: 50 } }, { log: (e) => logs.push(e) });
     try {
       const { orderId } = await notify();
       for (let i = 0; i < 200 && (await sale(orderId)).commission_minor === null; i++) await new Promise((r) => setTimeout(r, 50));
       expect(await sale(orderId)).toMatchObject({ commission_minor: 1883n });
     } finally {
-      await worker.close();
+      await worker.stop();
     }
-    expect(logs.some((l) => l.event === 'tiktok_enrich' && l.enriched === 1)).toBe(true);
-    expect(JSON.stringify(logs)).not.toMatch(/TTP_/);
+        expect(JSON.stringify(logs)).not.toMatch(/TTP_/);
   });
 });

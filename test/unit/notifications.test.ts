@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { renderEmail } from '../../src/domain/notifications-email.js';
 import { formatMajorForPeople, formatMoney } from '../../src/domain/notifications-money.js';
 import { webhookBody, webhookData } from '../../src/domain/notifications-render.js';
-import { backoffDelayMs, checkReceiverUrl, classifyHttpStatus, DEFAULT_RETRY_POLICY, giveUpAt, planAfterAttempt } from '../../src/domain/notifications.js';
+import { backoffMs } from '../../src/domain/backoff.js';
+import { planAfterFailure, PermanentJobError, RetryLaterError } from '../../src/domain/jobs.js';
+import { checkReceiverUrl, classifyHttpStatus } from '../../src/domain/notifications.js';
+import { DELIVERY_MAX_ATTEMPTS } from '../../src/services/notify-jobs.js';
 import { newEndpointSecret } from '../../src/services/notify-endpoints.js';
 
 const HOUR = 3_600_000;
@@ -16,40 +19,40 @@ describe('HTTP answers', () => {
   });
 });
 
-describe('backoff', () => {
-  it('doubles from 30 s, caps at 4 h, and jitters by ±25 %', () => {
-    expect(backoffDelayMs(1, () => 0.5)).toBe(30_000);
-    expect(backoffDelayMs(2, () => 0.5)).toBe(60_000);
-    expect(backoffDelayMs(5, () => 0.5)).toBe(480_000);
-    expect(backoffDelayMs(30, () => 0.5)).toBe(4 * HOUR);
-    expect(backoffDelayMs(1, () => 0)).toBe(22_500);
-    expect(backoffDelayMs(1, () => 0.999999)).toBeLessThanOrEqual(37_500);
+describe('backoff (the one policy of every job)', () => {
+  it('doubles from 30 s, caps at 4 h, and jitters by ±25 %; a retry-after hint only lengthens it', () => {
+    expect(backoffMs(1, () => 0.5)).toBe(30_000);
+    expect(backoffMs(2, () => 0.5)).toBe(60_000);
+    expect(backoffMs(5, () => 0.5)).toBe(480_000);
+    expect(backoffMs(30, () => 0.5)).toBe(4 * HOUR);
+    expect(backoffMs(1, () => 0)).toBe(22_500);
+    expect(backoffMs(1, () => 0.999999)).toBeLessThanOrEqual(37_500);
+    expect(backoffMs(1, () => 0.5, undefined, 90_000)).toBe(90_000);
+    expect(backoffMs(1, () => 0.5, undefined, 1_000)).toBe(30_000);
   });
 
-  it('retries for 24 h at most, then fails with how many attempts it made', () => {
+  it('gives a delivery about 24 h of attempts, then fails with how many it made', () => {
     const start = new Date('2026-01-01T00:00:00Z');
-    const deadline = giveUpAt(start);
     let now = start;
     let attempts = 0;
     for (;;) {
       attempts++;
-      const plan = planAfterAttempt({ outcome: { kind: 'retry', error: 'HTTP 503' }, attempts, now, giveUpAt: deadline, random: () => 0.5 });
+      const plan = planAfterFailure({ error: new Error('HTTP 503'), attempts, maxAttempts: DELIVERY_MAX_ATTEMPTS, now, random: () => 0.5 });
       if (plan.status !== 'pending') {
         expect(plan).toEqual({ status: 'failed', error: `HTTP 503 (gave up after ${attempts} attempts)` });
         break;
       }
-      expect(plan.nextAttemptAt.getTime()).toBeLessThanOrEqual(deadline.getTime());
-      now = plan.nextAttemptAt;
+      now = plan.runAt;
     }
-    expect(attempts).toBeGreaterThan(10);
-    expect(attempts).toBeLessThan(20);
-    expect(now.getTime() - start.getTime()).toBeLessThanOrEqual(DEFAULT_RETRY_POLICY.windowMs);
+    expect(attempts).toBe(DELIVERY_MAX_ATTEMPTS);
+    expect(now.getTime() - start.getTime()).toBeGreaterThan(20 * HOUR);
+    expect(now.getTime() - start.getTime()).toBeLessThanOrEqual(26 * HOUR);
   });
 
-  it('delivers and fails at once', () => {
-    const base = { attempts: 1, now: new Date(), giveUpAt: new Date(Date.now() + HOUR), random: () => 0.5 };
-    expect(planAfterAttempt({ ...base, outcome: { kind: 'delivered' } })).toEqual({ status: 'delivered' });
-    expect(planAfterAttempt({ ...base, outcome: { kind: 'fail', error: 'HTTP 410' } })).toEqual({ status: 'failed', error: 'HTTP 410' });
+  it('fails a permanent error at once, and waits out a retry-after', () => {
+    const base = { attempts: 1, maxAttempts: 5, now: new Date('2026-01-01T00:00:00Z'), random: () => 0.5 };
+    expect(planAfterFailure({ ...base, error: new PermanentJobError('HTTP 410') })).toEqual({ status: 'failed', error: 'HTTP 410' });
+    expect(planAfterFailure({ ...base, error: new RetryLaterError('HTTP 429', 120_000) })).toEqual({ status: 'pending', runAt: new Date('2026-01-01T00:02:00Z'), error: 'HTTP 429' });
   });
 });
 

@@ -6,6 +6,8 @@ import { payoutFlags, payoutOptions, type PayoutFlags } from './payout.js';
 interface ScheduleFlags extends PayoutFlags {
   validateCron: string;
   payoutCron: string;
+  reconcileCron: string;
+  notifyCron: string;
   timezone?: string;
 }
 
@@ -13,16 +15,20 @@ export function register(program: Command): void {
   payoutFlags(
     program
       .command('schedule')
-      .description('run validate and payout in-process on cron expressions, for hosts without cron; one JSON log line per run on stderr; stops on SIGTERM or SIGINT')
+      .description(
+        'run validate, payout, TikTok reconcile and notification delivery on cron expressions, for hosts without cron; each tick is a job keyed by its time, so two schedulers never run it twice; one JSON log line per run on stderr; stops on SIGTERM or SIGINT',
+      )
       .option('--validate-cron <expr>', 'when to validate (5 or 6 fields)', cron, '0 3 * * *')
       .option('--payout-cron <expr>', 'when to pay out (5 or 6 fields)', cron, '0 9 * * 5')
+      .option('--reconcile-cron <expr>', 'when to sweep TikTok for missed orders, every merchant with API access (5 or 6 fields)', cron, '30 * * * *')
+      .option('--notify-cron <expr>', 'when to deliver due notifications (5 or 6 fields)', cron, '* * * * *')
       .option('--timezone <tz>', "IANA time zone of the expressions (default: the host's)", timeZone),
   ).action(async (flags: ScheduleFlags, command: Command) => {
     const ctx = contextFrom(command);
     const options = payoutOptions(flags, ctx.config);
-    const [{ runSchedule }, { validate }, { payout, payoutJson, payoutPolicy }] = await Promise.all([
+    const [{ runSchedule }, { runTick, SCHEDULED }, { payoutPolicy }] = await Promise.all([
       import('../../services/schedule.js'),
-      import('../../services/validate.js'),
+      import('../../services/schedule-jobs.js'),
       import('../../services/payout.js'),
     ]);
     payoutPolicy({ ...options, asOf: new Date() }); // a bad --min fails now, not on Friday
@@ -32,11 +38,12 @@ export function register(program: Command): void {
     process.once('SIGINT', stop);
     try {
       const summary = await runSchedule({
-        jobs: [
-          // Each run opens the store and closes it, so other commands can use it between runs.
-          { name: 'validate', cron: flags.validateCron, run: (asOf) => withDb(ctx, (db) => validate(db, { asOf })) },
-          { name: 'payout', cron: flags.payoutCron, run: async (asOf) => payoutJson(await withDb(ctx, (db) => payout(db, { ...options, asOf }))) },
-        ],
+        // Each tick opens the store and closes it, so other commands can use it between runs.
+        jobs: SCHEDULED.map((name) => ({
+          name,
+          cron: flags[`${name}Cron`],
+          run: (asOf: Date) => withDb(ctx, (db) => runTick({ db, config: ctx.config, payout: options }, name, asOf)),
+        })),
         ...(flags.timezone ? { timezone: flags.timezone } : {}),
         signal: controller.signal,
         log: (entry) => ctx.out.info(JSON.stringify(entry)),

@@ -35,7 +35,7 @@ export function register(program: Command): void {
       const ctx = contextFrom(command);
       const limit = Number(flags.limit);
       if (!Number.isSafeInteger(limit) || limit < 1 || limit > 500) throw usage(`--limit must be 1-500, got ${flags.limit}`);
-      const { drainEnrichment } = await import('../../services/tiktok-enrich-worker.js');
+      const { drainEnrichment } = await import('../../services/tiktok-enrich.js');
       const summary = await withDb(ctx, (db) => drainEnrichment(db, ctx.config, { merchantId: flags.merchant, limit }));
       ctx.out.result(summary, (c) =>
         summary.claimed === 0
