@@ -21,6 +21,7 @@ export function merchantView(m: Merchant) {
     shopify_domain: m.shopify_domain,
     shopify_secret: maskSecret(m.shopify_secret),
     woocommerce_secret: maskSecret(m.woocommerce_secret),
+    tiktok_affiliate: m.tiktok_affiliate,
     created_at: m.created_at,
   };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { parseRatePercent } from '../domain/commission.js';
 import { normalizeCurrency } from '../domain/currency.js';
+import { parseTikTokAffiliate } from '../domain/platform-commission.js';
 import { normalizeDomain, normalizeHttpUrl, parseHoldDays, requireCredential, requireName } from '../domain/records.js';
 import { notFound, usage } from '../errors.js';
 import { isUuid } from '../store/pg-errors.js';
@@ -25,6 +26,8 @@ export interface MerchantInput {
   readonly shopifyDomain?: string;
   readonly shopifySecret?: string;
   readonly woocommerceSecret?: string;
+  /** `top-up` (default), `none` or `on-top`: what tracknow owes when TikTok pays the creator itself. */
+  readonly tiktokAffiliate?: string;
 }
 
 function parseInstant(value: string): Date {
@@ -51,6 +54,7 @@ function toColumns(input: MerchantInput): MerchantUpdate {
     shopify_domain: optional(input.shopifyDomain, normalizeDomain),
     shopify_secret: optional(input.shopifySecret, (v) => requireCredential(v, 'Shopify secret')),
     woocommerce_secret: optional(input.woocommerceSecret, (v) => requireCredential(v, 'WooCommerce secret')),
+    tiktok_affiliate: optional(input.tiktokAffiliate, parseTikTokAffiliate),
   };
   return Object.fromEntries(Object.entries(columns).filter(([, v]) => v !== undefined)) as MerchantUpdate;
 }

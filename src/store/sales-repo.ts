@@ -23,6 +23,8 @@ export function saleState(row: Sale): SaleState {
     refundedMinor: row.refunded_minor,
     commissionRatePpm: row.commission_rate_ppm,
     commissionMinor: row.commission_minor,
+    tiktokAffiliate: row.tiktok_affiliate,
+    platformCommissionMinor: row.platform_commission_minor,
     orderedAt: row.ordered_at,
     lastEventAt: row.last_event_at,
   };
@@ -59,6 +61,8 @@ const SALE_COLUMNS = {
   refunded_minor: ['bigint', (w) => int8(w.state.refundedMinor), 'mutable'],
   commission_rate_ppm: ['integer', (w) => w.state.commissionRatePpm],
   commission_minor: ['bigint', (w) => int8(w.state.commissionMinor), 'mutable'],
+  tiktok_affiliate: ['text', (w) => w.state.tiktokAffiliate],
+  platform_commission_minor: ['bigint', (w) => int8(w.state.platformCommissionMinor), 'mutable'],
   ordered_at: ['timestamptz', (w) => instant(w.state.orderedAt), 'mutable'],
   last_event_at: ['timestamptz', (w) => instant(w.state.lastEventAt), 'mutable'],
   validated_at: ['timestamptz', (w) => instant(w.validatedAt)],

@@ -21,6 +21,7 @@ interface MerchantFlags {
   shopifyDomain?: string;
   shopifySecret?: string;
   woocommerceSecret?: string;
+  tiktokAffiliate?: string;
 }
 
 /** The flags `merchant add` and `merchant set` share. */
@@ -39,7 +40,8 @@ function merchantFlags(command: Command): Command {
     .option('--tiktok-token-expires-at <iso8601>', 'when the access token expires')
     .option('--shopify-domain <domain>', 'the shop domain, e.g. glow.myshopify.com')
     .option('--shopify-secret <secret>', 'Shopify webhook signing secret')
-    .option('--woocommerce-secret <secret>', 'WooCommerce webhook secret');
+    .option('--woocommerce-secret <secret>', 'WooCommerce webhook secret')
+    .option('--tiktok-affiliate <mode>', 'when TikTok pays the creator itself: top-up (default, owe the deal less TikTok\'s), none, on-top');
 }
 
 export function register(program: Command): void {
