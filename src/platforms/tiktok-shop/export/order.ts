@@ -101,6 +101,7 @@ export class OrderGroup {
     const head = rows.find((r) => r.status === 'paid') ?? rows[0]!;
     const base = new MoneySum(ctx.currency, ctx.amountColumn);
     const attributed = new MoneySum(ctx.currency, ctx.amountColumn);
+    const platform = new MoneySum(ctx.currency, 'Est. standard commission payment');
     let total: Money | undefined;
     let orderedAt = head.createdAt;
     let eventTime = head.latestAt;
@@ -115,7 +116,10 @@ export class OrderGroup {
       if (row.excluded) continue;
       try {
         base.add(row.amount);
-        if (row.creator === creators[0]) attributed.add(row.amount);
+        if (row.creator === creators[0]) {
+          attributed.add(row.amount);
+          platform.add(row.platformCommission);
+        }
       } catch (err) {
         if (!(err instanceof RowError)) throw err;
         this.problems.push({ line: this.lines[i] ?? 0, message: err.message });
@@ -136,6 +140,7 @@ export class OrderGroup {
       ...optional('base', base.value()),
       ...optional('total', total),
       ...optional('attributedBase', ctx.byCreator ? attributed.value() : undefined),
+      ...optional('platformCommission', ctx.byCreator ? platform.value() : undefined),
       hints,
       dedupeKey: `export:${this.digest()}`,
     };
