@@ -5,6 +5,7 @@ import { payoutFlags, payoutOptions, type PayoutFlags } from './payout.js';
 interface ScheduleFlags extends PayoutFlags {
   validateCron: string;
   payoutCron: string;
+  reconcileCron: string;
   timezone?: string;
 }
 
@@ -12,17 +13,19 @@ export function register(program: Command): void {
   payoutFlags(
     program
       .command('schedule')
-      .description('run validate and payout in-process on cron expressions, for hosts without cron; one JSON log line per run on stderr; stops on SIGTERM or SIGINT')
+      .description('run validate, payout and reconcile in-process on cron expressions, for hosts without cron; one JSON log line per run on stderr; stops on SIGTERM or SIGINT')
       .option('--validate-cron <expr>', 'when to validate (5 or 6 fields)', '0 3 * * *')
       .option('--payout-cron <expr>', 'when to pay out (5 or 6 fields)', '0 9 * * 5')
+      .option('--reconcile-cron <expr>', 'when to sweep TikTok orders and affiliate orders (reconcile tiktok, every merchant)', '*/15 * * * *')
       .option('--timezone <tz>', "IANA time zone of the expressions (default: the host's)"),
   ).action(async (flags: ScheduleFlags, command: Command) => {
     const ctx = contextFrom(command);
     const options = payoutOptions(flags, ctx.config);
-    const [{ runSchedule }, { validate }, { payout, payoutJson, payoutPolicy }] = await Promise.all([
+    const [{ runSchedule }, { validate }, { payout, payoutJson, payoutPolicy }, { reconcileAllTikTok }] = await Promise.all([
       import('../../services/schedule.js'),
       import('../../services/validate.js'),
       import('../../services/payout.js'),
+      import('../../services/tiktok-reconcile-all.js'),
     ]);
     payoutPolicy({ ...options, asOf: new Date() }); // a bad --min fails now, not on Friday
     const controller = new AbortController();
@@ -35,6 +38,7 @@ export function register(program: Command): void {
           // Each run opens the store and closes it, so other commands can use it between runs.
           { name: 'validate', cron: flags.validateCron, run: (asOf) => withDb(ctx, (db) => validate(db, { asOf })) },
           { name: 'payout', cron: flags.payoutCron, run: async (asOf) => payoutJson(await withDb(ctx, (db) => payout(db, { ...options, asOf }))) },
+          { name: 'reconcile', cron: flags.reconcileCron, run: (asOf) => withDb(ctx, (db) => reconcileAllTikTok(db, ctx.config, { now: asOf })) },
         ],
         ...(flags.timezone ? { timezone: flags.timezone } : {}),
         signal: controller.signal,
