@@ -35,17 +35,17 @@ export interface AffiliateSweepSummary {
   readonly until: Date;
 }
 
-/** Pending sales newer than their hold plus this are looked up again: TikTok may list an order days late. */
-const LOOKBACK_SLACK_MS = 86_400_000;
+/** How far back a sweep looks for orders TikTok's affiliate API listed late (`--since` reaches further). */
+const AFFILIATE_LAG_MS = 3 * 86_400_000;
 
 /**
  * The affiliate sweep: pages through Search Seller Affiliate Orders for orders created in the
  * window, and ingests each through the one pipeline: its Get Order Detail first (as reconcile
  * does), then the affiliate order, which attributes it to the creator linked to its
  * `creator_username` and records TikTok's commission. Keys are content hashes, so a second sweep
- * changes nothing. The window starts at the earliest pending TikTok sale still inside its hold
- * (when earlier than `since`): an order TikTok had not yet listed, or whose return it counts
- * later, is completed by a later sweep. A missing affiliate scope ends the sweep with `skipped`
+ * changes nothing. The window reaches back to pending TikTok sales of the last three days that
+ * no affiliate record has covered yet: an order TikTok had not listed is completed by a later
+ * sweep. Returns TikTok counts later are read by any sweep whose window covers the order. A missing affiliate scope ends the sweep with `skipped`
  * saying how to grant it; it never throws for TikTok's answers, so the order search carries on.
  */
 export async function sweepAffiliateOrders(
@@ -145,17 +145,20 @@ async function ingestPage(db: Kysely<Database>, session: TikTokSession, orders: 
 
 const strongest = (a: SaleChange | undefined, b: SaleChange): SaleChange => (a === 'created' || b === 'created' ? 'created' : a === 'updated' || b === 'updated' ? 'updated' : 'none');
 
-/** The window's start: `since`, or the earliest pending TikTok sale still inside its hold (plus a day) when earlier. */
+/**
+ * The window's start: `since`, or the earliest pending TikTok sale of the last few days that
+ * TikTok's affiliate data has not covered yet (no platform commission recorded), when earlier.
+ * Bounded, so a shop with many organic sales does not re-read weeks of affiliate orders every sweep.
+ */
 async function windowStart(db: Kysely<Database>, session: TikTokSession, since: Date, until: Date): Promise<Date> {
-  const m = session.merchantRow;
-  const floor = new Date(until.getTime() - m.hold_days * 86_400_000 - LOOKBACK_SLACK_MS);
   const row = await db
     .selectFrom('sales')
     .select(sql<Date | null>`min(ordered_at)`.as('earliest'))
-    .where('merchant_id', '=', m.id)
+    .where('merchant_id', '=', session.merchantRow.id)
     .where('platform', '=', 'tiktok')
     .where('status', '=', 'pending')
-    .where('ordered_at', '>=', floor)
+    .where('platform_commission_minor', 'is', null)
+    .where('ordered_at', '>=', new Date(until.getTime() - AFFILIATE_LAG_MS))
     .executeTakeFirst();
   const earliest = row?.earliest ? new Date(row.earliest) : undefined;
   return earliest !== undefined && earliest.getTime() < since.getTime() ? new Date(Math.floor(earliest.getTime() / 1000) * 1000) : since;
