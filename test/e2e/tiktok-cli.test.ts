@@ -62,7 +62,7 @@ for (const backend of BACKENDS) {
       expect(refused.code).toBe(0);
       expect(refused.stderr.match(/affiliate scope/g)).toHaveLength(1);
       fake.state.affiliateScope = true;
-    });
+    }, 180_000);
 
     it('serve answers a real notification at once and fetches its order detail in the background', async () => {
       const orderId = '576461413038799002';
