@@ -9,11 +9,11 @@ export type TikTokAffiliateMode = 'top-up' | 'none' | 'on-top';
 export const TIKTOK_AFFILIATE_MODES: readonly TikTokAffiliateMode[] = ['top-up', 'none', 'on-top'];
 export const DEFAULT_TIKTOK_AFFILIATE: TikTokAffiliateMode = 'top-up';
 
-/** Parses `--tiktok-affiliate`; throws RangeError naming the choices. */
+/** Parses the merchant's TikTok affiliate setting; throws RangeError naming the choices. */
 export function parseTikTokAffiliate(text: string): TikTokAffiliateMode {
   const mode = text.trim().toLowerCase();
   if (!(TIKTOK_AFFILIATE_MODES as readonly string[]).includes(mode)) {
-    throw new RangeError(`--tiktok-affiliate must be one of ${TIKTOK_AFFILIATE_MODES.join(', ')}, got ${JSON.stringify(text)}`);
+    throw new RangeError(`the TikTok affiliate setting must be one of ${TIKTOK_AFFILIATE_MODES.join(', ')}, got ${JSON.stringify(text)}`);
   }
   return mode as TikTokAffiliateMode;
 }
