@@ -5,6 +5,7 @@ import * as m0003 from './0003_notification_endpoints.js';
 import * as m0004 from './0004_tiktok_enrichment.js';
 import * as m0005 from './0005_ingest_write_check.js';
 import * as m0006 from './0006_inbox_order_index.js';
+import * as m0009 from './0009_operator_desk.js';
 import * as m0012 from './0012_tiktok_affiliate.js';
 
 /** Every migration, in order. A static list: nothing scans a directory at run time. */
@@ -15,5 +16,6 @@ export const migrations: Record<string, Migration> = {
   '0004_tiktok_enrichment': m0004,
   '0005_ingest_write_check': m0005,
   '0006_inbox_order_index': m0006,
+  '0009_operator_desk': m0009,
   '0012_tiktok_affiliate': m0012,
 };

@@ -85,6 +85,8 @@ export const id: Parser = checked((v) =>
 export const trackingCode: Parser = checked(normalizeCode);
 export const creatorId: Parser = checked(requireCreatorId);
 export const username: Parser = checked(normalizeUsername);
+/** A calendar month, `YYYY-MM`. */
+export const month: Parser = checked((v) => rejectIf(!/^\d{4}-(0[1-9]|1[0-2])$/.test(v.trim()), 'must be a month as YYYY-MM, like 2026-11'));
 /** A cron expression of 5 or 6 fields. */
 export const cron: Parser = checked((v) => {
   try {

@@ -42,13 +42,15 @@ const BAD: Readonly<Record<string, string>> = {
   '--port': '70000',
   '--shape': 'square',
   '--amount': '-1',
+  '--month': '2026-13',
+  '--format': 'pdf',
 };
 
 /** Flags whose value is any text: names, secrets, file paths, the platform's own words. */
 const FREE_TEXT = new Set([
   '--name', '--secret', '--app-key', '--tiktok-app-key', '--tiktok-app-secret', '--tiktok-shop-id', '--tiktok-shop-cipher',
   '--tiktok-access-token', '--tiktok-refresh-token', '--shopify-secret', '--woocommerce-secret', '--event', '--order-id',
-  '--utm-source', '--buyer-message', '--from-file', '--out', '--home', '--host', '--database-url',
+  '--utm-source', '--buyer-message', '--from-file', '--out', '--reason', '--home', '--host', '--database-url',
 ]);
 
 /** Every leaf command with its words (`['merchant', 'add']`). */
