@@ -9,6 +9,7 @@ import * as m0009 from './0009_operator_desk.js';
 import * as m0010 from './0010_clicks_window_visitor.js';
 import * as m0007 from './0007_refunds.js';
 import * as m0011 from './0011_jobs.js';
+import * as m0012 from './0012_tiktok_affiliate.js';
 
 /** Every migration, in order. A static list: nothing scans a directory at run time. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0010_clicks_window_visitor': m0010,
   '0007_refunds': m0007,
   '0011_jobs': m0011,
+  '0012_tiktok_affiliate': m0012,
 };

@@ -24,6 +24,7 @@ export function merchantView(m: Merchant) {
     woocommerce_secret: maskSecret(m.woocommerce_secret),
     attribution_window: formatAttributionWindow(m.attribution_window_seconds),
     commission_base: m.commission_base,
+    tiktok_affiliate: m.tiktok_affiliate,
     created_at: m.created_at,
   };
 }

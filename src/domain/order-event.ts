@@ -68,6 +68,11 @@ export interface OrderEvent {
    * and later whole-order bases do not replace it.
    */
   readonly attributedBase?: Money;
+  /**
+   * What the platform itself pays the creator on this order (TikTok's affiliate program: the
+   * Affiliate Seller API or the Affiliate Center export), on the lines still kept.
+   */
+  readonly platformCommission?: Money;
   /** A partial refund of merchandise (Shopify refunds/create), reducing the base. */
   readonly refundedBase?: Money;
   /**

@@ -1,6 +1,7 @@
 import type { Attribution } from './attribution.js';
 import { computeCommission } from './commission.js';
 import { formatMajor } from './money.js';
+import { DEFAULT_TIKTOK_AFFILIATE, owedCommission, type TikTokAffiliateMode } from './platform-commission.js';
 import { ATTRIBUTION_RANK, type AttributionMethod, type OrderEvent, type OrderStatus } from './order-event.js';
 import { mergeRefunds, refundReduction, refundSum, sameRefunds, type AppliedRefund } from './refunds.js';
 import type { SaleStatus } from './validation-plan.js';
@@ -29,6 +30,10 @@ export interface SaleState {
   readonly estimated: boolean;
   readonly commissionRatePpm: number;
   readonly commissionMinor: bigint | null;
+  /** The merchant's `--tiktok-affiliate` when the sale was created: a sale keeps it. */
+  readonly tiktokAffiliate: TikTokAffiliateMode;
+  /** What the platform pays the creator itself (sale currency); null when it pays nothing. */
+  readonly platformCommissionMinor: bigint | null;
   readonly orderedAt: Date;
   readonly lastEventAt: Date;
 }
@@ -67,8 +72,14 @@ const rank = (m: AttributionMethod | null) => (m === null ? Number.POSITIVE_INFI
  * - attribution can only improve in rank while the sale is pending;
  * - validated sales keep their credited commission, less partial refunds (clawed back); an end status reverses them.
  */
-export function applyOrderEvent(current: SaleState | undefined, event: OrderEvent, attribution: Attribution | undefined, ratePpm: number): SaleTransition {
-  if (!current) return create(event, attribution, ratePpm);
+export function applyOrderEvent(
+  current: SaleState | undefined,
+  event: OrderEvent,
+  attribution: Attribution | undefined,
+  ratePpm: number,
+  tiktokAffiliate: TikTokAffiliateMode = DEFAULT_TIKTOK_AFFILIATE,
+): SaleTransition {
+  if (!current) return create(event, attribution, ratePpm, tiktokAffiliate);
   // An unpaid or unknown status creates nothing, so it changes nothing either: order-independent.
   if (event.status === 'other' || (event.status === 'unpaid' && !newestNamesStatus(event))) return same(current, current, `order status ${event.platformStatus} changes nothing`);
   const newer = event.eventTime.getTime() >= current.lastEventAt.getTime();
@@ -84,9 +95,16 @@ export function applyOrderEvent(current: SaleState | undefined, event: OrderEven
   const paidStatus = event.status === 'paid' && newerStatus && !isEnd(current.orderStatus) ? fromEvent : {};
   const statuses = { ...paidStatus, ...endStatus };
   if (current.status === 'reversed') return same(current, { ...base, ...statuses }, 'the order is already reversed; nothing revives it');
-  if (current.status === 'validated') return validatedChange(current, withRefunds({ ...base, ...statuses }, event), event, endsOrder(event));
+  if (current.status === 'validated') {
+    const next = withRefunds({ ...base, ...statuses }, event);
+    const changed = validatedChange(current, next, event, endsOrder(event));
+    // Platform data after validation (a return TikTok counted) may only lower what is owed.
+    if (changed.outcome !== 'unchanged' || !event.platformCommission) return changed;
+    const platform = withCommission(withPlatformData(next, event));
+    return (platform.commissionMinor ?? 0n) < (current.commissionMinor ?? 0n) ? clawBack(current, platform) : changed;
+  }
   // Pending or cancelled: learn amounts, attribution and refunds (a cancelled record keeps them for the record).
-  let next = withRefunds(withAttribution(withAmounts(base, event), event, attribution), event);
+  let next = withPlatformData(withRefunds(withAttribution(withAmounts(base, event), event, attribution), event), event);
   next = withCommission({ ...next, ...statuses });
   if (current.status === 'cancelled') return same(current, next, 'the order is already cancelled; nothing revives it');
   if (endsOrder(event) || fullyRefunded(next)) {
@@ -120,7 +138,7 @@ function clawBack(current: SaleState, next: SaleState): SaleTransition {
 
 const fullyRefunded = (s: SaleState) => s.baseMinor !== null && s.refundedMinor > 0n && s.refundedMinor >= s.baseMinor;
 
-function create(event: OrderEvent, attribution: Attribution | undefined, ratePpm: number): SaleTransition {
+function create(event: OrderEvent, attribution: Attribution | undefined, ratePpm: number, tiktokAffiliate: TikTokAffiliateMode): SaleTransition {
   // WooCommerce: an unpaid order is recorded (cancelled, never credited) so that a newer "paid" revives it and an older one does not.
   const unpaidRecord = newestNamesStatus(event) && event.status === 'unpaid';
   if (!isEnd(event.status) && event.status !== 'paid' && !unpaidRecord) {
@@ -148,10 +166,12 @@ function create(event: OrderEvent, attribution: Attribution | undefined, ratePpm
     estimated: event.estimated === true,
     commissionRatePpm: ratePpm,
     commissionMinor: null,
+    tiktokAffiliate,
+    platformCommissionMinor: null,
     orderedAt: event.orderedAt ?? eventTime,
     lastEventAt: eventTime,
   };
-  state = withCommission(withRefunds(withAttribution(withAmounts(state, event), event, attribution), event));
+  state = withCommission(withPlatformData(withRefunds(withAttribution(withAmounts(state, event), event, attribution), event), event));
   if (fullyRefunded(state)) state = { ...state, status: 'cancelled' };
   if (unpaidRecord) return { next: state, outcome: 'unpaid', notify: [], reason: `order ${event.platformStatus} is not paid: recorded, nothing earned until it is` };
   if (state.status === 'cancelled') return { next: state, outcome: 'cancelled', notify: [], reason: `order ${event.status} before it was known: recorded as cancelled` };
@@ -186,11 +206,32 @@ function withAttribution(state: SaleState, event: OrderEvent, attribution: Attri
   return next;
 }
 
+/**
+ * The platform's own commission on the creator's lines, and those lines' base, from the newest
+ * platform data applied (affiliate data counts what is still kept: returns lower both sides).
+ */
+function withPlatformData(state: SaleState, event: OrderEvent): SaleState {
+  const paid = event.platformCommission;
+  if (!paid || (state.currency !== null && state.currency !== paid.currency)) return state;
+  const lines = event.attributedBase;
+  const rebase = state.baseScope === 'attributed_lines' && lines !== undefined && lines.currency === paid.currency;
+  return { ...state, platformCommissionMinor: paid.minor, ...(rebase ? { baseMinor: lines.minor } : {}) };
+}
+
 function withCommission(state: SaleState): SaleState {
   if (state.influencerId === null || state.baseMinor === null) return { ...state, commissionMinor: null };
   const net = state.baseMinor - state.refundedMinor;
-  return { ...state, commissionMinor: computeCommission(net > 0n ? net : 0n, state.commissionRatePpm) };
+  const deal = computeCommission(net > 0n ? net : 0n, state.commissionRatePpm);
+  return { ...state, commissionMinor: owedCommission(deal, platformPaid(state, net)) };
 }
+
+const platformPaid = (s: SaleState, net: bigint) => ({
+  platformMinor: s.platformCommissionMinor,
+  mode: s.tiktokAffiliate,
+  samePayee: s.attributionMethod === 'creator_id' || s.attributionMethod === 'creator_username',
+  baseMinor: s.baseMinor ?? 0n,
+  netMinor: net,
+});
 
 function same(current: SaleState, next: SaleState, reason: string): SaleTransition {
   return { next: equalState(current, next) ? current : next, outcome: 'unchanged', notify: [], reason };

@@ -146,7 +146,7 @@ async function ingestItems(trx: Kysely<Database>, items: readonly IngestItem[], 
   const keys = records.map(inboxKey);
   const merchantIds = [...new Set(allKeys.map((k) => k.merchantId))];
   const lookupAll = mergeKeys(items.flatMap((i) => i.events.map((e) => lookupKeys(e.hints))));
-  const { sales: existing, stored, rates: rateOf, lookup } = await readBatchState(trx, { orders: allKeys, deliveries: records, merchantIds, lookup: lookupAll, forUpdate: guard !== 'optimistic' });
+  const { sales: existing, stored, rates: rateOf, affiliateModes, lookup } = await readBatchState(trx, { orders: allKeys, deliveries: records, merchantIds, lookup: lookupAll, forUpdate: guard !== 'optimistic' });
   const earlier = new Map<string, { id: string }>(stored);
   const fresh = records.map((r, n) => {
     if (earlier.has(keys[n]!)) return false;
@@ -181,7 +181,7 @@ async function ingestItems(trx: Kysely<Database>, items: readonly IngestItem[], 
       const k = orderKeyString(keyOf(event));
       const current = tracked.get(k);
       const rate = current?.state.commissionRatePpm ?? rateOf.get(event.merchantId) ?? 150_000;
-      const t = applyOrderEvent(current?.state, event, attribute(event.merchantId, event.hints, lookup, event.orderedAt ?? event.eventTime), rate);
+      const t = applyOrderEvent(current?.state, event, attribute(event.merchantId, event.hints, lookup, event.orderedAt ?? event.eventTime), rate, affiliateModes.get(event.merchantId));
       let entry = current;
       if (t.next && t.next !== current?.state) {
         change = current === undefined ? 'created' : change === 'none' ? 'updated' : change;

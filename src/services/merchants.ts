@@ -4,6 +4,7 @@ import { parseRatePercent } from '../domain/commission.js';
 import { normalizeCurrency } from '../domain/currency.js';
 import { parseAttributionWindow } from '../domain/clicks.js';
 import { parseCommissionBase } from '../domain/refunds.js';
+import { parseTikTokAffiliate } from '../domain/platform-commission.js';
 import { normalizeDomain, normalizeHttpUrl, parseHoldDays, requireCredential, requireName } from '../domain/records.js';
 import { notFound, usage } from '../errors.js';
 import { isUuid } from '../store/pg-errors.js';
@@ -31,6 +32,8 @@ export interface MerchantInput {
   /** How long a click can attribute an order, e.g. `30d` (default 30 days). */
   readonly attributionWindow?: string;
   readonly commissionBase?: string;
+  /** `top-up` (default), `none` or `on-top`: what tracknow owes when TikTok pays the creator itself. */
+  readonly tiktokAffiliate?: string;
 }
 
 /** How secrets are stored: sealed with this key when it is set (TRACKNOW_ENCRYPTION_KEY). */
@@ -64,6 +67,7 @@ function toColumns(input: MerchantInput): MerchantUpdate {
     woocommerce_secret: optional(input.woocommerceSecret, (v) => requireCredential(v, 'WooCommerce secret')),
     attribution_window_seconds: optional(input.attributionWindow, parseAttributionWindow),
     commission_base: optional(input.commissionBase, parseCommissionBase),
+    tiktok_affiliate: optional(input.tiktokAffiliate, parseTikTokAffiliate),
   };
   return Object.fromEntries(Object.entries(columns).filter(([, v]) => v !== undefined)) as MerchantUpdate;
 }

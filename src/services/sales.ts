@@ -24,6 +24,8 @@ export interface SaleView {
   readonly attribution: string | null;
   readonly amount: string | null;
   readonly commission: string | null;
+  /** What the platform pays the creator itself (TikTok's affiliate program); null when it pays nothing. */
+  readonly platform_commission: string | null;
   readonly currency: string | null;
   readonly status: SaleStatus;
   readonly ordered_at: Date;
@@ -51,7 +53,7 @@ export async function listSales(db: Kysely<Database>, filter: SalesFilter = {}):
   if (filter.limit !== undefined && !(Number.isInteger(filter.limit) && filter.limit > 0)) throw usage('must be a whole number ≥ 1', 'limit');
   let query = db
     .selectFrom('sales')
-    .select(['id', 'merchant_id', 'platform', 'external_order_id', 'influencer_id', 'attribution_method', 'base_minor', 'commission_minor', 'currency', 'status', 'ordered_at', 'refunded_minor', 'estimated'])
+    .select(['id', 'merchant_id', 'platform', 'external_order_id', 'influencer_id', 'attribution_method', 'base_minor', 'commission_minor', 'currency', 'status', 'ordered_at', 'refunded_minor', 'estimated', 'platform_commission_minor'])
     .orderBy('ordered_at', 'desc')
     .orderBy('id');
   if (filter.merchantId !== undefined) query = query.where('merchant_id', '=', filter.merchantId);
@@ -68,6 +70,7 @@ export async function listSales(db: Kysely<Database>, filter: SalesFilter = {}):
     attribution: r.attribution_method,
     amount: money(r.base_minor, r.currency),
     commission: money(r.commission_minor, r.currency),
+    platform_commission: money(r.platform_commission_minor, r.currency),
     currency: r.currency,
     status: r.status,
     ordered_at: r.ordered_at,

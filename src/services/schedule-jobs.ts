@@ -2,12 +2,11 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../config.js';
 import { enqueueJobs } from '../store/jobs-repo.js';
 import type { Database } from '../store/schema.js';
-import { tiktokApiMerchantIds } from '../store/tiktok-merchants.js';
 import { runJobs, type Task, type TaskRegistry } from './job-runner.js';
 import { field } from './notify-jobs.js';
 import { deliverDue, deliverOptionsFrom } from './notify.js';
 import { payout, payoutJson, type PayoutOptions } from './payout.js';
-import { reconcileTikTok } from './tiktok-reconcile.js';
+import { reconcileAllTikTok } from './tiktok-reconcile-all.js';
 import { validate } from './validate.js';
 
 /** The kinds of work `tracknow schedule` runs on cron expressions. */
@@ -30,13 +29,7 @@ export function scheduleTasks(deps: ScheduleTaskDeps): TaskRegistry {
   return {
     'schedule.validate': task((at) => validate(deps.db, { asOf: at })),
     'schedule.payout': task(async (at) => payoutJson(await payout(deps.db, { ...deps.payout, asOf: at }))),
-    'schedule.reconcile': task(async (at) => {
-      const runs = [];
-      for (const merchantId of await tiktokApiMerchantIds(deps.db)) runs.push({ merchant_id: merchantId, ...(await reconcileTikTok(deps.db, deps.config, { merchantId, now: at })) });
-      const errors = runs.flatMap((r) => r.errors);
-      if (errors.length > 0) throw new Error(`reconcile: ${errors.length} order(s) failed, first: ${errors[0]!.message}`);
-      return runs.map((r) => ({ merchant_id: r.merchant_id, orders: r.orders, created: r.created, updated: r.updated }));
-    }),
+    'schedule.reconcile': task((at) => reconcileAllTikTok(deps.db, deps.config, { now: at })),
     'schedule.notify': task(() => deliverDue(deps.db, deliverOptionsFrom(deps.config))),
   };
 }

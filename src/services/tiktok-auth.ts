@@ -2,12 +2,11 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../config.js';
 import { TracknowError, usage } from '../errors.js';
 import { exchangeAuthCode } from '../platforms/tiktok-shop/api/auth.js';
-import { TikTokShopClient } from '../platforms/tiktok-shop/api/client.js';
 import type { HttpOptions } from '../platforms/tiktok-shop/api/http.js';
 import type { Database } from '../store/schema.js';
 import { openColumns } from '../store/secret-box.js';
 import { getMerchant } from './merchants.js';
-import { chooseShop, saveTokens } from './tiktok-session.js';
+import { chooseShop, saveTokens, TikTokSession } from './tiktok-session.js';
 
 export interface AuthorizeOptions {
   readonly merchantId: string;
@@ -40,8 +39,9 @@ export async function authorizeTikTok(db: Kysely<Database>, config: Config, opti
   const app = { appKey: merchant.tiktok_app_key, appSecret: merchant.tiktok_app_secret };
   const tokens = await exchangeAuthCode(config.tiktokAuthUrl, app, code, options.http);
   await saveTokens(db, merchant.id, tokens, undefined, config.encryptionKey);
-  const client = new TikTokShopClient(config.tiktokApiUrl, options.http);
-  const shops = await client.authorizedShops({ ...app, accessToken: tokens.accessToken });
+  // Signed like every call: an access token TikTok already calls expired (clock skew) is refreshed once.
+  const session = await TikTokSession.open(db, config, merchant.id, options.http ? { http: options.http } : {});
+  const shops = await session.run((client, creds) => client.authorizedShops(creds), { shopScoped: false });
   const shop = chooseShop(shops, merchant.tiktok_shop_id);
   if (merchant.tiktok_shop_id && !shop) {
     throw new TracknowError('invalid', `the TikTok token does not grant shop ${merchant.tiktok_shop_id} (it grants ${shops.map((s) => s.id).join(', ') || 'none'}); tokens stored, check --tiktok-shop-id`);
@@ -55,7 +55,7 @@ export async function authorizeTikTok(db: Kysely<Database>, config: Config, opti
   }
   return {
     merchant_id: merchant.id,
-    access_token_expires_at: tokens.accessTokenExpiresAt,
+    access_token_expires_at: session.merchantRow.tiktok_token_expires_at ?? tokens.accessTokenExpiresAt,
     shop_cipher: shop?.cipher ?? null,
     shops: shops.map((s) => ({ id: s.id, name: s.name, region: s.region })),
   };

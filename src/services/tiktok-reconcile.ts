@@ -8,6 +8,7 @@ import { TikTokApiError } from '../platforms/tiktok-shop/api/errors.js';
 import { completeOrders } from '../store/enrichment-repo.js';
 import type { Database } from '../store/schema.js';
 import { ingestBatch, type IngestItem } from './ingest.js';
+import { sweepAffiliateOrders, type AffiliateSweepSummary } from './tiktok-affiliate-sweep.js';
 import { detailItem } from './tiktok-enrich.js';
 import { TikTokSession, withRetries, type RetryOptions, type SessionOptions } from './tiktok-session.js';
 import { merchantSecrets } from './webhook-intake.js';
@@ -33,6 +34,8 @@ export interface ReconcileSummary {
   readonly since: Date;
   readonly until: Date;
   readonly dry_run: boolean;
+  /** The affiliate sweep over the same window (creators and TikTok's commission). */
+  readonly affiliate: AffiliateSweepSummary;
 }
 
 /** With no sweep yet and no --since: TikTok redelivers for about 15.5 h, so a day back covers any loss. */
@@ -95,7 +98,14 @@ export async function reconcileTikTok(db: Kysely<Database>, config: Config, opti
       .where((eb) => eb.or([eb('tiktok_last_sweep_at', 'is', null), eb('tiktok_last_sweep_at', '<', until)]))
       .execute();
   }
-  return { ...tally, since, until, dry_run: options.dryRun ?? false };
+  const affiliate = await sweepAffiliateOrders(db, config, { merchantId: options.merchantId, since, until, ...sweepOptions(options) }, session);
+  return { ...tally, since, until, dry_run: options.dryRun ?? false, affiliate };
 }
+
+const sweepOptions = (o: ReconcileOptions) => ({
+  dryRun: o.dryRun ?? false,
+  ...(o.pageSize === undefined ? {} : { pageSize: o.pageSize }),
+  ...(o.retry === undefined ? {} : { retry: o.retry }),
+});
 
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000);

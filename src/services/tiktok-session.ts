@@ -69,18 +69,23 @@ export class TikTokSession {
     return this.merchant;
   }
 
-  /** Runs an API call with fresh credentials; a token problem refreshes once and runs it again. */
-  async run<T>(call: (client: TikTokShopClient, creds: ShopCredentials) => Promise<T>): Promise<T> {
+  /**
+   * Runs an API call with fresh credentials. The one rule for token errors, for every signed
+   * call: TikTok calling the token expired (105002) or invalid refreshes it once and runs the
+   * call again. `shopScoped: false` (authorization APIs) needs no shop cipher.
+   */
+  async run<T>(call: (client: TikTokShopClient, creds: ShopCredentials) => Promise<T>, scope: { shopScoped?: boolean } = {}): Promise<T> {
+    const cipher = scope.shopScoped ?? true;
     try {
-      return await call(this.client, await this.credentials(false));
+      return await call(this.client, await this.credentials(false, cipher));
     } catch (err) {
       if (!(err instanceof TikTokApiError && err.tokenProblem && this.merchant.tiktok_refresh_token)) throw err;
-      return call(this.client, await this.credentials(true));
+      return call(this.client, await this.credentials(true, cipher));
     }
   }
 
   /** The credentials for the next call; refreshes first when forced or when expiry is near. */
-  async credentials(forceRefresh: boolean): Promise<ShopCredentials> {
+  async credentials(forceRefresh: boolean, withCipher = true): Promise<ShopCredentials> {
     const m = this.merchant;
     const now = (this.options.now?.() ?? new Date()).getTime();
     const expires = m.tiktok_token_expires_at?.getTime();
@@ -89,7 +94,7 @@ export class TikTokSession {
     const token = this.merchant.tiktok_access_token;
     if (!token) throw needsAuth(m.id, 'access token');
     const creds = { appKey: m.tiktok_app_key!, appSecret: m.tiktok_app_secret!, accessToken: token, shopCipher: this.merchant.tiktok_shop_cipher };
-    return creds.shopCipher ? creds : { ...creds, shopCipher: await this.lookUpCipher(creds) };
+    return creds.shopCipher || !withCipher ? creds : { ...creds, shopCipher: await this.lookUpCipher(creds) };
   }
 
   /** Shop APIs need the shop's cipher; Get Authorized Shops names it, once, and the store keeps it. */

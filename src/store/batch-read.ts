@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { TikTokAffiliateMode } from '../domain/platform-commission.js';
 import type { AttributionLookup, CodeEntry, LookupKeys } from '../domain/attribution.js';
 import { inboxKey, type StoredDelivery } from './inbox-repo.js';
 import { jsonRows } from './json-rows.js';
@@ -29,6 +30,8 @@ export interface BatchState {
   readonly stored: Map<string, StoredDelivery>;
   /** Commission rate (ppm) per merchant. */
   readonly rates: Map<string, number>;
+  /** `--tiktok-affiliate` per merchant: what a new sale is created with. */
+  readonly affiliateModes: Map<string, TikTokAffiliateMode>;
   readonly lookup: AttributionLookup;
 }
 
@@ -37,6 +40,7 @@ type Row = Sale & { order_key: string | null; row_version: string | null; extra:
 interface Extra {
   stored: [key: string, id: string, status: StoredDelivery['status'], outcome: string | null][] | null;
   rates: Pair<string, number>[] | null;
+  affiliate: Pair<string, TikTokAffiliateMode>[] | null;
   creators: Pair<string>[] | null;
   usernames: Pair<string>[] | null;
   clicks: [id: string, code: string, clickedAtMs: number][] | null;
@@ -67,6 +71,7 @@ export async function readBatchState(trx: Kysely<Database>, wants: BatchWants): 
   const extra = sql`json_build_object(
     'stored', ${keys},
     'rates', ${agg(wants.merchantIds, (l) => sql`select json_agg(json_build_array(x.v, m.commission_rate_ppm)) from ${l} as x(v) join merchants m on m.id = x.v::uuid`)},
+    'affiliate', ${agg(wants.merchantIds, (l) => sql`select json_agg(json_build_array(x.v, m.tiktok_affiliate)) from ${l} as x(v) join merchants m on m.id = x.v::uuid`)},
     'creators', ${agg(lookup.creatorIds, (l) => sql`select json_agg(json_build_array(c.creator_id, c.influencer_id)) from ${l} as x(v) join creator_links c on c.creator_id = x.v ${active('c')}`)},
     'usernames', ${agg(lookup.usernames, (l) => sql`select json_agg(json_build_array(c.username, c.influencer_id)) from ${l} as x(v) join creator_links c on c.username = x.v ${active('c')}`)},
     'clicks', ${agg(clickIds, (l) => sql`select json_agg(json_build_array(x.v, c.code, floor(extract(epoch from c.clicked_at) * 1000))) from ${l} as x(v) join clicks c on c.id = x.v::uuid`)},
@@ -103,6 +108,7 @@ export async function readBatchState(trx: Kysely<Database>, wants: BatchWants): 
     sales,
     stored: new Map((x.stored ?? []).map(([key, id, status, outcome]) => [key, { id, status, outcome }])),
     rates: new Map(x.rates ?? []),
+    affiliateModes: new Map(x.affiliate ?? []),
     lookup: {
       creatorsById: new Map(x.creators ?? []),
       creatorsByUsername: new Map(x.usernames ?? []),

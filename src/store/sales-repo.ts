@@ -26,6 +26,8 @@ export function saleState(row: Sale): SaleState {
     estimated: row.estimated,
     commissionRatePpm: row.commission_rate_ppm,
     commissionMinor: row.commission_minor,
+    tiktokAffiliate: row.tiktok_affiliate,
+    platformCommissionMinor: row.platform_commission_minor,
     orderedAt: row.ordered_at,
     lastEventAt: row.last_event_at,
   };
@@ -74,6 +76,8 @@ const SALE_COLUMNS = {
   estimated: ['boolean', (w) => w.state.estimated, 'mutable'],
   commission_rate_ppm: ['integer', (w) => w.state.commissionRatePpm],
   commission_minor: ['bigint', (w) => int8(w.state.commissionMinor), 'mutable'],
+  tiktok_affiliate: ['text', (w) => w.state.tiktokAffiliate],
+  platform_commission_minor: ['bigint', (w) => int8(w.state.platformCommissionMinor), 'mutable'],
   ordered_at: ['timestamptz', (w) => instant(w.state.orderedAt), 'mutable'],
   last_event_at: ['timestamptz', (w) => instant(w.state.lastEventAt), 'mutable'],
   validated_at: ['timestamptz', (w) => instant(w.validatedAt)],

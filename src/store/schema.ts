@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { TikTokAffiliateMode } from '../domain/platform-commission.js';
 
 /** int8 columns come back as bigint on both back ends (parsers set in connect.ts). */
 type Int8 = ColumnType<bigint, bigint | number, bigint | number>;
@@ -21,6 +22,7 @@ export interface MerchantsTable {
   tiktok_refresh_token: string | null;
   tiktok_token_expires_at: Timestamp | null;
   tiktok_last_sweep_at: Timestamp | null;
+  tiktok_affiliate: ColumnType<TikTokAffiliateMode, TikTokAffiliateMode | undefined, TikTokAffiliateMode>;
   shopify_domain: string | null;
   shopify_secret: string | null;
   woocommerce_secret: string | null;
@@ -121,6 +123,8 @@ export interface SalesTable {
   estimated: ColumnType<boolean, boolean | undefined, boolean>;
   commission_rate_ppm: number;
   commission_minor: Int8 | null;
+  tiktok_affiliate: ColumnType<TikTokAffiliateMode, TikTokAffiliateMode | undefined, TikTokAffiliateMode>;
+  platform_commission_minor: Int8 | null;
   ordered_at: Timestamp;
   last_event_at: Timestamp;
   validated_at: Timestamp | null;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { BACKENDS, createCliTarget, type CliTarget } from '../helpers/db.js';
-import { apiOrder, AUTH_CODE, startFakeTikTok, type FakeTikTok } from '../helpers/fake-tiktok.js';
+import { affiliateOrder, apiOrder, AUTH_CODE, startFakeTikTok, type FakeTikTok } from '../helpers/fake-tiktok.js';
 import { post, tiktokSignature } from '../helpers/http.js';
 import { spawnServe } from '../helpers/serve-process.js';
 import { seedWorld, TIKTOK } from '../helpers/world.js';
@@ -46,6 +46,25 @@ for (const backend of BACKENDS) {
       const sales = await cli('sales', 'list', '--merchant', merchantId, '--json');
       expect(sales.json()).toEqual([expect.objectContaining({ order_id: '576461413038799001', commission: '11.99', currency: 'USD', status: 'pending' })]);
     });
+
+    it('reconcile tiktok sweeps affiliate orders: the creator is attributed, TikTok\'s commission recorded, --tiktok-affiliate decides what is owed', async () => {
+      const id = '576461413038799009';
+      const created = Math.floor(Date.now() / 1000) - 1800;
+      fake.affiliateOrders.set(id, affiliateOrder({ id, create_time: created, creator: 'glowwithmia', price: '80.00', estimated: '8.00' }));
+      const set = await cli('merchant', 'set', merchantId, '--tiktok-affiliate', 'on-top', '--json');
+      expect(set.json()).toMatchObject({ tiktok_affiliate: 'on-top' });
+      expect((await cli('merchant', 'set', merchantId, '--tiktok-affiliate', 'twice')).code).toBe(2);
+      const r = await cli('reconcile', 'tiktok', '--merchant', merchantId, '--since', '2h', '--json');
+      expect(r.code).toBe(0);
+      expect(r.json()).toMatchObject({ affiliate: { orders: 1, created: 1, errors: [], skipped: null } });
+      const sales = await cli('sales', 'list', '--merchant', merchantId, '--json');
+      expect(sales.json()).toContainEqual(expect.objectContaining({ order_id: id, attribution: 'creator_username', commission: '12.00', platform_commission: '8.00' }));
+      fake.state.affiliateScope = false;
+      const refused = await cli('reconcile', 'tiktok', '--merchant', merchantId, '--since', '2h');
+      expect(refused.code).toBe(0);
+      expect(refused.stderr.match(/affiliate scope/g)).toHaveLength(1);
+      fake.state.affiliateScope = true;
+    }, 180_000);
 
     it('serve answers a real notification at once and fetches its order detail in the background', async () => {
       const orderId = '576461413038799002';

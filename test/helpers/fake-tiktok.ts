@@ -28,6 +28,7 @@ export interface FakeCall {
 
 export const SHOP = { id: TIKTOK.shopId, cipher: 'ROW_fakeCipher0001', name: 'Glow Cosmetics', region: 'US' };
 export const AUTH_CODE = 'auth-code-from-redirect';
+export const AFFILIATE_SEARCH = '/affiliate_seller/202410/orders/search';
 
 /**
  * TikTok Shop's Open API and token service, played on 127.0.0.1 for tests. It checks every
@@ -40,9 +41,11 @@ export async function startFakeTikTok() {
   const orders = new Map<string, Json>();
   /** Search Returns' records by order id (202309 `return_orders`). */
   const returns = new Map<string, Json[]>();
+  /** Search Seller Affiliate Orders' records by order id (an order the affiliate API does not list yet is absent). */
+  const affiliateOrders = new Map<string, Json>();
   const faults = new Map<string, Fault[]>();
   const calls: FakeCall[] = [];
-  const state = { access: 'TTP_access_1', refresh: 'TTP_refresh_1', expired: new Set<string>(), issued: 1, refreshes: 0 };
+  const state = { access: 'TTP_access_1', refresh: 'TTP_refresh_1', expired: new Set<string>(), issued: 1, refreshes: 0, affiliateScope: true };
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -78,6 +81,10 @@ export async function startFakeTikTok() {
     }
     if (req.method === 'POST' && path === '/order/202309/orders/search') return search(query, JSON.parse(body || '{}') as Json);
     if (req.method === 'POST' && path === '/return_refund/202309/returns/search') return searchReturns(query, JSON.parse(body || '{}') as Json);
+    if (req.method === 'POST' && path === AFFILIATE_SEARCH) {
+      if (!state.affiliateScope) return fail(403, 105005, 'Access denied: the seller has not authorized this scope');
+      return affiliateSearch(query, JSON.parse(body || '{}') as Json);
+    }
     return fail(404, 36009404, 'no such API');
   }
 
@@ -131,12 +138,24 @@ export async function startFakeTikTok() {
     return ok({ return_orders: page, next_page_token: next, total_count: all.length });
   }
 
+  function affiliateSearch(query: Record<string, string>, body: Json): [number, Json] {
+    const size = Number(query.page_size);
+    if (!Number.isInteger(size) || size < 1 || size > 50) return fail(400, 36009002, 'page_size: 1 to 50');
+    if (typeof body.create_time_ge !== 'number' || typeof body.create_time_lt !== 'number') return fail(400, 36009002, 'create_time_ge and create_time_lt are required');
+    const [ge, lt] = [body.create_time_ge, body.create_time_lt];
+    const all = [...affiliateOrders.values()].filter((o) => Number(o.create_time) >= ge && Number(o.create_time) < lt).sort((a, b) => Number(a.create_time) - Number(b.create_time) || String(a.id).localeCompare(String(b.id)));
+    const offset = query.page_token ? Number(Buffer.from(query.page_token, 'base64url').toString()) : 0;
+    const next = offset + size < all.length ? Buffer.from(String(offset + size)).toString('base64url') : '';
+    return ok({ orders: all.slice(offset, offset + size), next_page_token: next, total_count: all.length });
+  }
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     orders,
     returns,
+    affiliateOrders,
     calls,
     state,
     /** Queues answers that replace the next normal ones on this path, in order. */
@@ -170,6 +189,46 @@ export function apiOrder(fields: { id: string; status?: string; update_time: num
     recipient_address: { name: 'Jane Buyer', phone_number: '(+1)213-***-1234', full_address: '1 Main St, Springfield' },
     payment: { currency: fields.currency ?? 'USD', sub_total: fields.sub_total, total_amount: fields.total_amount ?? fields.sub_total, shipping_fee: '0.00', tax: '0.00', seller_discount: '0.00', platform_discount: '0.00' },
     line_items: [{ id: `${fields.id}1`, sku_id: '1729385', product_name: 'Glow Serum', sale_price: fields.sub_total, currency: fields.currency ?? 'USD' }],
+  };
+}
+
+/** An order as Search Seller Affiliate Orders (202410) returns it: one SKU sold by a creator, TikTok's commission on it. */
+export function affiliateOrder(fields: {
+  id: string;
+  create_time: number;
+  creator: string;
+  price: string;
+  quantity?: number;
+  currency?: string;
+  status?: string;
+  rate?: string;
+  estimated?: string;
+  actual?: string;
+  refunded_quantity?: number;
+  returned_quantity?: number;
+}): Json {
+  const currency = fields.currency ?? 'USD';
+  const money = (amount: string | undefined) => (amount === undefined ? undefined : { amount, currency });
+  return {
+    id: fields.id,
+    create_time: fields.create_time,
+    status: fields.status ?? 'PROCESSING',
+    skus: [
+      {
+        id: `${fields.id}01`,
+        product_id: '1729000000000009',
+        quantity: fields.quantity ?? 1,
+        price: money(fields.price),
+        creator_username: fields.creator,
+        content_type: 'VIDEO',
+        content_id: '7421000000000000001',
+        commission_rate: fields.rate ?? '1000',
+        estimated_paid_commission: money(fields.estimated),
+        actual_paid_commission: money(fields.actual),
+        refunded_quantity: fields.refunded_quantity ?? 0,
+        returned_quantity: fields.returned_quantity ?? 0,
+      },
+    ],
   };
 }
 

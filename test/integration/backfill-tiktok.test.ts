@@ -1,7 +1,8 @@
 import { beforeAll, expect, it } from 'vitest';
 import { TracknowError } from '../../src/errors.js';
 import { backfillTikTok } from '../../src/services/backfill.js';
-import { addMerchant } from '../../src/services/merchants.js';
+import { addMerchant, updateMerchant } from '../../src/services/merchants.js';
+import { listSales } from '../../src/services/sales.js';
 import { describeBackends } from '../helpers/db.js';
 import { AFFILIATE_CSV, ORDERS_CSV, orderId, ordersWithBadRows, writeExport } from '../helpers/exports.js';
 import { fixture } from '../helpers/fixtures.js';
@@ -60,7 +61,9 @@ describeBackends('backfill tiktok', (t) => {
     const summary = await run(world.merchant.id, [AFFILIATE_CSV]);
     expect(summary).toMatchObject({ rows: 2, orders: 1, created: 0, updated: 1, unchanged: 0, unattributed: 0, errors: [] });
     expect(await sale(world.merchant.id, 753)).toMatchObject({
-      influencer_id: world.mia.id, attribution_method: 'creator_username', attribution_value: 'glowwithmia', base_minor: 6250n, base_scope: 'attributed_lines', commission_minor: 938n,
+      influencer_id: world.mia.id, attribution_method: 'creator_username', attribution_value: 'glowwithmia', base_minor: 6250n, base_scope: 'attributed_lines',
+      // A 15% deal is 9.38, and TikTok already pays the creator 3.30 + 6.08 = 9.38: under the default top-up tracknow owes 0.00.
+      platform_commission_minor: 938n, tiktok_affiliate: 'top-up', commission_minor: 0n,
     });
   });
 
@@ -76,9 +79,29 @@ describeBackends('backfill tiktok', (t) => {
       const m = await newMerchant(`Order ${files.length}-${files[0]!.slice(-20)}`);
       const summary = await run(m.id, files);
       expect(summary).toMatchObject({ rows: 9, orders: 6, created: 4, unchanged: 1, errors: [] });
-      expect(await sale(m.id, 753)).toMatchObject({ influencer_id: world.mia.id, attribution_method: 'creator_username', base_minor: 6250n, commission_minor: 938n });
+      expect(await sale(m.id, 753)).toMatchObject({ influencer_id: world.mia.id, attribution_method: 'creator_username', base_minor: 6250n, platform_commission_minor: 938n, commission_minor: 0n });
       expect(await sale(m.id, 755)).toMatchObject({ base_minor: 119900n, commission_minor: 17985n });
     }
+  });
+
+  it('owes what the merchant chose when TikTok pays the creator itself; a sale keeps the setting it was created with', async () => {
+    for (const [mode, owed] of [['on-top', '9.38'], ['none', '0.00'], ['top-up', '0.00']] as const) {
+      const m = await addMerchant(db(), { name: `Affiliate ${mode}`, currency: 'USD', tiktokAffiliate: mode });
+      expect(await run(m.id, [AFFILIATE_CSV])).toMatchObject({ created: 1, errors: [] });
+      expect(await sale(m.id, 753)).toMatchObject({ tiktok_affiliate: mode, platform_commission_minor: 938n, base_minor: 6250n });
+      expect(await listSales(db(), { merchantId: m.id })).toMatchObject([{ commission: owed, platform_commission: '9.38', currency: 'USD' }]);
+      // A later change of the setting affects later sales only: the order's next delivery keeps its terms.
+      await updateMerchant(db(), m.id, { tiktokAffiliate: mode === 'on-top' ? 'none' : 'on-top' });
+      await run(m.id, [ORDERS_CSV]);
+      expect(await listSales(db(), { merchantId: m.id, limit: 10 })).toContainEqual(expect.objectContaining({ order_id: orderId(753), commission: owed }));
+      expect(await sale(m.id, 753)).toMatchObject({ tiktok_affiliate: mode });
+    }
+    const orders = await listSales(db(), { merchantId: world.merchant.id });
+    expect(orders.find((o) => o.order_id === orderId(755))).toMatchObject({ commission: '179.85', platform_commission: null });
+  });
+
+  it('refuses an unknown --tiktok-affiliate setting', async () => {
+    await expect(addMerchant(db(), { name: 'Bad setting', tiktokAffiliate: 'double' })).rejects.toThrow(/top-up, none, on-top/);
   });
 
   it('--dry-run reports exactly what a run would do, and writes nothing', async () => {

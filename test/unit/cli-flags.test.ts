@@ -37,6 +37,8 @@ const BAD: Readonly<Record<string, string>> = {
   '--timezone': 'Mars/Olympus',
   '--validate-cron': 'every day',
   '--payout-cron': 'on fridays',
+  '--reconcile-cron': 'hourly',
+  '--tiktok-affiliate': 'twice',
   '--port': '70000',
   '--shape': 'square',
   '--amount': '-1',

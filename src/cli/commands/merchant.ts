@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
+import { parseTikTokAffiliate } from '../../domain/platform-commission.js';
 import { contextFrom, withDb } from '../context.js';
 import { required } from '../prompt.js';
 import { resolveSecrets, secretOption, type SecretFlag } from '../secret-flags.js';
-import { attributionWindow, currency, defined, domain, holdDays, httpUrl, id, isoTime, oneOf, percent } from '../flags.js';
+import { attributionWindow, checked, currency, defined, domain, holdDays, httpUrl, id, isoTime, oneOf, percent } from '../flags.js';
 import { table } from '../output.js';
 import { detail, merchantView } from '../views.js';
 
@@ -24,6 +25,7 @@ interface MerchantFlags {
   woocommerceSecret?: string;
   attributionWindow?: string;
   commissionBase?: string;
+  tiktokAffiliate?: string;
 }
 
 /** The merchant flags that take a secret (each with a `-file` twin, `-` for stdin, a hidden prompt). */
@@ -55,7 +57,8 @@ function merchantFlags(command: Command): Command {
     .option('--tiktok-token-expires-at <iso8601>', 'when the access token expires', isoTime)
     .option('--shopify-domain <domain>', 'the shop domain, e.g. glow.myshopify.com', domain)
     .option('--attribution-window <duration>', 'how long a click can attribute an order, e.g. 30d, 7d, 48h (add: default 30d)', attributionWindow)
-    .option('--commission-base <base>', 'net (after discounts, without shipping and tax), with-tax or total (add: default net)', oneOf(['net', 'with-tax', 'total']));
+    .option('--commission-base <base>', 'net (after discounts, without shipping and tax), with-tax or total (add: default net)', oneOf(['net', 'with-tax', 'total']))
+    .option('--tiktok-affiliate <mode>', 'when TikTok pays the creator itself: top-up (default, owe the deal less TikTok\'s), none, on-top', checked(parseTikTokAffiliate));
   for (const spec of SECRET_FLAGS) secretOption(command, spec, spec.description);
   return command;
 }

@@ -93,6 +93,22 @@ export class TikTokShopClient {
     throw new TikTokApiError('paging', 'Search Returns: more than 100 pages');
   }
 
+  /**
+   * Search Seller Affiliate Orders (202410), one page: the orders created in the window that a
+   * creator sold, each SKU naming its creator and TikTok's commission. Needs the affiliate scope.
+   */
+  async searchAffiliateOrders(creds: ShopCredentials, search: AffiliateOrderSearch): Promise<{ orders: Json[]; nextPageToken: string | undefined; totalCount: number | undefined }> {
+    const what = 'Search Seller Affiliate Orders';
+    const query: Record<string, string> = { page_size: String(search.pageSize ?? 50) };
+    if (search.pageToken !== undefined) query.page_token = search.pageToken;
+    const body: Json = { create_time_ge: search.createTimeGe, create_time_lt: search.createTimeLt };
+    const data = await this.call(creds, 'POST', '/affiliate_seller/202410/orders/search', { what, query, body, shopScoped: true });
+    const next = text(data.next_page_token);
+    if (next !== undefined && next === search.pageToken) throw new TikTokApiError('paging', `${what}: TikTok returned the same page token again`);
+    const total = typeof data.total_count === 'number' ? data.total_count : undefined;
+    return { orders: orderList(data, what), nextPageToken: next, totalCount: total };
+  }
+
   /** Get Authorized Shops: the shops the token grants, with the cipher shop APIs need. */
   async authorizedShops(creds: ShopCredentials): Promise<AuthorizedShop[]> {
     const data = await this.call(creds, 'GET', '/authorization/202309/shops', { what: 'Get Authorized Shops', shopScoped: false });
@@ -110,6 +126,15 @@ export interface OrderSearch {
   readonly updateTimeGe: number;
   /** Unix seconds, exclusive. */
   readonly updateTimeLt?: number;
+  readonly pageSize?: number;
+  readonly pageToken?: string;
+}
+
+export interface AffiliateOrderSearch {
+  /** Unix seconds, inclusive. */
+  readonly createTimeGe: number;
+  /** Unix seconds, exclusive. */
+  readonly createTimeLt: number;
   readonly pageSize?: number;
   readonly pageToken?: string;
 }

@@ -12,12 +12,13 @@ export type TikTokApiProblem =
   | 'token_expired' // 105002: refresh the access token, then retry
   | 'token_invalid' // 105001: refresh once; else re-authorize (`tracknow tiktok auth`)
   | 'invalid_signature' // 106001: wrong app key or secret
+  | 'scope_missing' // 105005 or HTTP 403: the seller has not granted this API's scope (e.g. affiliate)
   | 'rejected' // any other non-zero code: a request TikTok will not serve
   | 'malformed' // an answer that is not TikTok's JSON envelope
   | 'paging'; // a page token that repeats, or a page without its list
 
 /** TikTok Shop's own codes for the answers tracknow acts on (Partner Center common error codes). */
-export const API_CODES = { ok: 0, tokenInvalid: 105001, tokenExpired: 105002, invalidSignature: 106001 } as const;
+export const API_CODES = { ok: 0, tokenInvalid: 105001, tokenExpired: 105002, scopeMissing: 105005, invalidSignature: 106001 } as const;
 
 const TRANSIENT: ReadonlySet<TikTokApiProblem> = new Set(['network', 'timeout', 'server', 'rate_limited', 'malformed', 'token_expired', 'token_invalid']);
 
@@ -49,6 +50,7 @@ export function problemFor(status: number, apiCode: number | undefined): TikTokA
   if (apiCode === API_CODES.tokenExpired) return 'token_expired';
   if (apiCode === API_CODES.tokenInvalid) return 'token_invalid';
   if (apiCode === API_CODES.invalidSignature) return 'invalid_signature';
+  if (apiCode === API_CODES.scopeMissing || (status === 403 && apiCode !== API_CODES.ok)) return 'scope_missing';
   if (apiCode === undefined) return status >= 400 ? 'rejected' : 'malformed';
   return apiCode === API_CODES.ok && status < 400 ? undefined : 'rejected';
 }

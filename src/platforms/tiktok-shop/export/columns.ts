@@ -39,6 +39,8 @@ export const AFFILIATE_COLUMNS = {
   created: req('Time Created'),
   refunded: opt('Fully returned or refunded'),
   delivered: opt('Order Delivery Time'),
+  estCommission: opt('Est. standard commission payment'),
+  actualCommission: opt('Actual Commission Payment'),
 } as const satisfies Record<string, ColumnSpec>;
 
 export type OrdersColumn = keyof typeof ORDERS_COLUMNS;

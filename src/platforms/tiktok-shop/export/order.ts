@@ -107,6 +107,7 @@ export class OrderGroup {
     const tax = new MoneySum(ctx.currency, 'Taxes');
     const returned = new MoneySum(ctx.currency, 'SKU Subtotal After Discount');
     let refund: Money | undefined;
+    const platform = new MoneySum(ctx.currency, 'Est. standard commission payment');
     let total: Money | undefined;
     let orderedAt = head.createdAt;
     let eventTime = head.latestAt;
@@ -124,7 +125,10 @@ export class OrderGroup {
         base.add(row.amount);
         if (row.tax) tax.add(row.tax);
         if (row.returnedBase) returned.add(row.returnedBase);
-        if (row.creator === creators[0]) attributed.add(row.amount);
+        if (row.creator === creators[0]) {
+          attributed.add(row.amount);
+          platform.add(row.platformCommission);
+        }
       } catch (err) {
         if (!(err instanceof RowError)) throw err;
         this.problems.push({ line: this.lines[i] ?? 0, message: err.message });
@@ -146,6 +150,7 @@ export class OrderGroup {
       ...refundOf(this.orderId, refund, returned.value()),
       ...optional('total', total),
       ...optional('attributedBase', ctx.byCreator ? attributed.value() : undefined),
+      ...optional('platformCommission', ctx.byCreator ? platform.value() : undefined),
       hints,
       dedupeKey: `export:${this.digest()}`,
     };

@@ -21,6 +21,8 @@ export interface ExportRow {
   readonly total?: Money | undefined;
   readonly message?: string | undefined;
   readonly creator?: string | undefined;
+  /** What TikTok pays the creator on this line: the actual payment once settled, else the estimate. */
+  readonly platformCommission?: Money | undefined;
   /** A fully returned or refunded line: it stays out of the base. */
   readonly excluded: boolean;
   /** The line's tax (`Taxes`), for `--commission-base with-tax`. */
@@ -150,6 +152,7 @@ export function affiliateRowReader(index: ColumnIndex<AffiliateColumn>, ctx: Row
       latestAt: latestOf(createdAt, [delivered(cells)]),
       amount: money(at(cells, index.payment), 'Payment Amount'),
       creator,
+      platformCommission: money(at(cells, index.actualCommission), 'Actual Commission Payment') ?? money(at(cells, index.estCommission), 'Est. standard commission payment'),
       excluded: refunded || status === 'cancelled' || status === 'refunded',
     };
   };
