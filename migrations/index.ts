@@ -5,6 +5,7 @@ import * as m0003 from './0003_notification_endpoints.js';
 import * as m0004 from './0004_tiktok_enrichment.js';
 import * as m0005 from './0005_ingest_write_check.js';
 import * as m0006 from './0006_inbox_order_index.js';
+import * as m0008 from './0008_deals.js';
 
 /** Every migration, in order. A static list: nothing scans a directory at run time. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004_tiktok_enrichment': m0004,
   '0005_ingest_write_check': m0005,
   '0006_inbox_order_index': m0006,
+  '0008_deals': m0008,
 };

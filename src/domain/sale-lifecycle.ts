@@ -1,5 +1,5 @@
 import type { Attribution } from './attribution.js';
-import { computeCommission } from './commission.js';
+import { commissionOnTerms, type CommissionTerms } from './deals.js';
 import { formatMajor } from './money.js';
 import { ATTRIBUTION_RANK, type AttributionMethod, type OrderEvent, type OrderStatus } from './order-event.js';
 import type { SaleStatus } from './validation-plan.js';
@@ -26,7 +26,18 @@ export interface SaleState {
   readonly commissionMinor: bigint | null;
   readonly orderedAt: Date;
   readonly lastEventAt: Date;
+  /** Deals (#19): the terms the commission was chosen on, kept for the sale's life; see `CommissionTerms`. */
+  readonly dealId: string | null;
+  readonly fixedCommissionMinor: bigint | null;
+  readonly ratedBaseMinor: bigint | null;
+  readonly ratedCommissionPpm: bigint | null;
 }
+
+/**
+ * Chooses a sale's terms (deals, #19) from the sale as it stands. Called only when the sale first
+ * earns (an influencer and a base) or changes influencer while pending; otherwise the terms kept.
+ */
+export type TermsChooser = (state: SaleState) => CommissionTerms;
 
 export type SaleOutcome = 'created' | 'updated' | 'unchanged' | 'cancelled' | 'reversed' | 'unpaid' | 'stale';
 
@@ -57,8 +68,14 @@ const rank = (m: AttributionMethod | null) => (m === null ? Number.POSITIVE_INFI
  * - attribution can only improve in rank while the sale is pending;
  * - validated sales keep their credited commission, less partial refunds (clawed back); an end status reverses them.
  */
-export function applyOrderEvent(current: SaleState | undefined, event: OrderEvent, attribution: Attribution | undefined, ratePpm: number): SaleTransition {
-  if (!current) return create(event, attribution, ratePpm);
+export function applyOrderEvent(
+  current: SaleState | undefined,
+  event: OrderEvent,
+  attribution: Attribution | undefined,
+  ratePpm: number,
+  choose?: TermsChooser,
+): SaleTransition {
+  if (!current) return create(event, attribution, ratePpm, choose);
   // An unpaid or unknown status creates nothing, so it changes nothing either: order-independent.
   if (event.status === 'unpaid' || event.status === 'other') return same(current, current, `order status ${event.platformStatus} changes nothing`);
   const newer = event.eventTime.getTime() >= current.lastEventAt.getTime();
@@ -93,7 +110,8 @@ export function applyOrderEvent(current: SaleState | undefined, event: OrderEven
   // Pending or cancelled: learn amounts, attribution and refunds (a cancelled record keeps them for the record).
   let next = withAttribution(withAmounts(base, event), event, attribution);
   if (refunded > 0n) next = { ...next, refundedMinor: next.refundedMinor + refunded };
-  next = withCommission({ ...next, ...statuses });
+  next = { ...next, ...statuses };
+  next = withCommission(next, current.commissionMinor === null || current.influencerId !== next.influencerId ? choose : undefined);
   if (current.status === 'cancelled') return same(current, next, 'the order is already cancelled; nothing revives it');
   if (endsOrder(event) || fullyRefunded(next)) {
     return {
@@ -125,7 +143,7 @@ function clawBack(current: SaleState, next: SaleState): SaleTransition {
 
 const fullyRefunded = (s: SaleState) => s.baseMinor !== null && s.refundedMinor > 0n && s.refundedMinor >= s.baseMinor;
 
-function create(event: OrderEvent, attribution: Attribution | undefined, ratePpm: number): SaleTransition {
+function create(event: OrderEvent, attribution: Attribution | undefined, ratePpm: number, choose?: TermsChooser): SaleTransition {
   if (!isEnd(event.status) && event.status !== 'paid') {
     return { next: undefined, outcome: 'unpaid', notify: [], reason: `order status ${event.platformStatus} creates no sale` };
   }
@@ -151,8 +169,12 @@ function create(event: OrderEvent, attribution: Attribution | undefined, ratePpm
     commissionMinor: null,
     orderedAt: event.orderedAt ?? eventTime,
     lastEventAt: eventTime,
+    dealId: null,
+    fixedCommissionMinor: null,
+    ratedBaseMinor: null,
+    ratedCommissionPpm: null,
   };
-  state = withCommission(withAttribution(withAmounts(state, event), event, attribution));
+  state = withCommission(withAttribution(withAmounts(state, event), event, attribution), choose);
   if (fullyRefunded(state)) state = { ...state, status: 'cancelled' };
   if (state.status === 'cancelled') return { next: state, outcome: 'cancelled', notify: [], reason: `order ${event.status} before it was known: recorded as cancelled` };
   const reason = state.influencerId === null ? 'no attribution matched: order recorded unattributed' : `attributed by ${state.attributionMethod}`;
@@ -186,10 +208,20 @@ function withAttribution(state: SaleState, event: OrderEvent, attribution: Attri
   return next;
 }
 
-function withCommission(state: SaleState): SaleState {
+/** The commission on the base left after refunds, on the kept terms, or on terms `choose` picks now. */
+function withCommission(state: SaleState, choose?: TermsChooser): SaleState {
   if (state.influencerId === null || state.baseMinor === null) return { ...state, commissionMinor: null };
-  const net = state.baseMinor - state.refundedMinor;
-  return { ...state, commissionMinor: computeCommission(net > 0n ? net : 0n, state.commissionRatePpm) };
+  const s = choose ? withTerms(state, choose(state)) : state;
+  return { ...s, commissionMinor: commissionOnTerms(termsOf(s), (s.baseMinor ?? 0n) - s.refundedMinor) };
+}
+
+/** The terms a sale keeps (the refund recompute hook takes these). */
+export function termsOf(s: SaleState): CommissionTerms {
+  return { dealId: s.dealId, ratePpm: s.commissionRatePpm, fixedMinor: s.fixedCommissionMinor, ratedBaseMinor: s.ratedBaseMinor, ratedCommissionPpm: s.ratedCommissionPpm };
+}
+
+function withTerms(s: SaleState, t: CommissionTerms): SaleState {
+  return { ...s, dealId: t.dealId, commissionRatePpm: t.ratePpm, fixedCommissionMinor: t.fixedMinor, ratedBaseMinor: t.ratedBaseMinor, ratedCommissionPpm: t.ratedCommissionPpm };
 }
 
 function same(current: SaleState, next: SaleState, reason: string): SaleTransition {

@@ -4,6 +4,8 @@ import { attribute, lookupKeys, type LookupKeys } from '../domain/attribution.js
 import type { OrderEvent } from '../domain/order-event.js';
 import { applyOrderEvent, type SaleOutcome, type SaleState } from '../domain/sale-lifecycle.js';
 import { readBatchState } from '../store/batch-read.js';
+import { monthOf } from '../domain/deals.js';
+import { DealBook } from './deal-book.js';
 import { writeBatch } from '../store/batch-write.js';
 import { inboxKey, type DecidedDelivery, type InboxRecord } from '../store/inbox-repo.js';
 import type { Reversal } from '../store/ledger-repo.js';
@@ -137,7 +139,8 @@ type Guard = 'optimistic' | 'locked' | 'rehearsal';
 
 async function ingestItems(trx: Kysely<Database>, items: readonly IngestItem[], guard: Guard): Promise<IngestOutcome[]> {
   const allKeys = items.flatMap((i) => i.events.map(keyOf));
-  if (guard === 'locked') await lockOrders(trx, allKeys);
+  // Locked: also each merchant's order months, so locked retries of one month's tier count queue up (deals, #19).
+  if (guard === 'locked') await lockOrders(trx, [...allKeys, ...tierMonthLocks(items)]);
 
   // Decide before writing: one statement reads all the batch needs, pure code decides, one
   // statement writes. A delivery is a duplicate if the inbox already holds its key, or an earlier
@@ -146,7 +149,7 @@ async function ingestItems(trx: Kysely<Database>, items: readonly IngestItem[], 
   const keys = records.map(inboxKey);
   const merchantIds = [...new Set(allKeys.map((k) => k.merchantId))];
   const lookupAll = mergeKeys(items.flatMap((i) => i.events.map((e) => lookupKeys(e.hints))));
-  const { sales: existing, stored, rates: rateOf, lookup } = await readBatchState(trx, { orders: allKeys, deliveries: records, merchantIds, lookup: lookupAll, forUpdate: guard !== 'optimistic' });
+  const { sales: existing, stored, rates: rateOf, lookup, deals } = await readBatchState(trx, { orders: allKeys, deliveries: records, merchantIds, lookup: lookupAll, forUpdate: guard !== 'optimistic' });
   const earlier = new Map<string, { id: string }>(stored);
   const fresh = records.map((r, n) => {
     if (earlier.has(keys[n]!)) return false;
@@ -158,6 +161,9 @@ async function ingestItems(trx: Kysely<Database>, items: readonly IngestItem[], 
     tracked.set(k, { id: row.id, key: keyOf0(row), version, state: saleState(row), dirty: false, cancelledAt: row.cancelled_at, reversedAt: row.reversed_at, validatedAt: row.validated_at });
   }
 
+  // Deals (#19): terms chosen per sale; tiered deals read the months' counts in one more statement.
+  const book = new DealBook(deals, rateOf);
+  await book.readCounts(trx, items.flatMap((i) => i.events), (e) => tracked.get(orderKeyString(keyOf(e)))?.state, lookup);
   const now = new Date();
   const reversals: Reversal[] = [];
   const messages: OutboxMessage[] = [];
@@ -181,7 +187,8 @@ async function ingestItems(trx: Kysely<Database>, items: readonly IngestItem[], 
       const k = orderKeyString(keyOf(event));
       const current = tracked.get(k);
       const rate = current?.state.commissionRatePpm ?? rateOf.get(event.merchantId) ?? 150_000;
-      const t = applyOrderEvent(current?.state, event, attribute(event.merchantId, event.hints, lookup), rate);
+      const t = applyOrderEvent(current?.state, event, attribute(event.merchantId, event.hints, lookup), rate, book.chooser(event));
+      book.count(current?.state, t.next, event.merchantId);
       let entry = current;
       if (t.next && t.next !== current?.state) {
         change = current === undefined ? 'created' : change === 'none' ? 'updated' : change;
@@ -207,8 +214,12 @@ async function ingestItems(trx: Kysely<Database>, items: readonly IngestItem[], 
   const write = (t: Tracked): SaleWrite => ({ id: t.id, key: t.key, state: t.state, validatedAt: t.validatedAt, cancelledAt: t.cancelledAt, reversedAt: t.reversedAt });
   const newSales = dirty.filter((t) => t.version === null).map(write);
   const changedSales = dirty.flatMap((t) => (t.version === null ? [] : [{ ...write(t), version: t.version }]));
-  await writeBatch(trx, { newSales, changedSales, reversals, messages, deliveries }, guard !== 'rehearsal');
+  await writeBatch(trx, { newSales, changedSales, reversals, messages, deliveries, tierGuards: book.guards() }, guard !== 'rehearsal');
   return outcomes;
+}
+
+function tierMonthLocks(items: readonly IngestItem[]): OrderKey[] {
+  return items.flatMap((i) => i.events.map((e) => ({ merchantId: e.merchantId, platform: 'deal-tier', orderId: monthOf(e.orderedAt ?? e.eventTime) })));
 }
 
 function keyOf0(row: { merchant_id: string; platform: string; external_order_id: string }): OrderKey {

@@ -1,5 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { AttributionLookup, CodeEntry, LookupKeys } from '../domain/attribution.js';
+import type { Deal } from '../domain/deals.js';
+import { dealOfJson, DEAL_JSON, type DealJson } from './deals-repo.js';
 import { inboxKey, type StoredDelivery } from './inbox-repo.js';
 import { jsonRows } from './json-rows.js';
 import { orderKeyString, type OrderKey } from './order-keys.js';
@@ -30,6 +32,8 @@ export interface BatchState {
   /** Commission rate (ppm) per merchant. */
   readonly rates: Map<string, number>;
   readonly lookup: AttributionLookup;
+  /** The merchants' commission deals (#19). */
+  readonly deals: Deal[];
 }
 
 type Pair<A, B = string> = [A, B];
@@ -41,6 +45,7 @@ interface Extra {
   usernames: Pair<string>[] | null;
   clicks: Pair<string>[] | null;
   codes: [code: string, influencerId: string, merchantId: string | null][] | null;
+  deals?: DealJson[] | null;
 }
 
 /**
@@ -64,6 +69,7 @@ export async function readBatchState(trx: Kysely<Database>, wants: BatchWants): 
   const extra = sql`json_build_object(
     'stored', ${keys},
     'rates', ${agg(wants.merchantIds, (l) => sql`select json_agg(json_build_array(x.v, m.commission_rate_ppm)) from ${l} as x(v) join merchants m on m.id = x.v::uuid`)},
+    'deals', ${agg(wants.merchantIds, (l) => sql`select json_agg(${DEAL_JSON}) from ${l} as x(v) join deals d on d.merchant_id = x.v::uuid`)},
     'creators', ${agg(lookup.creatorIds, (l) => sql`select json_agg(json_build_array(c.creator_id, c.influencer_id)) from ${l} as x(v) join creator_links c on c.creator_id = x.v`)},
     'usernames', ${agg(lookup.usernames, (l) => sql`select json_agg(json_build_array(c.username, c.influencer_id)) from ${l} as x(v) join creator_links c on c.username = x.v`)},
     'clicks', ${agg(clickIds, (l) => sql`select json_agg(json_build_array(x.v, c.code)) from ${l} as x(v) join clicks c on c.id = x.v::uuid`)},
@@ -99,6 +105,7 @@ export async function readBatchState(trx: Kysely<Database>, wants: BatchWants): 
     sales,
     stored: new Map((x.stored ?? []).map(([key, id, status, outcome]) => [key, { id, status, outcome }])),
     rates: new Map(x.rates ?? []),
+    deals: (x.deals ?? []).map(dealOfJson),
     lookup: {
       creatorsById: new Map(x.creators ?? []),
       creatorsByUsername: new Map(x.usernames ?? []),

@@ -25,6 +25,10 @@ export function saleState(row: Sale): SaleState {
     commissionMinor: row.commission_minor,
     orderedAt: row.ordered_at,
     lastEventAt: row.last_event_at,
+    dealId: row.deal_id,
+    fixedCommissionMinor: row.fixed_commission_minor,
+    ratedBaseMinor: row.rated_base_minor,
+    ratedCommissionPpm: row.rated_commission_ppm,
   };
 }
 
@@ -57,13 +61,18 @@ const SALE_COLUMNS = {
   total_minor: ['bigint', (w) => int8(w.state.totalMinor), 'mutable'],
   amounts_at: ['timestamptz', (w) => instant(w.state.amountsAt), 'mutable'],
   refunded_minor: ['bigint', (w) => int8(w.state.refundedMinor), 'mutable'],
-  commission_rate_ppm: ['integer', (w) => w.state.commissionRatePpm],
+  // Mutable: terms are chosen when a sale first earns (deals, #19), then kept by the lifecycle.
+  commission_rate_ppm: ['integer', (w) => w.state.commissionRatePpm, 'mutable'],
   commission_minor: ['bigint', (w) => int8(w.state.commissionMinor), 'mutable'],
   ordered_at: ['timestamptz', (w) => instant(w.state.orderedAt), 'mutable'],
   last_event_at: ['timestamptz', (w) => instant(w.state.lastEventAt), 'mutable'],
   validated_at: ['timestamptz', (w) => instant(w.validatedAt)],
   cancelled_at: ['timestamptz', (w) => instant(w.cancelledAt), 'mutable'],
   reversed_at: ['timestamptz', (w) => instant(w.reversedAt), 'mutable'],
+  deal_id: ['uuid', (w) => w.state.dealId, 'mutable'],
+  fixed_commission_minor: ['bigint', (w) => int8(w.state.fixedCommissionMinor), 'mutable'],
+  rated_base_minor: ['bigint', (w) => int8(w.state.ratedBaseMinor), 'mutable'],
+  rated_commission_ppm: ['bigint', (w) => int8(w.state.ratedCommissionPpm), 'mutable'],
 } satisfies Record<string, readonly [string, (w: SaleWrite) => Cell, 'mutable'?]>;
 
 const ENTRIES = Object.entries(SALE_COLUMNS) as [string, readonly [string, (w: SaleWrite) => Cell, 'mutable'?]][];
