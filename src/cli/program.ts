@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 
 /** One module per command (group); each exports `register(program)`. Imported lazily by name. */
-const COMMANDS = ['migrate', 'merchant', 'influencer', 'link-creator', 'code', 'serve', 'demo', 'send-test-webhook', 'events', 'validate', 'payout', 'balance', 'sales', 'schedule', 'backfill', 'tiktok', 'reconcile', 'endpoint', 'notify'] as const;
+const COMMANDS = ['migrate', 'merchant', 'influencer', 'link-creator', 'code', 'serve', 'demo', 'send-test-webhook', 'events', 'validate', 'payout', 'balance', 'sales', 'schedule', 'backfill', 'tiktok', 'reconcile', 'endpoint', 'notify', 'deal'] as const;
 
 export async function buildProgram(): Promise<Command> {
   const program = new Command('tracknow')

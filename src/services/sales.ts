@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { formatRatePercent } from '../domain/commission.js';
 import { formatMajor } from '../domain/money.js';
 import { usage } from '../errors.js';
 import { isUuid } from '../store/pg-errors.js';
@@ -27,6 +28,10 @@ export interface SaleView {
   readonly currency: string | null;
   readonly status: SaleStatus;
   readonly ordered_at: Date;
+  /** Deals (#19): the deal the sale was made under; null: the merchant's rate. */
+  readonly deal_id: string | null;
+  /** The effective rate in percent ("20", "22.5"); null under a fixed deal, whose amount is `commission`. */
+  readonly commission_rate: string | null;
 }
 
 function checkId(value: string | undefined, flag: string): void {
@@ -46,7 +51,7 @@ export async function listSales(db: Kysely<Database>, filter: SalesFilter = {}):
   if (filter.limit !== undefined && !(Number.isInteger(filter.limit) && filter.limit > 0)) throw usage('--limit must be a whole number ≥ 1');
   let query = db
     .selectFrom('sales')
-    .select(['id', 'merchant_id', 'platform', 'external_order_id', 'influencer_id', 'attribution_method', 'base_minor', 'commission_minor', 'currency', 'status', 'ordered_at'])
+    .select(['id', 'merchant_id', 'platform', 'external_order_id', 'influencer_id', 'attribution_method', 'base_minor', 'commission_minor', 'currency', 'status', 'ordered_at', 'deal_id', 'commission_rate_ppm', 'fixed_commission_minor'])
     .orderBy('ordered_at', 'desc')
     .orderBy('id');
   if (filter.merchantId !== undefined) query = query.where('merchant_id', '=', filter.merchantId);
@@ -66,5 +71,7 @@ export async function listSales(db: Kysely<Database>, filter: SalesFilter = {}):
     currency: r.currency,
     status: r.status,
     ordered_at: r.ordered_at,
+    deal_id: r.deal_id,
+    commission_rate: r.fixed_commission_minor === null ? String(formatRatePercent(r.commission_rate_ppm)) : null,
   }));
 }
