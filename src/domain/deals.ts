@@ -89,7 +89,7 @@ function best(deals: readonly Deal[]): Deal | undefined {
   return found;
 }
 
-const matchesLine = (d: Deal, line: OrderLine) => d.product !== null && (d.product === line.productId || d.product === line.skuId);
+const matchesLine = (d: Deal, line: OrderLine) => d.product !== null && (d.product === line.productId || d.product === line.skuId || d.product === line.sku);
 
 /**
  * Chooses the terms of one sale. Pure: the same deals and context give the same terms whatever

@@ -50,6 +50,8 @@ export interface OrderLine {
   readonly lineId?: string;
   readonly productId?: string;
   readonly skuId?: string;
+  /** The merchant's own SKU code (Shopify `sku`, WooCommerce `sku`, TikTok `seller_sku`), where one is set. */
+  readonly sku?: string;
   readonly quantity?: number;
   readonly base: Money;
 }

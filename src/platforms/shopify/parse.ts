@@ -5,6 +5,7 @@ import type { MerchantSecrets, Parsed, WebhookRequest } from '../platform.js';
 import { asArray, asObject, currencyOf, isoTime, majorAmount, parseJsonObject, requireOrderId, text } from '../payload.js';
 import type { Json } from '../payload.js';
 import { header } from '../signing.js';
+import { shopifyLines } from './lines.js';
 import { shopifyHints } from './hints.js';
 import { financialStatus } from './status.js';
 
@@ -43,6 +44,7 @@ function orderTopic(statusOf: (order: Json) => OrderStatus): Handler {
       platformStatus: status === 'cancelled' ? 'cancelled' : (text(body.financial_status) ?? 'unknown'),
       base: money('subtotal_price'),
       total: money('total_price'),
+      ...optionalLines(shopifyLines(body, currency)),
       hints: shopifyHints(body),
       dedupeKey,
     };
@@ -89,6 +91,8 @@ const TOPICS: Readonly<Record<string, Handler>> = {
   'orders/cancelled': orderTopic(() => 'cancelled'),
   'refunds/create': refundTopic,
 };
+
+const optionalLines = (lines: OrderEvent['lines']) => (lines ? { lines } : {});
 
 function required(receivedAt: Date | undefined): Date {
   if (!receivedAt) throw invalid('the Shopify payload has no updated_at or created_at');

@@ -4,7 +4,7 @@ import type { MerchantSecrets, Parsed, WebhookRequest } from '../platform.js';
 import { isoTime, parseJsonObject, requireOrderId, text } from '../payload.js';
 import type { Json } from '../payload.js';
 import { header } from '../signing.js';
-import { amounts, hints } from './fields.js';
+import { amounts, hints, wooLines } from './fields.js';
 import { orderStatus } from './status.js';
 
 /** How each order topic sets the status; a deleted order is cancelled whatever it said. */
@@ -43,6 +43,7 @@ export function parseWooCommerce(req: WebhookRequest, merchant: MerchantSecrets,
     orderedAt: createdAt,
     ...statusOf(order),
     ...amounts(order, merchant.currency),
+    ...wooLines(order, merchant.currency),
     hints: hints(order),
     dedupeKey,
   };

@@ -23,6 +23,11 @@ export const ORDERS_COLUMNS = {
   delivered: opt('Delivered Time'),
   cancelled: opt('Cancelled Time'),
   buyerMessage: opt('Buyer Message'),
+  // Deals by product (#19): each row is one line.
+  skuId: opt('SKU ID'),
+  productId: opt('Product ID'),
+  sellerSku: opt('Seller SKU'),
+  quantity: opt('Quantity'),
 } as const satisfies Record<string, ColumnSpec>;
 
 /** Affiliate Center orders export: one row per order × SKU, each naming its creator. */
@@ -34,6 +39,10 @@ export const AFFILIATE_COLUMNS = {
   created: req('Time Created'),
   refunded: opt('Fully returned or refunded'),
   delivered: opt('Order Delivery Time'),
+  skuId: opt('SKU ID'),
+  productId: opt('Product ID'),
+  sellerSku: opt('Seller SKU'),
+  quantity: opt('Quantity'),
 } as const satisfies Record<string, ColumnSpec>;
 
 export type OrdersColumn = keyof typeof ORDERS_COLUMNS;
