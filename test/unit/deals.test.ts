@@ -103,7 +103,7 @@ describe('chooseTerms (property)', () => {
     days: fc.option(fc.integer({ min: 1, max: 60 }), { nil: undefined }),
     tier: fc.option(fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 1_000_000 })), { nil: undefined }),
   });
-  const build = (specs: fc.TypeOf<typeof dealArb>[]): Deal[] =>
+  const build = (specs: (typeof dealArb extends fc.Arbitrary<infer T> ? T : never)[]): Deal[] =>
     specs.map((s, n) => {
       const fixed = s.fixed !== undefined && s.product === null ? usd(BigInt(s.rate % 10_000)) : null;
       const from = s.from === undefined ? null : new Date(NOV.getTime() + s.from * 86_400_000);
