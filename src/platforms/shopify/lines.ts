@@ -3,7 +3,7 @@ import { orderLines } from '../lines.js';
 import { asArray, asObject, majorAmount, type Json } from '../payload.js';
 
 /**
- * `line_items[]`: base = price × quantity − its discount allocations, less its tax lines when the
+ * `line_items[]`: base = price × quantity − its discount allocations (or `total_discount`), less its tax lines when the
  * shop's prices include tax (`taxes_included`). Ids: `product_id`, `variant_id` (the SKU id), `sku`.
  */
 export function shopifyLines(order: Json, currency: string): OrderLine[] | undefined {
@@ -13,7 +13,10 @@ export function shopifyLines(order: Json, currency: string): OrderLine[] | undef
     const at = `line_items[${i}]`;
     const price = majorAmount(l.price, currency, `${at}.price`);
     const quantity = typeof l.quantity === 'number' && Number.isSafeInteger(l.quantity) ? l.quantity : 1;
-    const discounts = sum(l.discount_allocations, 'amount', `${at}.discount_allocations`);
+    // discount_allocations (current API), else the deprecated total_discount.
+    const discounts = Array.isArray(l.discount_allocations)
+      ? sum(l.discount_allocations, 'amount', `${at}.discount_allocations`)
+      : (majorAmount(l.total_discount, currency, `${at}.total_discount`) ?? 0n);
     const tax = order.taxes_included === true ? sum(l.tax_lines, 'price', `${at}.tax_lines`) : 0n;
     const baseMinor = price === undefined ? undefined : price * BigInt(quantity) - discounts - tax;
     return { lineId: l.id, productId: l.product_id, skuId: l.variant_id, sku: l.sku, quantity: l.quantity, baseMinor };

@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKENDS, createCliTarget, type CliTarget } from '../helpers/db.js';
+import { runCli } from '../helpers/cli.js';
+
+for (const backend of BACKENDS) {
+  describe(`deal commands on ${backend}`, () => {
+    let target: CliTarget;
+    beforeAll(async () => {
+      target = await createCliTarget(backend);
+    });
+    afterAll(async () => target.cleanup());
+    const cli = (...args: string[]) => runCli(args, target.env);
+
+    it('adds, lists and ends deals with the --json shapes; bad flags exit 2 with one error line', async () => {
+      const merchant = (await cli('merchant', 'add', '--name', 'Glow', '--json')).json();
+      const influencer = (await cli('influencer', 'add', '--name', 'Mia', '--json')).json();
+      const add = await cli('deal', 'add', '--merchant', merchant.id, '--influencer', influencer.id, '--rate', '20', '--tiers', '3:25', '--from', '2026-11-01T00:00:00Z', '--name', 'Mia 20%', '--json');
+      expect(add.code, add.stderr).toBe(0);
+      const deal = add.json();
+      expect(deal).toEqual({
+        id: expect.any(String),
+        merchant_id: merchant.id,
+        influencer_id: influencer.id,
+        code: null,
+        product: null,
+        rate: '20',
+        fixed: null,
+        currency: null,
+        from: '2026-11-01T00:00:00.000Z',
+        until: null,
+        tiers: [{ sales: 3, rate: '25' }],
+        name: 'Mia 20%',
+        ended_at: null,
+      });
+      const fixed = (await cli('deal', 'add', '--merchant', merchant.id, '--fixed', '5', '--currency', 'usd', '--json')).json();
+      expect(fixed).toMatchObject({ fixed: '5.00', currency: 'USD', rate: null });
+      expect((await cli('deal', 'list', '--merchant', merchant.id, '--json')).json().map((d: { id: string }) => d.id)).toEqual([deal.id, fixed.id]);
+      expect((await cli('deal', 'list', '--influencer', influencer.id, '--json')).json()).toHaveLength(1);
+      const end = await cli('deal', 'end', deal.id, '--json');
+      expect(end.code).toBe(0);
+      expect(end.json().ended_at).not.toBeNull();
+      expect((await cli('deal', 'list', '--json')).json().map((d: { id: string }) => d.id)).toEqual([fixed.id]);
+      expect((await cli('deal', 'list', '--all', '--json')).json()).toHaveLength(2);
+      const human = await cli('deal', 'list', '--all');
+      expect(human.stdout).toContain('Mia 20%');
+      expect(human.stdout).toContain('5.00 USD per order');
+
+      for (const args of [
+        ['deal', 'add', '--merchant', merchant.id],
+        ['deal', 'add', '--merchant', merchant.id, '--rate', '120'],
+        ['deal', 'add', '--merchant', merchant.id, '--fixed', '5'],
+        ['deal', 'add', '--merchant', merchant.id, '--rate', '10', '--tiers', '3:abc'],
+        ['deal', 'add', '--merchant', merchant.id, '--rate', '10', '--until', 'soon'],
+        ['deal', 'end', deal.id, '--at', 'never'],
+        ['deal', 'list', '--merchant', 'x'],
+      ]) {
+        const r = await cli(...args, '--json');
+        expect(r.code, args.join(' ')).toBe(2);
+        expect(r.stdout).toBe('');
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        expect(r.stderr).toMatch(/^error: /);
+      }
+      const again = await cli('deal', 'end', deal.id);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(/already ended/);
+      expect((await cli('deal', 'list', '--all', '--json')).json()).toHaveLength(2);
+    });
+  });
+}
