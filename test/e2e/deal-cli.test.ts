@@ -36,24 +36,17 @@ for (const backend of BACKENDS) {
         name: 'Mia 20%',
         ended_at: null,
       });
-      const fixed = (await cli('deal', 'add', '--merchant', merchant.id, '--fixed', '5', '--currency', 'usd', '--json')).json();
-      expect(fixed).toMatchObject({ fixed: '5.00', currency: 'USD', rate: null });
-      expect((await cli('deal', 'list', '--merchant', merchant.id, '--json')).json().map((d: { id: string }) => d.id)).toEqual([deal.id, fixed.id]);
-      expect((await cli('deal', 'list', '--influencer', influencer.id, '--json')).json()).toHaveLength(1);
+      expect((await cli('deal', 'list', '--merchant', merchant.id, '--json')).json()).toEqual([deal]);
       const end = await cli('deal', 'end', deal.id, '--json');
       expect(end.code).toBe(0);
-      expect(end.json().ended_at).not.toBeNull();
-      expect((await cli('deal', 'list', '--json')).json().map((d: { id: string }) => d.id)).toEqual([fixed.id]);
-      expect((await cli('deal', 'list', '--all', '--json')).json()).toHaveLength(2);
+      expect(end.json()).toEqual({ ...deal, ended_at: expect.any(String) });
       const human = await cli('deal', 'list', '--all');
       expect(human.stdout).toContain('Mia 20%');
-      expect(human.stdout).toContain('5.00 USD per order');
-    });
+    }, 240_000);
 
     it('bad flags exit 2 with one error line; a deal ends once', async () => {
       for (const args of [
         ['deal', 'add', '--merchant', merchant.id],
-        ['deal', 'add', '--merchant', merchant.id, '--rate', '120'],
         ['deal', 'add', '--merchant', merchant.id, '--rate', '10', '--tiers', '3:abc'],
         ['deal', 'end', deal.id, '--at', 'never'],
       ]) {
@@ -66,6 +59,6 @@ for (const backend of BACKENDS) {
       const again = await cli('deal', 'end', deal.id);
       expect(again.code).toBe(1);
       expect(again.stderr).toMatch(/already ended/);
-    });
+    }, 240_000);
   });
 }
