@@ -26,11 +26,14 @@ export interface SaleState {
   readonly commissionMinor: bigint | null;
   readonly orderedAt: Date;
   readonly lastEventAt: Date;
-  /** Deals (#19): the terms the commission was chosen on, kept for the sale's life; see `CommissionTerms`. */
-  readonly dealId: string | null;
-  readonly fixedCommissionMinor: bigint | null;
-  readonly ratedBaseMinor: bigint | null;
-  readonly ratedCommissionPpm: bigint | null;
+  /**
+   * Deals (#19): the terms the commission was chosen on, kept for the sale's life; see `CommissionTerms`.
+   * Optional so that states built elsewhere stay valid: absent means null (the merchant's flat rate).
+   */
+  readonly dealId?: string | null;
+  readonly fixedCommissionMinor?: bigint | null;
+  readonly ratedBaseMinor?: bigint | null;
+  readonly ratedCommissionPpm?: bigint | null;
 }
 
 /**
@@ -217,7 +220,13 @@ function withCommission(state: SaleState, choose?: TermsChooser): SaleState {
 
 /** The terms a sale keeps (the refund recompute hook takes these). */
 export function termsOf(s: SaleState): CommissionTerms {
-  return { dealId: s.dealId, ratePpm: s.commissionRatePpm, fixedMinor: s.fixedCommissionMinor, ratedBaseMinor: s.ratedBaseMinor, ratedCommissionPpm: s.ratedCommissionPpm };
+  return {
+    dealId: s.dealId ?? null,
+    ratePpm: s.commissionRatePpm,
+    fixedMinor: s.fixedCommissionMinor ?? null,
+    ratedBaseMinor: s.ratedBaseMinor ?? null,
+    ratedCommissionPpm: s.ratedCommissionPpm ?? null,
+  };
 }
 
 function withTerms(s: SaleState, t: CommissionTerms): SaleState {

@@ -69,10 +69,10 @@ const SALE_COLUMNS = {
   validated_at: ['timestamptz', (w) => instant(w.validatedAt)],
   cancelled_at: ['timestamptz', (w) => instant(w.cancelledAt), 'mutable'],
   reversed_at: ['timestamptz', (w) => instant(w.reversedAt), 'mutable'],
-  deal_id: ['uuid', (w) => w.state.dealId, 'mutable'],
-  fixed_commission_minor: ['bigint', (w) => int8(w.state.fixedCommissionMinor), 'mutable'],
-  rated_base_minor: ['bigint', (w) => int8(w.state.ratedBaseMinor), 'mutable'],
-  rated_commission_ppm: ['bigint', (w) => int8(w.state.ratedCommissionPpm), 'mutable'],
+  deal_id: ['uuid', (w) => w.state.dealId ?? null, 'mutable'],
+  fixed_commission_minor: ['bigint', (w) => int8(w.state.fixedCommissionMinor ?? null), 'mutable'],
+  rated_base_minor: ['bigint', (w) => int8(w.state.ratedBaseMinor ?? null), 'mutable'],
+  rated_commission_ppm: ['bigint', (w) => int8(w.state.ratedCommissionPpm ?? null), 'mutable'],
 } satisfies Record<string, readonly [string, (w: SaleWrite) => Cell, 'mutable'?]>;
 
 const ENTRIES = Object.entries(SALE_COLUMNS) as [string, readonly [string, (w: SaleWrite) => Cell, 'mutable'?]][];
