@@ -4,6 +4,7 @@ import { DEFAULT_RATE_PPM } from '../domain/commission.js';
 import { chooseTerms, monthOf, type Deal } from '../domain/deals.js';
 import type { OrderEvent } from '../domain/order-event.js';
 import type { SaleState, TermsChooser } from '../domain/sale-lifecycle.js';
+import type { OrderKey } from '../store/order-keys.js';
 import { readTierCounts, tierKeyString, type TierCount, type TierKey } from '../store/deals-repo.js';
 import type { Database } from '../store/schema.js';
 
@@ -52,6 +53,11 @@ export class DealBook {
       }
     }
     this.counts = await readTierCounts(db, [...keys.values()]);
+  }
+
+  /** Advisory lock keys for the order months of the batch's tiered merchants (none without tiers). */
+  monthLocks(events: readonly OrderEvent[]): OrderKey[] {
+    return events.filter((e) => this.tiered.has(e.merchantId)).map((e) => ({ merchantId: e.merchantId, platform: 'deal-tier', orderId: monthOf(e.orderedAt ?? e.eventTime) }));
   }
 
   /** The terms chooser for one event's sale; undefined when its merchant has no deal (the merchant's rate, as before). */

@@ -4,7 +4,6 @@ import { attribute, lookupKeys, type LookupKeys } from '../domain/attribution.js
 import type { OrderEvent } from '../domain/order-event.js';
 import { applyOrderEvent, type SaleOutcome, type SaleState } from '../domain/sale-lifecycle.js';
 import { readBatchState } from '../store/batch-read.js';
-import { monthOf } from '../domain/deals.js';
 import { DealBook } from './deal-book.js';
 import { writeBatch } from '../store/batch-write.js';
 import { inboxKey, type DecidedDelivery, type InboxRecord } from '../store/inbox-repo.js';
@@ -139,8 +138,7 @@ type Guard = 'optimistic' | 'locked' | 'rehearsal';
 
 async function ingestItems(trx: Kysely<Database>, items: readonly IngestItem[], guard: Guard): Promise<IngestOutcome[]> {
   const allKeys = items.flatMap((i) => i.events.map(keyOf));
-  // Locked: also each merchant's order months, so locked retries of one month's tier count queue up (deals, #19).
-  if (guard === 'locked') await lockOrders(trx, [...allKeys, ...tierMonthLocks(items)]);
+  if (guard === 'locked') await lockOrders(trx, allKeys);
 
   // Decide before writing: one statement reads all the batch needs, pure code decides, one
   // statement writes. A delivery is a duplicate if the inbox already holds its key, or an earlier
@@ -163,7 +161,10 @@ async function ingestItems(trx: Kysely<Database>, items: readonly IngestItem[], 
 
   // Deals (#19): terms chosen per sale; tiered deals read the months' counts in one more statement.
   const book = new DealBook(deals, rateOf);
-  await book.readCounts(trx, items.flatMap((i) => i.events), (e) => tracked.get(orderKeyString(keyOf(e)))?.state, lookup);
+  const events = items.flatMap((i) => i.events);
+  // Locked: the months of tiered merchants too, before their counts are read, so locked retries of one month queue up.
+  if (guard === 'locked') await lockOrders(trx, book.monthLocks(events));
+  await book.readCounts(trx, events, (e) => tracked.get(orderKeyString(keyOf(e)))?.state, lookup);
   const now = new Date();
   const reversals: Reversal[] = [];
   const messages: OutboxMessage[] = [];
@@ -216,10 +217,6 @@ async function ingestItems(trx: Kysely<Database>, items: readonly IngestItem[], 
   const changedSales = dirty.flatMap((t) => (t.version === null ? [] : [{ ...write(t), version: t.version }]));
   await writeBatch(trx, { newSales, changedSales, reversals, messages, deliveries, tierGuards: book.guards() }, guard !== 'rehearsal');
   return outcomes;
-}
-
-function tierMonthLocks(items: readonly IngestItem[]): OrderKey[] {
-  return items.flatMap((i) => i.events.map((e) => ({ merchantId: e.merchantId, platform: 'deal-tier', orderId: monthOf(e.orderedAt ?? e.eventTime) })));
 }
 
 function keyOf0(row: { merchant_id: string; platform: string; external_order_id: string }): OrderKey {
