@@ -88,12 +88,14 @@ describeBackends('commission deals through the listener and the backfill', (t) =
     expect(reply.status, reply.text).toBe(200);
   }
 
-  /** Sends the orders down one path; returns each sale's commission (major-unit string) by order id. */
+  /**
+   * Sends the orders down one path, in order (tiers count sales in the order they are recorded: the
+   * backfill's own batches in flight together would arrive in either order); returns each sale's commission (major-unit string) by order id. */
   async function place(path: Path, w: World, orders: readonly Order[]): Promise<Map<string, string | null>> {
     if (path === 'listener') {
       for (const o of orders) await send(w, o);
     } else {
-      const summary = await backfillTikTok(db(), { merchantId: w.merchant.id, files: [exportFile(w, orders)], timezone: 'UTC', batchSize: 2 });
+      const summary = await backfillTikTok(db(), { merchantId: w.merchant.id, files: [exportFile(w, orders)], timezone: 'UTC', batchSize: 2, inFlight: 1 });
       expect(summary.errors).toEqual([]);
     }
     return commissions(w.merchant);
