@@ -15,21 +15,37 @@ export type ErrorCode =
   | 'upstream' // a remote API failed
   | 'internal';
 
+/**
+ * `field` names the input the error is about, as the caller's options object spells it
+ * (`since`, `merchantId`); the message then reads after it ("… is not a duration"). Callers
+ * name it their own way: the CLI as its flag (`--since`), the listener as a field.
+ */
+export interface ErrorOptions {
+  readonly cause?: unknown;
+  readonly field?: string;
+  /** The boolean option that would let the call go ahead anyway (`force`). */
+  readonly override?: string;
+}
+
 export class TracknowError extends Error {
   override name = 'TracknowError';
+  readonly field: string | undefined;
+  readonly override: string | undefined;
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: ErrorOptions,
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.field = options?.field;
+    this.override = options?.override;
   }
 }
 
-export const usage = (msg: string) => new TracknowError('usage', msg);
+export const usage = (msg: string, field?: string) => new TracknowError('usage', msg, { field });
 export const notFound = (msg: string) => new TracknowError('not_found', msg);
-export const conflict = (msg: string) => new TracknowError('conflict', msg);
-export const invalid = (msg: string, cause?: unknown) => new TracknowError('invalid', msg, { cause });
+export const conflict = (msg: string, options?: ErrorOptions) => new TracknowError('conflict', msg, options);
+export const invalid = (msg: string, cause?: unknown, field?: string) => new TracknowError('invalid', msg, { cause, field });
 
 const EXIT_CODES: Record<ErrorCode, number> = {
   usage: 2,

@@ -1,9 +1,10 @@
-import { Command } from 'commander';
+import { Command, type OutputConfiguration } from 'commander';
 
 /** One module per command (group); each exports `register(program)`. Imported lazily by name. */
 const COMMANDS = ['migrate', 'merchant', 'influencer', 'link-creator', 'code', 'serve', 'demo', 'send-test-webhook', 'events', 'validate', 'payout', 'balance', 'sales', 'schedule', 'backfill', 'tiktok', 'reconcile', 'endpoint', 'notify', 'deal'] as const;
 
-export async function buildProgram(): Promise<Command> {
+/** `output` routes commander's own messages (help, usage errors); set before the commands inherit it. */
+export async function buildProgram(output: OutputConfiguration = {}): Promise<Command> {
   const program = new Command('tracknow')
     .description('Proves which influencer made each sale and pays them for it: webhooks, attribution, commissions, ledger, payouts.')
     .version('0.1.0')
@@ -13,7 +14,7 @@ export async function buildProgram(): Promise<Command> {
     .option('--database-url <url>', 'PostgreSQL connection string (default: DATABASE_URL, else the embedded store)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str) });
+    .configureOutput({ outputError: (str, write) => write(str), ...output });
   program.addHelpText(
     'after',
     `
@@ -28,7 +29,7 @@ Environment:
 Exit codes: 0 success, 1 operational error, 2 usage error.`,
   );
   for (const name of COMMANDS) {
-    const mod = (await import(`./commands/${name}.js`)) as { register(program: Command): void };
+    const mod = (await import(/* @vite-ignore */ `./commands/${name}.js`)) as { register(program: Command): void };
     mod.register(program);
   }
   return program;

@@ -65,3 +65,17 @@ export function normalizeBic(text: string): string {
 export function isValidBic(bic: string): boolean {
   return /^[A-Z]{6}[A-Z2-9][A-NP-Z0-9]([A-Z0-9]{3})?$/.test(bic);
 }
+
+/** A typed IBAN, normalized and checked; RangeError when it is not one. */
+export function parseIban(value: string): string {
+  const iban = normalizeIban(value);
+  if (!isValidIban(iban)) throw new RangeError(`not a valid IBAN (country, length or check digits are wrong): ${JSON.stringify(value.slice(0, 60))}`);
+  return iban;
+}
+
+/** A typed BIC, normalized and checked; RangeError when it is not one. */
+export function parseBic(value: string): string {
+  const bic = value.trim().toUpperCase();
+  if (!isValidBic(bic)) throw new RangeError(`not a valid BIC: ${JSON.stringify(value.slice(0, 40))}`);
+  return bic;
+}

@@ -40,7 +40,7 @@ export function parseMoneyCell(cell: string, currency: string): bigint | undefin
   // A minus before the first digit is a sign wherever a symbol puts it ("$-39.90", "USD -12.00").
   const negative = /^[^\d]*-|^\(.*\)$/.test(text) || /-\s*$/.test(text);
   // Codes, symbols and a sign go around the number, never inside it: "1e308" is not 1308, "+1+1" not 11.
-  if (/\d[\s\u00a0]*[A-Za-z+\-][\s\S]*\d/.test(text)) throw new MoneyFormatError(`not an amount: ${JSON.stringify(cell)}`);
+  if (/\d[\s\u00a0]*[A-Za-z+-][\s\S]*\d/.test(text)) throw new MoneyFormatError(`not an amount: ${JSON.stringify(cell)}`);
   text = text.replace(/[A-Za-z$€£¥₩₹₫₱₺₽฿\s()'’+\-\u00a0]/g, '');
   if (text === '') throw new MoneyFormatError(`not an amount: ${JSON.stringify(cell)}`);
   const lastDot = text.lastIndexOf('.');

@@ -1,23 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Kysely } from 'kysely';
-import { loadConfig } from '../config.js';
 import { clickCookie, clientIp, codeFromClickPath, isBot, withUtmSource } from '../domain/clicks.js';
 import { TracknowError } from '../errors.js';
-import { clickSalt, findClickTarget, recordClick } from '../services/clicks.js';
+import { findClickTarget, recordClick } from '../services/clicks.js';
 import type { Database } from '../store/schema.js';
 
 /** The route's prefix: the listener hands every `/r/…` request to `handleClick`. */
 export const isClickPath = (path: string): boolean => path.startsWith('/r/');
 
-let salt: Promise<string> | undefined;
-
-/** The install's salt, resolved on the first click (a failure is retried on the next one). */
-function installSalt(): Promise<string> {
-  salt ??= clickSalt(loadConfig()).catch((err: unknown) => {
-    salt = undefined;
-    throw err;
-  });
-  return salt;
+/** What the click route uses: the store and the install's salt (resolved once, by the caller). */
+export interface ClickDeps {
+  readonly db: Kysely<Database>;
+  readonly salt: () => Promise<string>;
 }
 
 const NOT_FOUND_PAGE = Buffer.from(
@@ -30,7 +24,8 @@ const NOT_FOUND_PAGE = Buffer.from(
  * `utm_source=CODE`, a first-party cookie carrying the code and a click id, and a click row.
  * Bots and HEAD requests are redirected but not counted; unknown codes get a plain 404 page.
  */
-export async function handleClick(req: IncomingMessage, res: ServerResponse, db: Kysely<Database>, entry: Record<string, unknown>): Promise<void> {
+export async function handleClick(req: IncomingMessage, res: ServerResponse, deps: ClickDeps, entry: Record<string, unknown>): Promise<void> {
+  const { db } = deps;
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new TracknowError('not_found', 'click links answer GET only');
   entry.route = '/r/:code';
   // Validated before any query: an over-long or non-ASCII code never reaches the database.
@@ -48,7 +43,7 @@ export async function handleClick(req: IncomingMessage, res: ServerResponse, db:
   } else {
     try {
       const ip = clientIp(single(req.headers['x-forwarded-for']), req.socket.remoteAddress);
-      const clickId = await recordClick(db, { code: target.code, userAgent, referer: req.headers.referer, ip, salt: await installSalt() });
+      const clickId = await recordClick(db, { code: target.code, userAgent, referer: req.headers.referer, ip, salt: await deps.salt() });
       headers['set-cookie'] = clickCookie(target.code, clickId, isHttps(req));
       entry.outcome = 'click';
     } catch (err) {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Kysely } from 'kysely';
 import { TracknowError, httpStatusFor, isDbUnavailable } from '../errors.js';
 import { normalizeHeaders } from '../platforms/platform.js';
+import { checkDatabase } from '../services/health.js';
 import { IngestBatcher } from '../services/ingest-batcher.js';
 import { intake } from '../services/webhook-intake.js';
 import type { Database } from '../store/schema.js';
@@ -18,6 +19,8 @@ export interface ListenerOptions {
   /** One JSON line per request; never a secret or a body. */
   readonly log: (entry: Record<string, unknown>) => void;
   readonly maxInFlight?: number;
+  /** The install's salt for hashing click IPs, resolved on the first click (see `saltProvider`). */
+  readonly clickSalt: () => Promise<string>;
 }
 
 export interface Listener {
@@ -48,7 +51,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
   async function handle(req: IncomingMessage, res: ServerResponse, entry: Record<string, unknown>): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method === 'GET' && path === '/healthz') return health(res);
-    if (isClickPath(path)) return handleClick(req, res, options.db, entry);
+    if (isClickPath(path)) return handleClick(req, res, { db: options.db, salt: options.clickSalt }, entry);
     const hook = WEBHOOK.exec(path);
     if (!hook) throw new TracknowError('not_found', 'no such route');
     if (req.method !== 'POST') throw new TracknowError('not_found', 'webhooks are POST');
@@ -73,7 +76,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
 
   async function health(res: ServerResponse): Promise<void> {
     try {
-      await withTimeout(options.db.selectFrom('merchants').select('id').limit(1).execute(), 2000);
+      await withTimeout(checkDatabase(options.db), 2000);
       sendJson(res, 200, '{"status":"ok"}');
     } catch {
       sendJson(res, 503, '{"status":"database unavailable"}');

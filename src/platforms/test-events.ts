@@ -38,7 +38,7 @@ export function eventNames(kit: TestEventKit): string[] {
  */
 export function findTemplate(kit: TestEventKit, event?: string, shape?: string): Template {
   if (shape !== undefined && !kit.shapes.includes(shape)) {
-    throw usage(kit.shapes.length ? `--shape must be one of ${kit.shapes.join(', ')}` : `--shape does not apply to ${kit.platform}: it has one payload shape`);
+    throw usage(kit.shapes.length ? `must be one of ${kit.shapes.join(', ')}` : `does not apply to ${kit.platform}: it has one payload shape`, 'shape');
   }
   const wanted = shape ?? kit.shapes[0] ?? '';
   const candidates = event === undefined ? kit.templates : kit.templates.filter((t) => normalize(t.event) === normalize(event));

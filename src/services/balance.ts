@@ -80,7 +80,7 @@ export type BalanceRow = ReturnType<typeof balanceJson>;
 export async function balances(db: Kysely<Database>, options: BalanceOptions = {}): Promise<BalanceRow[]> {
   const { influencerId } = options;
   if (influencerId !== undefined) {
-    if (!isUuid(influencerId)) throw usage(`--influencer must be an influencer id (a UUID), got ${JSON.stringify(influencerId)}`);
+    if (!isUuid(influencerId)) throw usage(`must be an influencer id (a UUID), got ${JSON.stringify(influencerId)}`, 'influencerId');
     await getInfluencer(db, influencerId);
   }
   const [ledger, pending] = await Promise.all([ledgerSums(db, influencerId === undefined ? undefined : [influencerId]), pendingSums(db, influencerId)]);

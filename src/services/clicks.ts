@@ -89,6 +89,21 @@ export async function clickSalt(config: Pick<Config, 'clickSalt' | 'home'>): Pro
   return salt;
 }
 
+/**
+ * The salt as the listener wants it: resolved on the first click from the config read once at
+ * start, then kept (a failure is retried on the next click).
+ */
+export function saltProvider(config: Pick<Config, 'clickSalt' | 'home'>): () => Promise<string> {
+  let salt: Promise<string> | undefined;
+  return () => {
+    salt ??= clickSalt(config).catch((err: unknown) => {
+      salt = undefined;
+      throw err;
+    });
+    return salt;
+  };
+}
+
 async function readSalt(path: string): Promise<string | undefined> {
   let text: string;
   try {

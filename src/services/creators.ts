@@ -28,12 +28,12 @@ export async function linkCreator(db: Kysely<Database>, input: LinkCreatorInput)
     await getInfluencer(trx, input.influencerId);
     const existing = await trx.selectFrom('creator_links').selectAll().where('creator_id', '=', creatorId).forUpdate().executeTakeFirst();
     if (existing && existing.influencer_id !== input.influencerId && !input.force) {
-      throw conflict(`creator ${creatorId} is already linked to influencer ${existing.influencer_id}; add --force to move it`);
+      throw conflict(`creator ${creatorId} is already linked to influencer ${existing.influencer_id}`, { override: 'force' });
     }
     if (username !== null) {
       const holder = await trx.selectFrom('creator_links').selectAll().where('username', '=', username).forUpdate().executeTakeFirst();
       if (holder && holder.creator_id !== creatorId) {
-        if (!input.force) throw conflict(`username @${username} already belongs to creator ${holder.creator_id}; add --force to move it`);
+        if (!input.force) throw conflict(`username @${username} already belongs to creator ${holder.creator_id}`, { override: 'force' });
         await trx.updateTable('creator_links').set({ username: null, updated_at: new Date() }).where('creator_id', '=', holder.creator_id).execute();
       }
     }

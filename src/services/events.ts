@@ -35,10 +35,10 @@ export interface EventRow {
 /** The webhook inbox and its work queue, newest first. */
 export async function listEvents(db: Kysely<Database>, options: ListEventsOptions = {}): Promise<EventRow[]> {
   const { platform, merchantId, status, limit = 50 } = options;
-  if (platform !== undefined && !isPlatformId(platform)) throw usage(`--platform must be one of ${platformIds.join(', ')}`);
-  if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) throw usage(`--status must be one of ${STATUSES.join(', ')}`);
-  if (merchantId !== undefined && !isUuid(merchantId)) throw usage(`--merchant ${JSON.stringify(merchantId)} is not a merchant id`);
-  if (!Number.isSafeInteger(limit) || limit < 1) throw usage('--limit must be a positive integer');
+  if (platform !== undefined && !isPlatformId(platform)) throw usage(`must be one of ${platformIds.join(', ')}`, 'platform');
+  if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) throw usage(`must be one of ${STATUSES.join(', ')}`, 'status');
+  if (merchantId !== undefined && !isUuid(merchantId)) throw usage(`${JSON.stringify(merchantId)} is not a merchant id`, 'merchantId');
+  if (!Number.isSafeInteger(limit) || limit < 1) throw usage('must be a positive integer', 'limit');
   let query = db
     .selectFrom('webhook_events')
     .select(['id', 'platform', 'merchant_id', 'order_id', 'status', 'attempts', 'last_error', 'received_at', 'event_type', 'outcome'])

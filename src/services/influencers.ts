@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { isValidBic, isValidIban, normalizeIban } from '../domain/iban.js';
+import { parseBic, parseIban } from '../domain/iban.js';
 import { normalizeEmail, requireName } from '../domain/records.js';
 import { notFound } from '../errors.js';
 import { isUuid } from '../store/pg-errors.js';
@@ -15,25 +15,13 @@ export interface InfluencerInput {
   readonly paypalEmail?: string;
 }
 
-function ibanRule(value: string): string {
-  const iban = normalizeIban(value);
-  if (!isValidIban(iban)) throw new RangeError(`not a valid IBAN (country, length or check digits are wrong): ${JSON.stringify(value.slice(0, 60))}`);
-  return iban;
-}
-
-function bicRule(value: string): string {
-  const bic = value.trim().toUpperCase();
-  if (!isValidBic(bic)) throw new RangeError(`not a valid BIC: ${JSON.stringify(value.slice(0, 40))}`);
-  return bic;
-}
-
 export async function addInfluencer(db: Kysely<Database>, input: InfluencerInput): Promise<Influencer> {
   const values = {
     id: randomUUID(),
     name: optional(input.name, (v) => requireName(v, 'influencer name')) as string,
     email: optional(input.email, normalizeEmail) ?? null,
-    iban: optional(input.iban, ibanRule) ?? null,
-    bic: optional(input.bic, bicRule) ?? null,
+    iban: optional(input.iban, parseIban) ?? null,
+    bic: optional(input.bic, parseBic) ?? null,
     paypal_email: optional(input.paypalEmail, normalizeEmail) ?? null,
   };
   return db.insertInto('influencers').values(values).returningAll().executeTakeFirstOrThrow();

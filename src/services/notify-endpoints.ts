@@ -22,7 +22,7 @@ export function newEndpointSecret(): string {
 /** Adds a receiver. The returned row holds the secret in full: the only time it is shown. */
 export async function addEndpoint(db: Kysely<Database>, o: AddEndpointOptions): Promise<WebhookEndpoint> {
   const checked = checkReceiverUrl(o.url);
-  if (!checked.ok) throw invalid(`--url: ${checked.reason}`);
+  if (!checked.ok) throw invalid(checked.reason, undefined, 'url');
   const events = normalizeEvents(o.events);
   if (o.influencerId !== undefined) {
     const found = UUID.test(o.influencerId) && (await db.selectFrom('influencers').select('id').where('id', '=', o.influencerId).executeTakeFirst());
@@ -35,7 +35,7 @@ function normalizeEvents(events: readonly string[] | undefined): string[] | null
   const names = [...new Set((events ?? []).map((e) => e.trim()).filter((e) => e !== ''))];
   if (names.length === 0 || names.includes('*')) return null;
   const unknown = names.filter((n) => !isNotificationEvent(n));
-  if (unknown.length > 0) throw invalid(`--events: unknown ${unknown.join(', ')}; choose from ${NOTIFICATION_EVENTS.join(', ')}`);
+  if (unknown.length > 0) throw invalid(`unknown ${unknown.join(', ')}; choose from ${NOTIFICATION_EVENTS.join(', ')}`, undefined, 'events');
   return names;
 }
 

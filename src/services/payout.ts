@@ -40,7 +40,7 @@ export interface PayoutRun {
 /** Checks the minimums the operator typed; bad values are usage errors (exit 2). */
 export function payoutPolicy(options: Pick<PayoutOptions, 'asOf' | 'minMajor' | 'minByCurrency'>): PayoutPolicy {
   const defaultMinMajor = options.minMajor ?? '50';
-  if (!/^\d{1,15}(\.\d{1,6})?$/.test(defaultMinMajor)) throw usage(`--min must be an amount ≥ 0 in major units, like 50 or 25.50; got ${JSON.stringify(defaultMinMajor)}`);
+  if (!/^\d{1,15}(\.\d{1,6})?$/.test(defaultMinMajor)) throw usage(`must be an amount ≥ 0 in major units, like 50 or 25.50; got ${JSON.stringify(defaultMinMajor)}`, 'minMajor');
   const minByCurrency: Record<string, string> = {};
   for (const [code, amount] of Object.entries(options.minByCurrency ?? {})) {
     try {
@@ -48,7 +48,7 @@ export function payoutPolicy(options: Pick<PayoutOptions, 'asOf' | 'minMajor' | 
       if (parseMajor(amount, currency) < 0n) throw new RangeError('must not be negative');
       minByCurrency[currency] = amount;
     } catch (err) {
-      throw usage(`--min-currency ${code}=${amount}: ${(err as Error).message}`);
+      throw usage(`${code}=${amount}: ${(err as Error).message}`, 'minByCurrency');
     }
   }
   return { defaultMinMajor, minByCurrency, asOf: options.asOf };

@@ -34,21 +34,21 @@ export interface SaleView {
   readonly commission_rate: string | null;
 }
 
-function checkId(value: string | undefined, flag: string): void {
-  if (value !== undefined && !isUuid(value)) throw usage(`${flag} must be an id (a UUID), got ${JSON.stringify(value)}`);
+function checkId(value: string | undefined, field: string): void {
+  if (value !== undefined && !isUuid(value)) throw usage(`must be an id (a UUID), got ${JSON.stringify(value)}`, field);
 }
 
 const money = (minor: bigint | null, currency: string | null) => (minor === null || currency === null ? null : formatMajor(minor, currency));
 
 /** `sales list`: sales, newest order first, filtered by merchant, influencer and status. */
 export async function listSales(db: Kysely<Database>, filter: SalesFilter = {}): Promise<SaleView[]> {
-  checkId(filter.merchantId, '--merchant');
-  checkId(filter.influencerId, '--influencer');
+  checkId(filter.merchantId, 'merchantId');
+  checkId(filter.influencerId, 'influencerId');
   const status = filter.status?.trim().toLowerCase();
   if (status !== undefined && !SALE_STATUSES.includes(status as SaleStatus)) {
-    throw usage(`--status must be one of ${SALE_STATUSES.join(', ')}; got ${JSON.stringify(filter.status)}`);
+    throw usage(`must be one of ${SALE_STATUSES.join(', ')}; got ${JSON.stringify(filter.status)}`, 'status');
   }
-  if (filter.limit !== undefined && !(Number.isInteger(filter.limit) && filter.limit > 0)) throw usage('--limit must be a whole number ≥ 1');
+  if (filter.limit !== undefined && !(Number.isInteger(filter.limit) && filter.limit > 0)) throw usage('must be a whole number ≥ 1', 'limit');
   let query = db
     .selectFrom('sales')
     .select(['id', 'merchant_id', 'platform', 'external_order_id', 'influencer_id', 'attribution_method', 'base_minor', 'commission_minor', 'currency', 'status', 'ordered_at', 'deal_id', 'commission_rate_ppm', 'fixed_commission_minor'])

@@ -81,8 +81,8 @@ function checkFlags(kit: TestEventKit, o: SendTestOptions): void {
   for (const [hint, flag] of Object.entries(HINT_FLAG_NAMES)) {
     if (o[hint as HintFlag] !== undefined && !kit.hints.includes(hint as HintFlag)) throw usage(`${flag} does not apply to ${kit.platform} payloads`);
   }
-  if (o.appKey !== undefined && kit.appKeyField === undefined) throw usage(`--app-key does not apply to ${kit.platform}: its signature covers the body only`);
-  if (o.secret === '') throw usage('--secret must not be empty');
+  if (o.appKey !== undefined && kit.appKeyField === undefined) throw usage(`does not apply to ${kit.platform}: its signature covers the body only`, 'appKey');
+  if (o.secret === '') throw usage('must not be empty', 'secret');
 }
 
 function pickFill(o: SendTestOptions): Omit<Fill, 'orderId' | 'deliveryId' | 'now'> {
@@ -120,9 +120,9 @@ function baseUrl(url: string): string {
   try {
     parsed = new URL(url);
   } catch {
-    throw usage(`--url ${JSON.stringify(url)} is not a URL such as http://127.0.0.1:8001`);
+    throw usage(`${JSON.stringify(url)} is not a URL such as http://127.0.0.1:8001`, 'url');
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw usage('--url must be http:// or https://');
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw usage('must be http:// or https://', 'url');
   return url.replace(/\/+$/, '');
 }
 

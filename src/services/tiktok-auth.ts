@@ -31,7 +31,7 @@ export interface AuthorizeResult {
  */
 export async function authorizeTikTok(db: Kysely<Database>, config: Config, options: AuthorizeOptions): Promise<AuthorizeResult> {
   const code = options.code.trim();
-  if (code === '') throw usage('--code is empty: pass the code from the authorization redirect');
+  if (code === '') throw usage('is empty: pass the code from the authorization redirect', 'code');
   const merchant = await getMerchant(db, options.merchantId);
   if (!merchant.tiktok_app_key || !merchant.tiktok_app_secret) {
     throw new TracknowError('invalid', `merchant ${merchant.id} has no TikTok app key and secret: set them with \`tracknow merchant set ${merchant.id} --tiktok-app-key KEY --tiktok-app-secret SECRET\``);

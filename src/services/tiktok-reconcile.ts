@@ -48,7 +48,7 @@ const OVERLAP_MS = 10 * 60_000;
  */
 export async function reconcileTikTok(db: Kysely<Database>, config: Config, options: ReconcileOptions): Promise<ReconcileSummary> {
   const sinceMs = options.since === undefined ? undefined : parseDuration(options.since);
-  if (options.since !== undefined && sinceMs === undefined) throw usage(`--since ${JSON.stringify(options.since)} is not a duration: use e.g. 30m, 2h or 7d`);
+  if (options.since !== undefined && sinceMs === undefined) throw usage(`${JSON.stringify(options.since)} is not a duration: use e.g. 30m, 2h or 7d`, 'since');
   const session = await TikTokSession.open(db, config, options.merchantId, options.session);
   const now = options.now ?? new Date();
   const mark = session.merchantRow.tiktok_last_sweep_at;

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
 import { BACKENDS, createCliTarget, type CliTarget } from '../helpers/db.js';
 import { AFFILIATE_CSV, ORDERS_CSV, ordersWithBadRows, writeExport } from '../helpers/exports.js';
 
@@ -7,7 +6,7 @@ for (const backend of BACKENDS) {
   describe(`tracknow backfill tiktok on ${backend}`, () => {
     let target: CliTarget;
     let merchant: string;
-    const cli = (...args: string[]) => runCli(args, target.env);
+    const cli = (...args: string[]) => target.run(args);
     const salesCount = async () => (await cli('sales', 'list', '--json')).json<unknown[]>().length;
 
     beforeAll(async () => {

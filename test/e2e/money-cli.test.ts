@@ -2,8 +2,7 @@ import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withStore } from '../../src/store/connect.js';
-import { BIN, runCli } from '../helpers/cli.js';
+import { BIN } from '../helpers/cli.js';
 import { BACKENDS, createCliTarget, type CliTarget } from '../helpers/db.js';
 import { daysAfter, insertSales } from '../helpers/sales-builder.js';
 
@@ -15,7 +14,7 @@ for (const backend of BACKENDS) {
   describe(`validate, payout, balance, sales and schedule on the CLI [${backend}]`, () => {
     let target: CliTarget;
     let influencerId: string;
-    const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, { ...target.env, ...NO_DEBTOR, ...env });
+    const cli = (args: string[], env: Record<string, string> = {}) => target.run(args, { ...NO_DEBTOR, ...env });
     const asOf = (days: number) => daysAfter(T0, days).toISOString();
 
     beforeAll(async () => {
@@ -23,7 +22,7 @@ for (const backend of BACKENDS) {
       const merchant = (await cli(['merchant', 'add', '--name', 'Glow', '--currency', 'EUR', '--json'])).json();
       influencerId = (await cli(['influencer', 'add', '--name', 'Mia Glow', '--iban', 'DE89370400440532013000', '--json'])).json().id;
       // Sales as ingest leaves them: 4 × 100.00 EUR at 15 %, ordered at T0.
-      await withStore(target.config, (store) => insertSales(store.db, [1, 2, 3, 4].map(() => ({ merchantId: merchant.id, influencerId, orderedAt: T0, baseMinor: 10000n }))));
+      await insertSales((await target.store()).db, [1, 2, 3, 4].map(() => ({ merchantId: merchant.id, influencerId, orderedAt: T0, baseMinor: 10000n })));
     });
     afterAll(async () => target.cleanup());
 
@@ -88,6 +87,7 @@ for (const backend of BACKENDS) {
     });
 
     it('schedule runs validate on its expression, logs JSON lines and stops on SIGTERM', async () => {
+      await target.release(); // a real process: signals, and the store's lock
       const child = spawn(process.execPath, [BIN, 'schedule', '--validate-cron', '* * * * * *', '--payout-cron', '0 9 * * 5', '--json'], {
         env: { ...process.env, NO_COLOR: '1', ...target.env, ...NO_DEBTOR },
         stdio: ['ignore', 'pipe', 'pipe'],

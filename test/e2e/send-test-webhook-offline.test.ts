@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runInProcess as runCli } from '../helpers/cli.js';
 
 const ID = '3f2b8a4e-8c1d-4e57-9a55-0c1e2d3f4a5b';
 const APP_KEY = 'app_key_e2e';
@@ -68,9 +68,9 @@ describe('send-test-webhook usage errors exit 2', () => {
     [['--platform', 'shopify', '--event', 'orders/fulfilled'], /unknown shopify event "orders\/fulfilled": use one of orders\/create/],
     [['--platform', 'woocommerce', '--amount', '1.234', '--currency', 'USD'], /--amount "1.234" is not an amount in USD/],
     [['--platform', 'woocommerce', '--shape', 'notification'], /--shape does not apply to woocommerce/],
-    [['--platform', 'tiktok', '--shape', 'seed', '--event', 'refunded', '--app-key', 'k'], /seed shape has no refunded event/],
+    [['--platform', 'tiktok', '--shape', 'simple', '--event', 'refunded', '--app-key', 'k'], /simple shape has no refunded event/],
     [['--platform', 'shopify', '--from-file', 'x.json', '--amount', '5'], /--from-file sends the file byte for byte; --amount/],
-    [['--platform', 'shopify', '--url', 'ftp://x'], /--url must be http/],
+    [['--platform', 'shopify', '--url', 'ftp://x'], /option '--url <url>' argument 'ftp:\/\/x' is invalid. only http\(s\) URLs/],
   ])('%j', async (args, message) => {
     const r = await runCli([...base, ...args], ENV);
     expect(r.code).toBe(2);

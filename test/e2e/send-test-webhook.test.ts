@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withStore } from '../../src/store/connect.js';
-import { runCli } from '../helpers/cli.js';
+import { runInProcess as runCli } from '../helpers/cli.js';
 import { BACKENDS, createCliTarget, type CliTarget } from '../helpers/db.js';
 import { spawnServe, type ServeProcess } from '../helpers/serve-process.js';
 import { SHOPIFY, TIKTOK, WOO, seedWorld } from '../helpers/world.js';
@@ -10,8 +10,8 @@ type Platform = 'tiktok' | 'shopify' | 'woocommerce';
 
 /** Each step: the sender's flags, and what the listener's answer says about the sale. */
 const STEPS: [string, Platform, string[], Record<string, unknown>][] = [
-  ['TikTok seed paid: pending, commission 18.83', 'tiktok', ['--order-id', 'T1'], { outcome: 'created', status: 'pending', commission: 18.83, currency: 'USD' }],
-  ['TikTok seed cancelled: cancelled', 'tiktok', ['--order-id', 'T1', '--event', 'cancelled'], { outcome: 'cancelled', status: 'cancelled' }],
+  ['TikTok simple paid: pending, commission 18.83', 'tiktok', ['--order-id', 'T1'], { outcome: 'created', status: 'pending', commission: 18.83, currency: 'USD' }],
+  ['TikTok simple cancelled: cancelled', 'tiktok', ['--order-id', 'T1', '--event', 'cancelled'], { outcome: 'cancelled', status: 'cancelled' }],
   ['TikTok notification paid with order detail', 'tiktok', ['--shape', 'notification', '--order-id', 'T2', '--amount', '79.90', '--currency', 'EUR', '--code', 'abc12345'], { outcome: 'created', status: 'pending', commission: 11.99, currency: 'EUR' }],
   ['TikTok notification cancelled', 'tiktok', ['--shape', 'notification', '--event', 'cancelled', '--order-id', 'T2'], { outcome: 'cancelled', status: 'cancelled' }],
   ['TikTok notification paid, bare', 'tiktok', ['--shape', 'notification', '--order-id', 'T3'], { outcome: 'created', status: 'pending' }],

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withStore } from '../../src/store/connect.js';
 import { runCli } from '../helpers/cli.js';
 import { BACKENDS, createCliTarget, type CliTarget } from '../helpers/db.js';
 import { apiOrder, AUTH_CODE, startFakeTikTok, type FakeTikTok } from '../helpers/fake-tiktok.js';
@@ -12,12 +11,15 @@ for (const backend of BACKENDS) {
     let target: CliTarget;
     let fake: FakeTikTok;
     let merchantId: string;
-    const cli = (...args: string[]) => runCli(args, { ...target.env, TRACKNOW_TIKTOK_API_URL: fake.url, TRACKNOW_TIKTOK_AUTH_URL: fake.url });
+    const api = () => ({ TRACKNOW_TIKTOK_API_URL: fake.url, TRACKNOW_TIKTOK_AUTH_URL: fake.url });
+    const cli = (...args: string[]) => target.run(args, api());
+    /** A real process, for while a spawned listener holds the store. */
+    const spawned = (...args: string[]) => runCli(args, { ...target.env, ...api() });
 
     beforeAll(async () => {
       target = await createCliTarget(backend);
       fake = await startFakeTikTok();
-      merchantId = (await withStore(target.config, (store) => seedWorld(store.db))).merchant.id;
+      merchantId = (await seedWorld((await target.store()).db)).merchant.id;
     });
     afterAll(async () => {
       await fake.close();
@@ -49,7 +51,8 @@ for (const backend of BACKENDS) {
       const orderId = '576461413038799002';
       const updateTime = Math.floor(Date.now() / 1000) - 30;
       fake.orders.set(orderId, apiOrder({ id: orderId, update_time: updateTime, sub_total: '125.50', buyer_message: 'TRACK:ZX9Q77' }));
-      const serve = await spawnServe({ ...target.env, TRACKNOW_TIKTOK_API_URL: fake.url, TRACKNOW_TIKTOK_AUTH_URL: fake.url });
+      await target.release();
+      const serve = await spawnServe({ ...target.env, ...api() });
       try {
         const body = JSON.stringify({ type: 1, tts_notification_id: '7327112393057379002', shop_id: TIKTOK.shopId, timestamp: updateTime, data: { order_id: orderId, order_status: 'AWAITING_SHIPMENT', update_time: updateTime } });
         const started = performance.now();
@@ -58,7 +61,7 @@ for (const backend of BACKENDS) {
         expect(performance.now() - started).toBeLessThan(3000);
         let commission: string | null = null;
         for (let i = 0; i < 20 && commission === null; i++) {
-          const sales = (await cli('sales', 'list', '--merchant', merchantId, '--json')).json() as { order_id: string; commission: string | null }[];
+          const sales = (await spawned('sales', 'list', '--merchant', merchantId, '--json')).json() as { order_id: string; commission: string | null }[];
           commission = sales.find((x) => x.order_id === orderId)?.commission ?? null;
           if (commission === null) await new Promise((r) => setTimeout(r, 500));
         }

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
-import { openPostgres, pgliteStore, PGLITE_PARSERS, type Backend, type Store } from '../../src/store/connect.js';
+import { openPostgres, openStore, pgliteStore, PGLITE_PARSERS, type Backend, type Store } from '../../src/store/connect.js';
+import { runInProcess, type CliResult } from './cli.js';
 import { adminQuery, databaseUrl, testDatabaseUrl } from './pg-admin.js';
 
 export type { Backend };
@@ -84,25 +85,40 @@ export interface CliTarget {
   readonly env: Record<string, string>;
   readonly home: string;
   readonly config: Readonly<Config>;
+  /** The target's store, opened once (holding the embedded store's lock) and shared by `run`. */
+  store(): Promise<Store>;
+  /** Runs the program in-process on the shared store; `env` adds to the target's. */
+  run(args: string[], env?: Record<string, string>): Promise<CliResult>;
+  /** Closes the shared store, so a spawned process can take the lock; `run` opens it again. */
+  release(): Promise<void>;
   cleanup(): Promise<void>;
 }
 
 export async function createCliTarget(backend: Backend): Promise<CliTarget> {
   const home = await mkdtemp(join(tmpdir(), 'tracknow-cli-'));
-  if (backend === 'pglite') {
-    await cp(inject('pgliteHome'), home, { recursive: true });
-    const env = { TRACKNOW_HOME: home, DATABASE_URL: '' };
-    return { backend, env, home, config: loadConfig({}, env), cleanup: () => rm(home, { recursive: true, force: true }) };
-  }
-  const url = await freshPostgresUrl();
-  const env = { TRACKNOW_HOME: home, DATABASE_URL: url };
+  let url: string | undefined;
+  if (backend === 'pglite') await cp(inject('pgliteHome'), home, { recursive: true });
+  else url = await freshPostgresUrl();
+  const env = { TRACKNOW_HOME: home, DATABASE_URL: url ?? '' };
+  const config = loadConfig({}, env);
+  let open: Promise<Store> | undefined;
+  const store = () => (open ??= openStore(config));
+  const release = async () => {
+    const closing = open;
+    open = undefined;
+    await (await closing)?.close();
+  };
   return {
     backend,
     env,
     home,
-    config: loadConfig({}, env),
+    config,
+    store,
+    release,
+    run: async (args, extra = {}) => runInProcess(args, { ...env, ...extra }, await store()),
     async cleanup() {
-      await dropPostgres(url);
+      await release();
+      if (url) await dropPostgres(url);
       await rm(home, { recursive: true, force: true });
     },
   };

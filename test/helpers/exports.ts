@@ -1,11 +1,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fixturePath } from './fixtures.js';
 
-/** The shared TikTok export fixtures, as paths (the backfill reads files). */
-export const ORDERS_CSV = fileURLToPath(new URL('../../../shared/fixtures/tiktok/orders-export-us.csv', import.meta.url));
-export const AFFILIATE_CSV = fileURLToPath(new URL('../../../shared/fixtures/tiktok/affiliate-orders-export.csv', import.meta.url));
+/** The TikTok export fixtures, as paths (the backfill reads files). */
+export const ORDERS_CSV = fixturePath('tiktok/orders-export-us.csv');
+export const AFFILIATE_CSV = fixturePath('tiktok/affiliate-orders-export.csv');
 
 /** The fixture's order ids end in 752…756. */
 export const orderId = (tail: number) => `576461413038785${tail}`;

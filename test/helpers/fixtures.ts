@@ -1,9 +1,18 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { AttributionLookup } from '../../src/domain/attribution.js';
 import type { MerchantSecrets, WebhookRequest } from '../../src/platforms/platform.js';
 
-/** The shared fixtures (../shared beside the repo): read-only inputs for adapter tests. */
-const FIXTURES = new URL('../../../shared/fixtures/', import.meta.url);
+/** The fixtures in test/fixtures (see its README): read-only inputs for adapter tests. */
+const FIXTURES = new URL('../fixtures/', import.meta.url);
+
+/** A fixture's file URL. */
+export const fixtureUrl = (path: string): URL => new URL(path, FIXTURES);
+
+/** A fixture's path on disk, for code that reads files itself (the backfill, the XSD validator). */
+export function fixturePath(path: string): string {
+  return fileURLToPath(new URL(path, FIXTURES));
+}
 
 export function fixture(path: string): Buffer {
   return readFileSync(new URL(path, FIXTURES));

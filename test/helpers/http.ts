@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { request } from 'undici';
+import { loadConfig } from '../../src/config.js';
 import { startListener, type Listener } from '../../src/http/server.js';
+import { saltProvider } from '../../src/services/clicks.js';
 import type { Store } from '../../src/store/connect.js';
 import { TIKTOK } from './world.js';
 
@@ -27,9 +29,19 @@ export function tiktokSignature(body: Buffer | string, secret = TIKTOK.appSecret
   return createHmac('sha256', secret).update(appKey).update(body).digest('hex');
 }
 
-/** A listener on 127.0.0.1 with a random port, logging into an array the test can read. */
+/**
+ * A listener on 127.0.0.1 with a random port, logging into an array the test can read; its click
+ * salt comes from the environment as the test left it (TRACKNOW_HOME, TRACKNOW_CLICK_SALT).
+ */
 export async function listen(store: Store): Promise<Listener & { logs: Record<string, unknown>[] }> {
   const logs: Record<string, unknown>[] = [];
-  const listener = await startListener({ db: store.db, host: '127.0.0.1', port: 0, log: (e) => logs.push(e), maxInFlight: store.backend === 'postgres' ? 4 : 1 });
+  const listener = await startListener({
+    db: store.db,
+    host: '127.0.0.1',
+    port: 0,
+    log: (e) => logs.push(e),
+    maxInFlight: store.backend === 'postgres' ? 4 : 1,
+    clickSalt: saltProvider(loadConfig()),
+  });
   return Object.assign(listener, { logs });
 }

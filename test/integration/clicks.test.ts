@@ -100,7 +100,7 @@ describeBackends('click tracking: GET /r/:code', (t) => {
       transformQuery: (args) => (seen.push(JSON.stringify(args.node)), args.node),
       transformResult: async (args) => args.result,
     };
-    const spy = await startListener({ db: db().withPlugin(recorder), host: '127.0.0.1', port: 0, log: () => undefined, maxInFlight: 1 });
+    const spy = await startListener({ db: db().withPlugin(recorder), host: '127.0.0.1', port: 0, log: () => undefined, maxInFlight: 1, clickSalt: async () => 'unused' });
     try {
       const long = 'A'.repeat(10_000);
       const lookalikes = ['АВС12345', 'ＡＢＣ12345', 'GLOW1０', 'ABC１2345'];

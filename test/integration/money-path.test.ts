@@ -10,8 +10,9 @@ import { validate } from '../../src/services/validate.js';
 import { openPostgres } from '../../src/store/connect.js';
 import { describeBackends } from '../helpers/db.js';
 import { daysAfter, insertInfluencer, insertMerchant, insertSale, insertSales, reverseSaleDirectly } from '../helpers/sales-builder.js';
+import { fixtureUrl } from '../helpers/fixtures.js';
 
-const XSD_URL = new URL('../../../shared/schemas/pain.001.001.03.xsd', import.meta.url);
+const XSD_URL = fixtureUrl('schemas/pain.001.001.03.xsd');
 const DEBTOR = { name: 'Tracknow GmbH', iban: 'DE02120300000000202051', bic: 'BYLADEM1001' };
 const T0 = new Date('2024-03-01T10:00:00.000Z');
 

@@ -10,9 +10,13 @@ describe('IdSet', () => {
         const ids = new IdSet();
         const model = new Set<string>();
         for (const [kind, id] of ops) {
-          if (kind === 'add') (ids.add(id), model.add(id));
-          else if (kind === 'delete') (ids.delete(id), model.delete(id));
-          else expect(ids.has(id)).toBe(model.has(id));
+          if (kind === 'add') {
+            ids.add(id);
+            model.add(id);
+          } else if (kind === 'delete') {
+            ids.delete(id);
+            model.delete(id);
+          } else expect(ids.has(id)).toBe(model.has(id));
         }
         expect(ids.size).toBe(model.size);
         for (const id of model) expect(ids.has(id)).toBe(true);

@@ -6,8 +6,9 @@ import { validateXML } from 'xmllint-wasm';
 import { TracknowError } from '../../src/errors.js';
 import { buildPayoutCsv, csvLine, neutralizeCell, type PayoutCsvRow } from '../../src/services/payment-files/payout-csv.js';
 import { buildPain001, sepaId, sepaText, type Pain001Input, type SepaTransfer } from '../../src/services/payment-files/sepa-pain001.js';
+import { fixtureUrl } from '../helpers/fixtures.js';
 
-const XSD_URL = new URL('../../../shared/schemas/pain.001.001.03.xsd', import.meta.url);
+const XSD_URL = fixtureUrl('schemas/pain.001.001.03.xsd');
 let xsd: string | undefined;
 
 async function validatePain(xml: string) {

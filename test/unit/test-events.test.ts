@@ -61,7 +61,7 @@ describe.each(platformIds.map((p) => [p, getTestEvents(p)] as const))('%s test e
     expect(parsed.events[0]).toMatchObject({ externalOrderId: fill.orderId, status: EXPECTED[file], platform });
     // Each send is a new delivery: another idempotency key, even for the same order. The seed's
     // shape has no delivery id (its key is the body hash), so only its timestamp tells sends apart.
-    const again = fillFor(kit, { orderId: fill.orderId, ...(template.shape === 'seed' && { now: new Date(now.getTime() + 1000) }) });
+    const again = fillFor(kit, { orderId: fill.orderId, ...(template.shape === 'simple' && { now: new Date(now.getTime() + 1000) }) });
     expect(adapter.dedupeKey(signed(kit, template, again).req)).not.toBe(adapter.dedupeKey(req));
     // The template itself is never mutated by a build.
     expect(JSON.stringify(template.body)).not.toContain(fill.orderId);
@@ -112,13 +112,13 @@ describe('choosing a template', () => {
 
   it('finds refunded in the only shape that has it, unless a shape was asked for', () => {
     expect(findTemplate(tiktok, 'refunded').file).toBe('refunded.notification.json');
-    expect(() => findTemplate(tiktok, 'refunded', 'seed')).toThrow(/seed shape has no refunded event/);
+    expect(() => findTemplate(tiktok, 'refunded', 'simple')).toThrow(/simple shape has no refunded event/);
   });
 
   it('lists the events, from the files, when a name is unknown', () => {
     expect(() => findTemplate(getTestEvents('shopify'), 'orders/fulfilled')).toThrow(/orders\/create, orders\/paid, orders\/cancelled, refunds\/create/);
     expect(() => findTemplate(tiktok, 'nope')).toThrow(/paid \(seed, notification\)/);
-    expect(() => findTemplate(getTestEvents('woocommerce'), undefined, 'seed')).toThrow(/does not apply to woocommerce/);
+    expect(() => findTemplate(getTestEvents('woocommerce'), undefined, 'simple')).toThrow(/does not apply to woocommerce/);
     expect(() => getTestEvents('etsy')).toThrow(expect.objectContaining({ code: 'usage' }));
   });
 });

@@ -6,9 +6,10 @@ import { parseExportDate } from '../../src/platforms/tiktok-shop/export/dates.js
 import { openTikTokExport, readTikTokExport } from '../../src/platforms/tiktok-shop/export/read-export.js';
 import type { ExportItem, ReadExportOptions } from '../../src/platforms/tiktok-shop/export/types.js';
 import { wallClockZone } from '../../src/platforms/tiktok-shop/export/zone.js';
+import { fixtureUrl } from '../helpers/fixtures.js';
 
-const ORDERS_URL = new URL('../../../shared/fixtures/tiktok/orders-export-us.csv', import.meta.url);
-const AFFILIATE_URL = new URL('../../../shared/fixtures/tiktok/affiliate-orders-export.csv', import.meta.url);
+const ORDERS_URL = fixtureUrl('tiktok/orders-export-us.csv');
+const AFFILIATE_URL = fixtureUrl('tiktok/affiliate-orders-export.csv');
 const OPTIONS: ReadExportOptions = { merchantId: 'm-1', currency: 'USD', file: 'export.csv' };
 
 type OrderItem = Extract<ExportItem, { kind: 'order' }>;

@@ -3,6 +3,7 @@ import type { ChalkInstance } from 'chalk';
 import { invalid } from '../../errors.js';
 import type { BackfillSummary } from '../../services/backfill.js';
 import { contextFrom, withDb } from '../context.js';
+import { id, timeZone } from '../flags.js';
 import { progressBar } from '../progress.js';
 import { required } from '../prompt.js';
 
@@ -22,12 +23,12 @@ export function register(program: Command): void {
     .command('tiktok')
     .description('replay TikTok Seller Center "All orders" and Affiliate Center orders exports (told apart by their headers)')
     .argument('<file...>', 'CSV exports, in any order')
-    .option('--merchant <id>', 'merchant id (required)')
+    .option('--merchant <id>', 'merchant id (required)', id)
     .option('--dry-run', 'report what would change; write nothing')
     .addOption(
       new Option('--date-format <format>', 'date cells: us = MM/DD/YYYY h:mm:ss AM/PM, day-first = DD/MM/YYYY HH:mm:ss (default: us for Seller Center, day-first for Affiliate Center)').choices(['us', 'day-first']),
     )
-    .option('--timezone <zone>', 'IANA zone of the shop-local times in the export, e.g. America/Los_Angeles (default: UTC)')
+    .option('--timezone <zone>', 'IANA zone of the shop-local times in the export, e.g. America/Los_Angeles (default: UTC)', timeZone)
     .addHelpText(
       'after',
       `

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { contextFrom, withDb } from '../context.js';
+import { id } from '../flags.js';
 import { table } from '../output.js';
 
 export function register(program: Command): void {
   program
     .command('balance')
     .description('pending, available and paid commission per influencer and currency (sums of the ledger)')
-    .option('--influencer <id>', 'only this influencer')
+    .option('--influencer <id>', 'only this influencer', id)
     .action(async (flags: { influencer?: string }, command: Command) => {
       const ctx = contextFrom(command);
       const { balances } = await import('../../services/balance.js');

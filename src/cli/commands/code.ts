@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { contextFrom, withDb } from '../context.js';
-import { defined } from '../flags.js';
+import { defined, httpUrl, id, trackingCode } from '../flags.js';
 import { required } from '../prompt.js';
 import { table } from '../output.js';
 import { codeView, detail } from '../views.js';
@@ -20,10 +20,10 @@ export function register(program: Command): void {
   code
     .command('add')
     .description('create a tracking code for an influencer')
-    .option('--influencer <id>', 'influencer id (required)')
-    .option('--code <code>', 'the code, 3-64 of A-Z 0-9 _ - (default: 8 random characters)')
-    .option('--merchant <id>', 'only count it for this merchant')
-    .option('--url <destination>', 'where /r/CODE redirects (default: the merchant store URL)')
+    .option('--influencer <id>', 'influencer id (required)', id)
+    .option('--code <code>', 'the code, 3-64 of A-Z 0-9 _ - (default: 8 random characters)', trackingCode)
+    .option('--merchant <id>', 'only count it for this merchant', id)
+    .option('--url <destination>', 'where /r/CODE redirects (default: the merchant store URL)', httpUrl)
     .action(async (flags: CodeFlags, command: Command) => {
       const ctx = contextFrom(command);
       const influencerId = await required(flags.influencer, '--influencer', 'Influencer id', ctx.out);
@@ -36,8 +36,8 @@ export function register(program: Command): void {
   code
     .command('list')
     .description('list tracking codes')
-    .option('--influencer <id>', 'only this influencer')
-    .option('--merchant <id>', 'only this merchant')
+    .option('--influencer <id>', 'only this influencer', id)
+    .option('--merchant <id>', 'only this merchant', id)
     .action(async (flags: CodeFlags, command: Command) => {
       const ctx = contextFrom(command);
       const { listCodes } = await import('../../services/codes.js');

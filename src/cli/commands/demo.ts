@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../config.js';
 import { contextFrom } from '../context.js';
-import { runDemo } from '../demo-steps.js';
 
 export function register(program: Command): void {
   program
@@ -16,7 +15,13 @@ export function register(program: Command): void {
       const home = flags.home ?? (ctx.config.homeFromEnv ? ctx.config.home : await mkdtemp(join(tmpdir(), 'tracknow-demo-')));
       // The demo always runs on the embedded store, whatever DATABASE_URL says.
       const config: Config = Object.freeze({ ...ctx.config, home, databaseUrl: undefined });
-      const summary = await runDemo(config, ctx.out);
+      const { out } = ctx;
+      const { runDemo } = await import('../../app/demo.js');
+      out.info(out.c.dim(`Opening the embedded store in ${home} (the first open creates and migrates it)…`));
+      const summary = await runDemo(config, {
+        step: (index, title) => out.info(`${out.c.cyan(`${index}.`)} ${out.c.bold(title)}`),
+        done: (detail) => out.info(`   ${detail}`),
+      });
       ctx.out.result(summary, (c) => `\n${c.green('Demo complete.')} Store kept in ${home}\nTry: TRACKNOW_HOME=${home} npx tracknow merchant list`);
     });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { WebhookEndpoint } from '../../store/schema.js';
 import { contextFrom, withDb } from '../context.js';
+import { httpUrl, id, notificationEvents } from '../flags.js';
 import { maskSecret, table } from '../output.js';
 import { required } from '../prompt.js';
 
@@ -28,9 +29,9 @@ export function register(program: Command): void {
   endpoint
     .command('add')
     .description('add a receiver; its whsec_ secret is printed in full this once')
-    .option('--url <url>', 'where to POST notifications, http(s) only (required)')
-    .option('--influencer <id>', "only this influencer's events (default: every influencer)")
-    .option('--events <list>', `comma-separated events (default: all)`)
+    .option('--url <url>', 'where to POST notifications, http(s) only (required)', httpUrl)
+    .option('--influencer <id>', "only this influencer's events (default: every influencer)", id)
+    .option('--events <list>', `comma-separated events (default: all)`, notificationEvents)
     .addHelpText(
       'after',
       `
@@ -79,7 +80,7 @@ verify them with any Standard Webhooks library and the secret printed here.`,
   endpoint
     .command('remove')
     .description('remove a receiver; notifications still pending for it are marked failed')
-    .argument('<id>', 'endpoint id (see `tracknow endpoint list`)')
+    .argument('<id>', 'endpoint id (see `tracknow endpoint list`)', id)
     .action(async (id: string, _flags: unknown, command: Command) => {
       const ctx = contextFrom(command);
       const { removeEndpoint } = await import('../../services/notify-endpoints.js');

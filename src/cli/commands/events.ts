@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { formatMajor } from '../../domain/money.js';
 import { TracknowError, usage } from '../../errors.js';
 import { contextFrom, withDb } from '../context.js';
-import { defined } from '../flags.js';
+import { defined, id, oneOf, positiveInt } from '../flags.js';
 import { table } from '../output.js';
 
 interface ListFlags {
@@ -18,10 +18,10 @@ export function register(program: Command): void {
   events
     .command('list')
     .description('list stored webhook events, newest first')
-    .option('--platform <platform>', 'only tiktok, shopify or woocommerce')
-    .option('--merchant <id>', 'only this merchant')
-    .option('--status <status>', 'only received, processed, ignored, failed or enriching')
-    .option('--limit <n>', 'at most this many', '50')
+    .option('--platform <platform>', 'only tiktok, shopify or woocommerce', oneOf(['tiktok', 'shopify', 'woocommerce']))
+    .option('--merchant <id>', 'only this merchant', id)
+    .option('--status <status>', 'only received, processed, ignored, failed or enriching', oneOf(['received', 'processed', 'ignored', 'failed', 'enriching']))
+    .option('--limit <n>', 'at most this many', positiveInt(), '50')
     .action(async (flags: ListFlags, command: Command) => {
       const ctx = contextFrom(command);
       const limit = Number(flags.limit);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { contextFrom, withDb } from '../context.js';
 import { required } from '../prompt.js';
-import { defined } from '../flags.js';
+import { bic, defined, email, iban, id } from '../flags.js';
 import { table } from '../output.js';
 import { creatorLinkView, detail, influencerView } from '../views.js';
 
@@ -20,10 +20,10 @@ export function register(program: Command): void {
     .command('add')
     .description('create an influencer')
     .option('--name <name>', 'display name (required)')
-    .option('--email <email>', 'where notifications go')
-    .option('--iban <iban>', 'bank account for SEPA payouts (checked with mod-97)')
-    .option('--bic <bic>', 'the bank BIC')
-    .option('--paypal-email <email>', 'PayPal account for payouts')
+    .option('--email <email>', 'where notifications go', email)
+    .option('--iban <iban>', 'bank account for SEPA payouts (checked with mod-97)', iban)
+    .option('--bic <bic>', 'the bank BIC', bic)
+    .option('--paypal-email <email>', 'PayPal account for payouts', email)
     .action(async (flags: InfluencerFlags, command: Command) => {
       const ctx = contextFrom(command);
       const name = await required(flags.name, '--name', 'Influencer name', ctx.out);
@@ -48,7 +48,7 @@ export function register(program: Command): void {
   influencer
     .command('show')
     .description('show one influencer with creator links and codes')
-    .argument('<id>', 'influencer id')
+    .argument('<id>', 'influencer id', id)
     .action(async (id: string, _flags: unknown, command: Command) => {
       const ctx = contextFrom(command);
       const { showInfluencer } = await import('../../services/influencers.js');

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { contextFrom, withDb } from '../context.js';
-import { defined } from '../flags.js';
+import { creatorId, defined, id, username } from '../flags.js';
 import { required } from '../prompt.js';
 import { creatorLinkView } from '../views.js';
 
@@ -15,9 +15,9 @@ export function register(program: Command): void {
   program
     .command('link-creator')
     .description('link a TikTok creator to an influencer (attribution priority 1)')
-    .option('--influencer <id>', 'influencer id (required)')
-    .option('--creator-id <cid>', 'TikTok creator id (required)')
-    .option('--username <@name>', 'TikTok username, as Affiliate Center exports show it')
+    .option('--influencer <id>', 'influencer id (required)', id)
+    .option('--creator-id <cid>', 'TikTok creator id (required)', creatorId)
+    .option('--username <@name>', 'TikTok username, as Affiliate Center exports show it', username)
     .option('--force', 'move a creator id or username that is linked to another influencer')
     .action(async (flags: LinkFlags, command: Command) => {
       const ctx = contextFrom(command);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { contextFrom, withDb } from '../context.js';
 import { required } from '../prompt.js';
-import { defined } from '../flags.js';
+import { currency, defined, domain, holdDays, httpUrl, id, isoTime, percent } from '../flags.js';
 import { table } from '../output.js';
 import { detail, merchantView } from '../views.js';
 
@@ -26,18 +26,18 @@ interface MerchantFlags {
 /** The flags `merchant add` and `merchant set` share. */
 function merchantFlags(command: Command): Command {
   return command
-    .option('--currency <code>', 'ISO 4217 currency of the shop (add: default USD)')
-    .option('--commission-rate <percent>', 'commission in percent, 0 to 100 (add: default 15)')
-    .option('--hold-days <days>', 'days a sale is held before validation (add: default 14)')
-    .option('--store-url <url>', 'the shop front, where /r/CODE redirects by default')
+    .option('--currency <code>', 'ISO 4217 currency of the shop (add: default USD)', currency)
+    .option('--commission-rate <percent>', 'commission in percent, 0 to 100 (add: default 15)', percent)
+    .option('--hold-days <days>', 'days a sale is held before validation (add: default 14)', holdDays)
+    .option('--store-url <url>', 'the shop front, where /r/CODE redirects by default', httpUrl)
     .option('--tiktok-app-key <key>', 'TikTok Shop app key')
     .option('--tiktok-app-secret <secret>', 'TikTok Shop app secret (signs webhooks)')
     .option('--tiktok-shop-id <id>', 'TikTok shop id (webhooks from another shop are rejected)')
     .option('--tiktok-shop-cipher <cipher>', 'TikTok Open API shop cipher')
     .option('--tiktok-access-token <token>', 'TikTok Open API access token')
     .option('--tiktok-refresh-token <token>', 'TikTok Open API refresh token')
-    .option('--tiktok-token-expires-at <iso8601>', 'when the access token expires')
-    .option('--shopify-domain <domain>', 'the shop domain, e.g. glow.myshopify.com')
+    .option('--tiktok-token-expires-at <iso8601>', 'when the access token expires', isoTime)
+    .option('--shopify-domain <domain>', 'the shop domain, e.g. glow.myshopify.com', domain)
     .option('--shopify-secret <secret>', 'Shopify webhook signing secret')
     .option('--woocommerce-secret <secret>', 'WooCommerce webhook secret');
 }
@@ -56,7 +56,7 @@ export function register(program: Command): void {
     },
   );
 
-  merchantFlags(merchant.command('set').description('change a merchant').argument('<id>', 'merchant id').option('--name <name>', 'merchant name')).action(
+  merchantFlags(merchant.command('set').description('change a merchant').argument('<id>', 'merchant id', id).option('--name <name>', 'merchant name')).action(
     async (id: string, flags: MerchantFlags, command: Command) => {
       const ctx = contextFrom(command);
       const { updateMerchant } = await import('../../services/merchants.js');
@@ -81,7 +81,7 @@ export function register(program: Command): void {
   merchant
     .command('show')
     .description('show one merchant (secrets masked)')
-    .argument('<id>', 'merchant id')
+    .argument('<id>', 'merchant id', id)
     .action(async (id: string, _flags: unknown, command: Command) => {
       const ctx = contextFrom(command);
       const { getMerchant } = await import('../../services/merchants.js');

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { usage } from '../../errors.js';
 import { contextFrom, withDb } from '../context.js';
+import { oneOf, positiveInt } from '../flags.js';
 import { table } from '../output.js';
 
 const STATUSES = ['pending', 'delivered', 'failed'] as const;
@@ -43,8 +44,8 @@ Cron:  * * * * *  tracknow notify --json >> /var/log/tracknow-notify.log 2>&1`,
   notify
     .command('list')
     .description('list notifications, newest first, with their attempts and last error')
-    .option('--status <status>', 'only pending, delivered or failed')
-    .option('--limit <n>', 'at most this many', '1000')
+    .option('--status <status>', 'only pending, delivered or failed', oneOf(STATUSES))
+    .option('--limit <n>', 'at most this many', positiveInt(), '1000')
     .action(async (flags: { status?: string; limit: string }, command: Command) => {
       const ctx = contextFrom(command);
       if (flags.status !== undefined && !(STATUSES as readonly string[]).includes(flags.status)) throw usage(`--status must be one of ${STATUSES.join(', ')}, got ${flags.status}`);

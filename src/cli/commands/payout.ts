@@ -6,6 +6,7 @@ import { formatMajor } from '../../domain/money.js';
 import { usage } from '../../errors.js';
 import type { PayoutOptions, PayoutRun } from '../../services/payout.js';
 import { contextFrom, withDb } from '../context.js';
+import { amount, currencyAmount, isoTime } from '../flags.js';
 import { table } from '../output.js';
 import { parseAsOf } from './validate.js';
 
@@ -15,13 +16,11 @@ export interface PayoutFlags {
   out?: string;
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
 /** The flags `payout` and `schedule` share. */
 export function payoutFlags(command: Command): Command {
   return command
-    .option('--min <amount>', 'minimum available balance to pay, in major units of each currency', '50')
-    .option('--min-currency <code=amount>', 'minimum for one currency, e.g. JPY=5000 (repeatable)', collect)
+    .option('--min <amount>', 'minimum available balance to pay, in major units of each currency', amount, '50')
+    .option('--min-currency <code=amount>', 'minimum for one currency, e.g. JPY=5000 (repeatable)', currencyAmount)
     .option('--out <dir>', 'where to write the payment files (default: $TRACKNOW_HOME/payouts)');
 }
 
@@ -62,7 +61,7 @@ export function register(program: Command): void {
     program
       .command('payout')
       .description('pay every available balance at or above the minimum: payouts, ledger debits and payment files (cron: Fridays)')
-      .option('--as-of <iso8601>', 'record the run as of this time (default: now)')
+      .option('--as-of <iso8601>', 'record the run as of this time (default: now)', isoTime)
       .option('--dry-run', 'print the exact table of what would be paid; write nothing'),
   ).action(async (flags: PayoutFlags & { asOf?: string; dryRun?: boolean }, command: Command) => {
     const ctx = contextFrom(command);

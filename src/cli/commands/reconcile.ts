@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../../domain/duration.js';
-import { usage } from '../../errors.js';
+import { invalid, usage } from '../../errors.js';
 import { contextFrom, withDb } from '../context.js';
+import { duration, id } from '../flags.js';
 import { required } from '../prompt.js';
 
 export function register(program: Command): void {
@@ -10,8 +11,8 @@ export function register(program: Command): void {
   reconcile
     .command('tiktok')
     .description('search TikTok Shop orders updated since the last sweep (or --since) and ingest them, idempotently')
-    .option('--merchant <id>', 'merchant id (required)')
-    .option('--since <duration>', 'look back this far instead of to the last sweep, e.g. 2h or 7d (first sweep: 24h)')
+    .option('--merchant <id>', 'merchant id (required)', id)
+    .option('--since <duration>', 'look back this far instead of to the last sweep, e.g. 2h or 7d (first sweep: 24h)', duration)
     .option('--dry-run', 'fetch and decide, write nothing and keep the sweep mark')
     .action(async (flags: { merchant?: string; since?: string; dryRun?: boolean }, command: Command) => {
       const ctx = contextFrom(command);
@@ -27,6 +28,7 @@ export function register(program: Command): void {
           `${c.green(String(s.created))} created, ${s.updated} updated, ${s.unchanged} unchanged, ${s.errors.length ? c.red(`${s.errors.length} errors`) : '0 errors'}`,
         ].join('\n'),
       );
-      if (s.errors.length > 0) process.exitCode = 1;
+      const failed = s.errors.length;
+      if (failed > 0) throw invalid(`${failed} order${failed === 1 ? '' : 's'} not ingested (see the warnings above); run the same command again`);
     });
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { usage } from '../../errors.js';
 import { contextFrom, withDb } from '../context.js';
-import { defined } from '../flags.js';
+import { defined, id, oneOf, positiveInt } from '../flags.js';
 import { table } from '../output.js';
 
 interface SalesFlags {
@@ -16,10 +16,10 @@ export function register(program: Command): void {
   sales
     .command('list')
     .description('list sales, newest order first')
-    .option('--merchant <id>', 'only this merchant')
-    .option('--influencer <id>', 'only this influencer')
-    .option('--status <status>', 'pending, validated, cancelled or reversed')
-    .option('--limit <n>', 'at most this many (default: all)')
+    .option('--merchant <id>', 'only this merchant', id)
+    .option('--influencer <id>', 'only this influencer', id)
+    .option('--status <status>', 'pending, validated, cancelled or reversed', oneOf(['pending', 'validated', 'cancelled', 'reversed']))
+    .option('--limit <n>', 'at most this many (default: all)', positiveInt())
     .action(async (flags: SalesFlags, command: Command) => {
       const ctx = contextFrom(command);
       if (flags.limit !== undefined && !/^\d+$/.test(flags.limit)) throw usage(`--limit must be a whole number, got ${JSON.stringify(flags.limit)}`);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { contextFrom, withDb } from '../context.js';
+import { cron, timeZone } from '../flags.js';
 import { payoutFlags, payoutOptions, type PayoutFlags } from './payout.js';
 
 interface ScheduleFlags extends PayoutFlags {
@@ -13,9 +14,9 @@ export function register(program: Command): void {
     program
       .command('schedule')
       .description('run validate and payout in-process on cron expressions, for hosts without cron; one JSON log line per run on stderr; stops on SIGTERM or SIGINT')
-      .option('--validate-cron <expr>', 'when to validate (5 or 6 fields)', '0 3 * * *')
-      .option('--payout-cron <expr>', 'when to pay out (5 or 6 fields)', '0 9 * * 5')
-      .option('--timezone <tz>', "IANA time zone of the expressions (default: the host's)"),
+      .option('--validate-cron <expr>', 'when to validate (5 or 6 fields)', cron, '0 3 * * *')
+      .option('--payout-cron <expr>', 'when to pay out (5 or 6 fields)', cron, '0 9 * * 5')
+      .option('--timezone <tz>', "IANA time zone of the expressions (default: the host's)", timeZone),
   ).action(async (flags: ScheduleFlags, command: Command) => {
     const ctx = contextFrom(command);
     const options = payoutOptions(flags, ctx.config);

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { contextFrom } from '../context.js';
-import { defined } from '../flags.js';
+import { amount, currency, defined, httpUrl, id, payloadShape } from '../flags.js';
 import { toJson } from '../output.js';
 import { required } from '../prompt.js';
 
@@ -30,13 +30,13 @@ export function register(program: Command): void {
     .command('send-test-webhook')
     .description('send a signed test webhook to a running listener, exactly as the platform would (like `stripe trigger`)')
     .addOption(new Option('--platform <platform>', 'tiktok, shopify or woocommerce (required)').choices(['tiktok', 'shopify', 'woocommerce']))
-    .option('--merchant <id>', 'merchant id: its route, and its stored secret (required)')
-    .option('--url <url>', 'the listener', 'http://127.0.0.1:8001')
+    .option('--merchant <id>', 'merchant id: its route, and its stored secret (required)', id)
+    .option('--url <url>', 'the listener', httpUrl, 'http://127.0.0.1:8001')
     .option('--event <name>', 'which event (default: the first; see --list-events), e.g. orders/create, order.updated, cancelled')
-    .option('--shape <shape>', 'TikTok payload shape: seed (default) or notification (the real envelope)')
+    .option('--shape <shape>', 'TikTok payload shape: simple (default: status, amount and creator in one body) or notification (the real envelope)', payloadShape)
     .option('--order-id <id>', 'order id (default: random)')
-    .option('--amount <major>', 'merchandise amount in major units, e.g. 125.50 (refunds/create: the refunded amount)')
-    .option('--currency <code>', 'ISO 4217 currency of the amount')
+    .option('--amount <major>', 'merchandise amount in major units, e.g. 125.50 (refunds/create: the refunded amount)', amount)
+    .option('--currency <code>', 'ISO 4217 currency of the amount', currency)
     .option('--status <status>', "the platform's own status, e.g. 111, AWAITING_SHIPMENT, refunded, cancelled")
     .option('--creator-id <cid>', 'TikTok creator id')
     .option('--code <code>', 'promo / discount / coupon code')

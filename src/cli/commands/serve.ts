@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
 import { usage } from '../../errors.js';
 import { contextFrom } from '../context.js';
+import { port } from '../flags.js';
 
 export function register(program: Command): void {
   program
     .command('serve')
     .description('listen for TikTok Shop, Shopify and WooCommerce order webhooks (and /r/CODE clicks)')
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--port <port>', 'port to listen on', '8001')
+    .option('--port <port>', 'port to listen on', port, '8001')
     .addHelpText(
       'after',
       `
@@ -24,7 +25,7 @@ Logs one JSON line per request on stderr. SIGTERM or SIGINT: finish in-flight re
       const ctx = contextFrom(command);
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw usage(`--port must be 0-65535, got ${flags.port}`);
-      const { serve } = await import('../../services/serve.js');
+      const { serve } = await import('../../app/serve.js');
       await serve(ctx.config, {
         host: flags.host,
         port,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { usage } from '../../errors.js';
 import { contextFrom, withDb } from '../context.js';
+import { id, positiveInt } from '../flags.js';
 import { required } from '../prompt.js';
 
 export function register(program: Command): void {
@@ -9,7 +10,7 @@ export function register(program: Command): void {
   tiktok
     .command('auth')
     .description('exchange an authorization code for tokens and look up the shop cipher (tokens are stored, never printed)')
-    .option('--merchant <id>', 'merchant id (required)')
+    .option('--merchant <id>', 'merchant id (required)', id)
     .option('--code <code>', "the code TikTok adds to the app's redirect URL when the seller authorizes it (required)")
     .action(async (flags: { merchant?: string; code?: string }, command: Command) => {
       const ctx = contextFrom(command);
@@ -28,8 +29,8 @@ export function register(program: Command): void {
   tiktok
     .command('enrich')
     .description('fetch order details for queued notifications that carry no amounts, until none is due (serve does this in the background)')
-    .option('--merchant <id>', 'only this merchant')
-    .option('--limit <n>', 'rows per round', '50')
+    .option('--merchant <id>', 'only this merchant', id)
+    .option('--limit <n>', 'rows per round', positiveInt(500), '50')
     .action(async (flags: { merchant?: string; limit: string }, command: Command) => {
       const ctx = contextFrom(command);
       const limit = Number(flags.limit);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { usage } from '../../errors.js';
 import { contextFrom, withDb } from '../context.js';
+import { isoTime } from '../flags.js';
 
 /** `--as-of ISO8601` → a Date (default now); anything else is a usage error. */
 export function parseAsOf(value: string | undefined): Date {
@@ -16,7 +17,7 @@ export function register(program: Command): void {
   program
     .command('validate')
     .description('validate pending sales past their hold and credit their commission to the ledger (cron: daily)')
-    .option('--as-of <iso8601>', 'validate as if it were this time (default: now)')
+    .option('--as-of <iso8601>', 'validate as if it were this time (default: now)', isoTime)
     .option('--dry-run', 'show what would be validated and credited; write nothing')
     .action(async (flags: { asOf?: string; dryRun?: boolean }, command: Command) => {
       const ctx = contextFrom(command);

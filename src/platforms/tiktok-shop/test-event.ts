@@ -27,7 +27,7 @@ function build(template: Template, fill: Fill, merchant: MerchantSecrets): Json 
   }
   const payment = asObject(data.payment);
   if (payment) {
-    // The seed's shape: an integer total in minor units.
+    // The simple shape: an integer total in minor units.
     const money = fillMoney(fill, { minor: BigInt(Number(payment.total_amount)), currency: String(payment.currency) });
     data.payment = { ...payment, total_amount: minorNumber(money), currency: money.currency };
   } else if (fill.amount !== undefined) {
@@ -49,7 +49,7 @@ function build(template: Template, fill: Fill, merchant: MerchantSecrets): Json 
 
 export const tiktokTestEvents: TestEventKit = {
   platform: 'tiktok',
-  shapes: ['seed', 'notification'],
+  shapes: ['simple', 'notification'],
   templates: tiktokTemplates,
   hints: ['creatorId', 'code', 'utmSource', 'buyerMessage'],
   secretField: 'tiktokAppSecret',

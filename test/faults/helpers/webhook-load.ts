@@ -274,7 +274,7 @@ function buildDelivery(seq: number, order: PlannedOrder, step: Step, start: Date
   if (platform === 'tiktok') {
     // Orders with an even index use the seed's shape, odd ones the real notifications.
     const seed = order.index % 2 === 0;
-    shape = seed ? 'seed' : 'notification';
+    shape = seed ? 'simple' : 'notification';
     const refresh = seed ? pick(r, ['112', '121', '122', '130']) : pick(r, ['IN_TRANSIT', 'DELIVERED', 'COMPLETED']);
     switch (step.kind) {
       case 'unpaid':

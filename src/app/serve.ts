@@ -1,9 +1,10 @@
 import type { Config } from '../config.js';
 import { startListener } from '../http/server.js';
+import { saltProvider } from '../services/clicks.js';
+import { startDeliveryLoop } from '../services/notify-loop.js';
+import { startEnrichmentWorker } from '../services/tiktok-enrich-worker.js';
 import { openStore, type Backend } from '../store/connect.js';
 import { shareStore } from '../store/share-socket.js';
-import { startDeliveryLoop } from './notify-loop.js';
-import { startEnrichmentWorker } from './tiktok-enrich-worker.js';
 
 export interface ServeOptions {
   readonly host: string;
@@ -15,6 +16,8 @@ export interface ServeOptions {
 }
 
 /**
+ * The composition root of `tracknow serve`: opens the store, shares it, starts the background
+ * workers and the listener, and hands each the config it was resolved with once.
  * Runs the listener until a signal: then it stops accepting, finishes in-flight requests,
  * and closes the store (and its lock) last.
  */
@@ -27,7 +30,14 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
   try {
     // Three batches in flight on PostgreSQL: on two cores more only shrinks the batches and
     // adds database work per webhook; PGlite has one session, so one.
-    const listener = await startListener({ db: store.db, host: options.host, port: options.port, log: options.log, maxInFlight: store.backend === 'postgres' ? 3 : 1 });
+    const listener = await startListener({
+      db: store.db,
+      host: options.host,
+      port: options.port,
+      log: options.log,
+      maxInFlight: store.backend === 'postgres' ? 3 : 1,
+      clickSalt: saltProvider(config),
+    });
     options.onListening(listener.url, store.backend);
     // Notifications go out in the background, never inside a request.
     const delivery = startDeliveryLoop(store.db, config, options.log);

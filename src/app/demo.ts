@@ -1,6 +1,11 @@
 import type { Config } from '../config.js';
 import type { Store } from '../store/connect.js';
-import type { Output } from './output.js';
+
+/** How the demo narrates: a step's title before it runs, then what it did. */
+export interface DemoNarrator {
+  step(index: number, title: string): void;
+  done(detail: string): void;
+}
 
 /** What the demo made, for --json and for the steps that later capabilities add. */
 export interface DemoState {
@@ -61,18 +66,19 @@ const STEPS: Step[] = [
     },
   },
   {
-    title: 'Start the webhook listener and send it signed TikTok Shop orders (the seed payload first)',
-    async run(store, state) {
+    title: 'Start the webhook listener and send it two signed TikTok Shop orders',
+    async run(store, state, config) {
       const { startListener } = await import('../http/server.js');
       const { getPlatform } = await import('../platforms/platform.js');
+      const { saltProvider } = await import('../services/clicks.js');
       const { findMerchantSecrets } = await import('../services/webhook-intake.js');
       const { request } = await import('undici');
-      const listener = await startListener({ db: store.db, host: '127.0.0.1', port: 0, log: () => undefined });
+      const listener = await startListener({ db: store.db, host: '127.0.0.1', port: 0, log: () => undefined, clickSalt: saltProvider(config) });
       try {
         const secrets = await findMerchantSecrets(store.db, state.merchant_id!);
         const url = `${listener.url}/api/webhook/tiktok/${state.merchant_id}`;
         const lines = [`POST ${url}`];
-        // The seed's quick test (125.50 USD → 18.83), then a second order so a payout is due.
+        // The README's quick test (125.50 USD → 18.83), then a second order so a payout is due.
         for (const [orderId, cents] of [['123456', 12550], ['123457', 25000]] as const) {
           const body = Buffer.from(
             JSON.stringify({
@@ -94,12 +100,12 @@ const STEPS: Step[] = [
   {
     title: 'Show the pending sales: held 14 days, then validated and credited',
     async run(store, state) {
-      const { formatMajor } = await import('../domain/money.js');
-      const sales = await store.db.selectFrom('sales').selectAll().where('merchant_id', '=', state.merchant_id!).orderBy('external_order_id').execute();
+      const { listSales } = await import('../services/sales.js');
+      const sales = (await listSales(store.db, { merchantId: state.merchant_id! })).sort((a, b) => a.order_id.localeCompare(b.order_id));
       state.sale_ids = sales.map((s) => s.id);
-      const money = (v: bigint | null, currency: string | null) => (v === null || currency === null ? '-' : `${formatMajor(v, currency)} ${currency}`);
+      const money = (v: string | null, currency: string | null) => (v === null || currency === null ? '-' : `${v} ${currency}`);
       return sales
-        .map((s) => `order ${s.external_order_id}: ${s.status}, amount ${money(s.base_minor, s.currency)}, commission ${money(s.commission_minor, s.currency)} (by ${s.attribution_method})`)
+        .map((s) => `order ${s.order_id}: ${s.status}, amount ${money(s.amount, s.currency)}, commission ${money(s.commission, s.currency)} (by ${s.attribution})`)
         .join('\n   ');
     },
   },
@@ -136,16 +142,18 @@ const STEPS: Step[] = [
   },
 ];
 
-/** Runs every step on one open store, narrating on stderr. */
-export async function runDemo(config: Config, out: Output): Promise<DemoState> {
+/**
+ * The composition root of `tracknow demo`: opens one store, runs every step on it (the listener
+ * included), and narrates through `narrator`.
+ */
+export async function runDemo(config: Config, narrator: DemoNarrator): Promise<DemoState> {
   const { openStore } = await import('../store/connect.js');
   const state: DemoState = { home: config.home };
-  out.info(out.c.dim(`Opening the embedded store in ${config.home} (the first open creates and migrates it)…`));
   const store = await openStore(config);
   try {
     for (const [index, step] of STEPS.entries()) {
-      out.info(`${out.c.cyan(`${index + 1}.`)} ${out.c.bold(step.title)}`);
-      out.info(`   ${await step.run(store, state, config)}`);
+      narrator.step(index + 1, step.title);
+      narrator.done(await step.run(store, state, config));
     }
   } finally {
     await store.close();

@@ -1,0 +1,42 @@
+import { CommanderError } from 'commander';
+import { loadConfig } from '../config.js';
+import { TracknowError, exitCodeFor } from '../errors.js';
+import { bindIo, type CliIo } from './context.js';
+import { flagHint } from './flags.js';
+import { buildProgram } from './program.js';
+
+export type { CliIo };
+
+/**
+ * Parses `argv` (as `process.argv`: node, script, then the arguments), runs the command and
+ * turns errors into an exit code: 2 usage, 1 everything else. Never calls `process.exit`, so
+ * tests run it in-process with their own streams and store.
+ */
+export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<number> {
+  const stderr = io.stderr ?? process.stderr;
+  const verbose = argv.includes('--verbose');
+  const color = !argv.includes('--no-color') && !loadConfig({}, io.env).noColor && Boolean((stderr as NodeJS.WriteStream).isTTY);
+  const prefix = color ? '\u001b[31merror:\u001b[39m' : 'error:';
+  const write = (text: string) => void stderr.write(text);
+  try {
+    const program = await buildProgram({ writeOut: (str) => void (io.stdout ?? process.stdout).write(str), writeErr: write });
+    bindIo(program, io);
+    await program.parseAsync([...argv]);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander already printed its message (help, version, or "error: …").
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (err instanceof TracknowError) {
+      write(`${prefix} ${flagHint(err)}\n`);
+      if (verbose && err.cause) write(`${String((err.cause as Error).stack ?? err.cause)}\n`);
+      return exitCodeFor(err);
+    }
+    const message = (err as Error)?.message ?? String(err);
+    write(`${prefix} ${message.split('\n')[0]}${verbose ? '' : ' (run with --verbose for details)'}\n`);
+    if (verbose) write(`${String((err as Error)?.stack ?? err)}\n`);
+    return 1;
+  }
+}
