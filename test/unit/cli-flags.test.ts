@@ -40,13 +40,19 @@ const BAD: Readonly<Record<string, string>> = {
   '--port': '70000',
   '--shape': 'square',
   '--amount': '-1',
+  '--rate': 'ten',
+  '--fixed': '-5',
+  '--from': 'soon',
+  '--until': 'soon',
+  '--tiers': '3',
+  '--at': 'never',
 };
 
 /** Flags whose value is any text: names, secrets, file paths, the platform's own words. */
 const FREE_TEXT = new Set([
   '--name', '--secret', '--app-key', '--tiktok-app-key', '--tiktok-app-secret', '--tiktok-shop-id', '--tiktok-shop-cipher',
   '--tiktok-access-token', '--tiktok-refresh-token', '--shopify-secret', '--woocommerce-secret', '--event', '--order-id',
-  '--utm-source', '--buyer-message', '--from-file', '--out', '--home', '--host', '--database-url',
+  '--utm-source', '--buyer-message', '--from-file', '--out', '--home', '--host', '--database-url', '--product',
 ]);
 
 /** Every leaf command with its words (`['merchant', 'add']`). */
@@ -60,6 +66,7 @@ const hasAction = (c: Command) => (c as unknown as { _actionHandler: unknown }).
 const ARGS: Readonly<Record<string, string[]>> = {
   'merchant set': ['00000000-0000-4000-8000-000000000000'],
   'backfill tiktok': ['orders.csv'],
+  'deal end': ['00000000-0000-4000-8000-000000000000'],
 };
 
 const program = await buildProgram();

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { contextFrom, withDb } from '../context.js';
-import { defined } from '../flags.js';
+import { parseTiers } from '../../domain/deals.js';
+import { amount, checked, currency, defined, id, isoTime, percent, trackingCode } from '../flags.js';
 import { table } from '../output.js';
 import { detail } from '../views.js';
 
@@ -33,16 +34,16 @@ export function register(program: Command): void {
   deal
     .command('add')
     .description('agree a deal (deals are never edited: end one and add another)')
-    .option('--merchant <id>', 'the merchant (required)')
-    .option('--rate <percent>', 'commission in percent, 0 to 100')
-    .option('--fixed <amount>', 'a fixed commission per order (with --currency)')
-    .option('--currency <code>', 'the currency of --fixed; orders in other currencies fall to the next rule')
-    .option('--influencer <id>', 'only this influencer\'s sales')
-    .option('--code <code>', 'only sales attributed by this tracking code')
+    .option('--merchant <id>', 'the merchant (required)', id)
+    .option('--rate <percent>', 'commission in percent, 0 to 100', percent)
+    .option('--fixed <amount>', 'a fixed commission per order (with --currency)', amount)
+    .option('--currency <code>', 'the currency of --fixed; orders in other currencies fall to the next rule', currency)
+    .option('--influencer <id>', 'only this influencer\'s sales', id)
+    .option('--code <code>', 'only sales attributed by this tracking code', trackingCode)
     .option('--product <id>', 'only order lines with this product id or SKU id (applies per line)')
-    .option('--from <iso8601>', 'orders placed from this time')
-    .option('--until <iso8601>', 'orders placed before this time')
-    .option('--tiers <N:PCT,...>', 'once the influencer has N sales with the merchant in the month (UTC), later sales get PCT')
+    .option('--from <iso8601>', 'orders placed from this time', isoTime)
+    .option('--until <iso8601>', 'orders placed before this time', isoTime)
+    .option('--tiers <N:PCT,...>', 'once the influencer has N sales with the merchant in the month (UTC), later sales get PCT', checked(parseTiers))
     .option('--name <text>', 'a name for the deal')
     .action(async (flags: DealFlags, command: Command) => {
       const ctx = contextFrom(command);
@@ -55,8 +56,8 @@ export function register(program: Command): void {
   deal
     .command('list')
     .description('deals in force (with --all: ended and expired ones too)')
-    .option('--merchant <id>', 'only this merchant')
-    .option('--influencer <id>', 'only this influencer')
+    .option('--merchant <id>', 'only this merchant', id)
+    .option('--influencer <id>', 'only this influencer', id)
     .option('--all', 'ended and expired deals too')
     .action(async (flags: DealFlags, command: Command) => {
       const ctx = contextFrom(command);
@@ -69,7 +70,7 @@ export function register(program: Command): void {
     .command('end')
     .description('end a deal: orders placed from then on fall to the next rule; sales already made keep its terms')
     .argument('<id>', 'deal id')
-    .option('--at <iso8601>', 'when it ends (default: now)')
+    .option('--at <iso8601>', 'when it ends (default: now)', isoTime)
     .action(async (id: string, flags: DealFlags, command: Command) => {
       const ctx = contextFrom(command);
       const { endDeal } = await import('../../services/deals.js');
