@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: every benchmark in turn, each printing its ratio to a baseline measured in the
- * same run. Sizes: BENCH_WEBHOOKS (5000), BENCH_WEBHOOKS_PGLITE (2000, the embedded store), BENCH_VALIDATE (1000000), BENCH_BACKFILL (200000).
+ * same run. Sizes: BENCH_WEBHOOKS (5000), BENCH_WEBHOOKS_PGLITE (2000, the embedded store), BENCH_VALIDATE (1000000), BENCH_BACKFILL (200000), BENCH_REPORT (1000000 sales)
+ * and BENCH_REPORT_CLICKS (2000000).
  * PostgreSQL from DATABASE_URL, else TEST_DATABASE_URL, else postgres://root@127.0.0.1:5432/test.
  */
 import { spawnSync } from 'node:child_process';
@@ -15,6 +16,7 @@ const runs: [string, ...string[]][] = [
   ['webhooks.js', env.BENCH_WEBHOOKS_PGLITE ?? '2000', '--pglite'],
   ['validate.js', env.BENCH_VALIDATE ?? '1000000'],
   ['backfill.js', env.BENCH_BACKFILL ?? '200000'],
+  ['report.js', env.BENCH_REPORT ?? '1000000', '--clicks', env.BENCH_REPORT_CLICKS ?? '2000000'],
 ];
 let failed = 0;
 for (const [file, ...args] of runs) {

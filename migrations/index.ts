@@ -6,6 +6,7 @@ import * as m0004 from './0004_tiktok_enrichment.js';
 import * as m0005 from './0005_ingest_write_check.js';
 import * as m0006 from './0006_inbox_order_index.js';
 import * as m0008 from './0008_deals.js';
+import * as m0009 from './0009_operator_desk.js';
 
 /** Every migration, in order. A static list: nothing scans a directory at run time. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005_ingest_write_check': m0005,
   '0006_inbox_order_index': m0006,
   '0008_deals': m0008,
+  '0009_operator_desk': m0009,
 };

@@ -85,6 +85,8 @@ export const id: Parser = checked((v) =>
 export const trackingCode: Parser = checked(normalizeCode);
 export const creatorId: Parser = checked(requireCreatorId);
 export const username: Parser = checked(normalizeUsername);
+/** A calendar month, `YYYY-MM`. */
+export const month: Parser = checked((v) => rejectIf(!/^\d{4}-(0[1-9]|1[0-2])$/.test(v.trim()), 'must be a month as YYYY-MM, like 2026-11'));
 /** A cron expression of 5 or 6 fields. */
 export const cron: Parser = checked((v) => {
   try {
@@ -123,3 +125,23 @@ export function flagHint(err: TracknowError): string {
   const message = err.field === undefined ? err.message : `${flagFor(err.field)} ${err.message}`;
   return err.override === undefined ? message : `${message}; add ${flagFor(err.override)} to override`;
 }
+
+const ISO_INSTANT = /^(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/**
+ * An ISO 8601 date (UTC midnight) or date-time, UTC unless it names a zone, whatever the
+ * machine's zone. A day the calendar lacks (2026-02-30) is a RangeError, not the next month.
+ */
+export function parseInstant(value: string): Date {
+  const m = ISO_INSTANT.exec(value.trim());
+  const text = m?.[0].replace(' ', 'T');
+  const at = m && text ? new Date(text.length === 10 ? `${text}T00:00:00Z` : /(Z|[+-]\d{2}:?\d{2})$/i.test(text.slice(11)) ? text : `${text}Z`) : undefined;
+  const day = m && new Date(`${m[1]}T00:00:00Z`);
+  if (!at || Number.isNaN(at.getTime()) || !day || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== m[1]) {
+    throw new RangeError('must be an ISO 8601 date or time, like 2026-11-01 or 2026-11-01T09:00:00Z');
+  }
+  return at;
+}
+
+/** `--from`/`--to` of a period: a strict ISO 8601 date or time (see `parseInstant`). */
+export const isoInstant: Parser = checked(parseInstant);

@@ -34,6 +34,8 @@ export function influencerView(i: Influencer) {
     bic: i.bic,
     paypal_email: i.paypal_email,
     created_at: i.created_at,
+    active: i.inactive_at === null,
+    inactive_at: i.inactive_at,
   };
 }
 
@@ -42,7 +44,7 @@ export function creatorLinkView(l: CreatorLink) {
 }
 
 export function codeView(c: TrackingCode) {
-  return { code: c.code, influencer_id: c.influencer_id, merchant_id: c.merchant_id, url: c.destination_url, created_at: c.created_at };
+  return { code: c.code, influencer_id: c.influencer_id, merchant_id: c.merchant_id, url: c.destination_url, created_at: c.created_at, disabled_at: c.disabled_at };
 }
 
 /** Human detail: `key  value` lines, empty values left out. */

@@ -1,6 +1,9 @@
 import { formatMajor } from './money.js';
 
-export type LedgerKind = 'credit' | 'reversal' | 'payout';
+export type LedgerKind = 'credit' | 'reversal' | 'payout' | 'return';
+
+/** Kinds stored positive: a credit, and a returned payout put back on the balance. */
+export const isPositiveKind = (kind: LedgerKind): boolean => kind === 'credit' || kind === 'return';
 
 /** `sum(amount_minor)` of the ledger grouped by influencer, currency and kind, signed as stored. */
 export interface LedgerSum {
@@ -23,7 +26,7 @@ export interface Balance {
   readonly pendingMinor: bigint;
   /** credits − reversals − payouts; negative after a clawback, and later credits repay it first. */
   readonly availableMinor: bigint;
-  /** Everything paid out so far, as a positive amount. */
+  /** Everything paid out so far and not returned by the bank, as a positive amount. */
   readonly paidMinor: bigint;
 }
 
@@ -34,7 +37,7 @@ interface Acc {
 }
 
 function checkSign(sum: LedgerSum): void {
-  const ok = sum.kind === 'credit' ? sum.amountMinor >= 0n : sum.amountMinor <= 0n;
+  const ok = isPositiveKind(sum.kind) ? sum.amountMinor >= 0n : sum.amountMinor <= 0n;
   if (!ok) throw new RangeError(`a ${sum.kind} sum has the wrong sign (${sum.amountMinor}): pass ledger sums signed as stored`);
 }
 
@@ -55,7 +58,7 @@ export function computeBalances(ledger: readonly LedgerSum[], pending: readonly 
     checkSign(sum);
     const row = acc(sum.influencerId, sum.currency);
     row.availableMinor += sum.amountMinor;
-    if (sum.kind === 'payout') row.paidMinor -= sum.amountMinor;
+    if (sum.kind === 'payout' || sum.kind === 'return') row.paidMinor -= sum.amountMinor;
   }
   for (const sum of pending) acc(sum.influencerId, sum.currency).pendingMinor += sum.amountMinor;
   return [...byKey.values()]

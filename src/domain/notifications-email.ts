@@ -64,6 +64,14 @@ function compose(event: string, d: Record<string, unknown>, ctx: RenderContext):
         facts: [['Amount', amount], ['Method', METHODS[String(d.method)] ?? str(d.method)], ['Reference', str(d.reference)]],
       };
     }
+    case 'payout.returned': {
+      const amount = money(d.amount);
+      return {
+        subject: amount ? `Payout returned: ${amount} is back on your balance` : 'Payout returned',
+        lead: `The bank sent a payout${amount ? ` of ${amount}` : ''} back, so it is available again and will go out with the next payout run. Please check your payout details.`,
+        facts: [['Amount', amount], ['Reason', str(d.reason)], ['Reference', str(d.reference)]],
+      };
+    }
     default:
       return { subject: `tracknow: ${event}`, lead: `Something changed: ${event}.`, facts: [] };
   }

@@ -1,5 +1,5 @@
 /** The events a notification can report, in the order the outbox documents them. */
-export const NOTIFICATION_EVENTS = ['sale.created', 'sale.cancelled', 'sale.validated', 'sale.reversed', 'payout.created'] as const;
+export const NOTIFICATION_EVENTS = ['sale.created', 'sale.cancelled', 'sale.validated', 'sale.reversed', 'payout.created', 'payout.returned'] as const;
 export type NotificationEventName = (typeof NOTIFICATION_EVENTS)[number];
 
 export function isNotificationEvent(name: string): name is NotificationEventName {

@@ -20,10 +20,13 @@ export interface PayoutCandidate {
   readonly payee: Payee;
 }
 
+/** The currencies that have a default minimum (`--min`, 50 unless given); any other needs its own. */
+export const DEFAULT_MINIMUM_CURRENCIES: readonly string[] = ['EUR', 'USD', 'GBP', 'CHF', 'CAD', 'AUD', 'NZD', 'SGD'];
+
 export interface PayoutPolicy {
-  /** The minimum in major units of each currency ("50" is 50.00 EUR, 50 JPY, 50.000 KWD). */
+  /** The minimum in major units of each of `DEFAULT_MINIMUM_CURRENCIES` ("50" is 50.00 EUR). */
   readonly defaultMinMajor: string;
-  /** Per-currency minimums in major units, keyed by upper-case ISO 4217 code. */
+  /** Per-currency minimums in major units, keyed by upper-case ISO 4217 code; they win over the default. */
   readonly minByCurrency: Readonly<Record<string, string>>;
   readonly asOf: Date;
 }
@@ -59,9 +62,14 @@ export interface PayoutPlan {
   readonly totals: readonly PayoutTotal[];
 }
 
-/** The minimum for a currency in its minor units; throws on a negative or over-precise amount. */
-export function minimumFor(policy: PayoutPolicy, currency: string): bigint {
+/**
+ * The minimum for a currency in its minor units, or null when it has none (a currency outside
+ * `DEFAULT_MINIMUM_CURRENCIES` without its own minimum is never paid: 50 JPY or 50 KWD would be
+ * absurd). Throws on a negative or over-precise amount.
+ */
+export function minimumFor(policy: PayoutPolicy, currency: string): bigint | null {
   const major = Object.hasOwn(policy.minByCurrency, currency) ? policy.minByCurrency[currency] : undefined;
+  if (major === undefined && !DEFAULT_MINIMUM_CURRENCIES.includes(currency)) return null;
   const minor = parseMajor(major ?? policy.defaultMinMajor, currency);
   if (minor < 0n) throw new RangeError(`the payout minimum for ${currency} must not be negative`);
   return minor;
@@ -89,19 +97,29 @@ const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * applies the plan under its lock, and `--dry-run` prints the same plan.
  */
 export function planPayouts(balances: readonly PayoutCandidate[], policy: PayoutPolicy): PayoutPlan {
-  const minimums = new Map<string, bigint>();
+  const minimums = new Map<string, bigint | null>();
   const payouts: PlannedPayout[] = [];
   const skipped: SkippedPayout[] = [];
   const sorted = [...balances].sort((a, b) => compare(a.influencerId, b.influencerId) || compare(a.currency, b.currency));
   for (const { influencerId, currency, availableMinor, payee } of sorted) {
     let min = minimums.get(currency);
     if (min === undefined) minimums.set(currency, (min = minimumFor(policy, currency)));
-    if (availableMinor <= 0n || availableMinor < min) continue;
+    if (availableMinor <= 0n) continue;
+    if (min === null) {
+      skipped.push({ influencerId, currency, amountMinor: availableMinor, reason: noMinimumReason(currency) });
+      continue;
+    }
+    if (availableMinor < min) continue;
     const choice = choosePayoutMethod(currency, payee);
     if ('reason' in choice) skipped.push({ influencerId, currency, amountMinor: availableMinor, reason: choice.reason });
     else payouts.push({ influencerId, currency, amountMinor: availableMinor, method: choice.method, payee: choice.payee });
   }
   return { asOf: policy.asOf, payouts, skipped, totals: totalsOf(payouts) };
+}
+
+/** Why a balance in a currency without a minimum waits, naming the flag that pays it. */
+export function noMinimumReason(currency: string): string {
+  return `${currency} has no payout minimum: pay it with --min-currency ${currency}=AMOUNT, or store one with \`tracknow payout minimum set ${currency} AMOUNT\``;
 }
 
 /** Count and sum of payouts per currency, sorted by currency. */

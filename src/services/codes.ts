@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { generateCode, normalizeCode, normalizeHttpUrl } from '../domain/records.js';
-import { conflict } from '../errors.js';
+import { conflict, notFound, usage } from '../errors.js';
 import { isUniqueViolation } from '../store/pg-errors.js';
 import type { Database, TrackingCode } from '../store/schema.js';
 import { getInfluencer } from './influencers.js';
@@ -36,6 +36,20 @@ export async function addCode(db: Kysely<Database>, input: AddCodeInput): Promis
       if (attempt >= 5) throw err;
     }
   }
+}
+
+/** `code disable`: the code attributes nothing from now on (orders already attributed keep it). */
+export async function disableCode(db: Kysely<Database>, code: string, at: Date = new Date()): Promise<TrackingCode> {
+  let key: string;
+  try {
+    key = normalizeCode(code);
+  } catch (err) {
+    throw usage((err as Error).message);
+  }
+  const found = await db.selectFrom('tracking_codes').selectAll().where('code', '=', key).executeTakeFirst();
+  if (!found) throw notFound(`no code ${key}; see \`tracknow code list\``);
+  if (found.disabled_at !== null) return found;
+  return db.updateTable('tracking_codes').set({ disabled_at: at }).where('code', '=', key).returningAll().executeTakeFirstOrThrow();
 }
 
 export interface ListCodesFilter {

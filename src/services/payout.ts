@@ -2,19 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Kysely, Transaction } from 'kysely';
-import { normalizeCurrency } from '../domain/currency.js';
-import { formatMajor, parseMajor } from '../domain/money.js';
+import { formatMajor } from '../domain/money.js';
 import { payoutReference, planPayouts, type PayoutCandidate, type PayoutPlan, type PayoutPolicy } from '../domain/payout-plan.js';
 import { TracknowError, usage } from '../errors.js';
 import type { Database } from '../store/schema.js';
 import { lockLedger, payableBalances } from './balance.js';
 import { buildPayoutCsv } from './payment-files/payout-csv.js';
+import { buildPaypalBatches } from './payment-files/paypal-payouts.js';
+import { parseMinimum, storedMinimums } from './payout-minimums.js';
 import { buildPain001, requireSepaDebtor, type SepaDebtorConfig } from './payment-files/sepa-pain001.js';
 
 export interface PayoutOptions {
   readonly asOf: Date;
   readonly dryRun?: boolean;
-  /** Minimum available balance in major units of each currency (default "50"). */
+  /** Minimum available balance in major units of EUR, USD, GBP, CHF, CAD, AUD, NZD and SGD (default "50"). */
   readonly minMajor?: string;
   /** Per-currency minimums in major units (`--min-currency EUR=25`). */
   readonly minByCurrency?: Readonly<Record<string, string>>;
@@ -42,16 +43,13 @@ export function payoutPolicy(options: Pick<PayoutOptions, 'asOf' | 'minMajor' | 
   const defaultMinMajor = options.minMajor ?? '50';
   if (!/^\d{1,15}(\.\d{1,6})?$/.test(defaultMinMajor)) throw usage(`must be an amount ≥ 0 in major units, like 50 or 25.50; got ${JSON.stringify(defaultMinMajor)}`, 'minMajor');
   const minByCurrency: Record<string, string> = {};
-  for (const [code, amount] of Object.entries(options.minByCurrency ?? {})) {
-    try {
-      const currency = normalizeCurrency(code);
-      if (parseMajor(amount, currency) < 0n) throw new RangeError('must not be negative');
-      minByCurrency[currency] = amount;
-    } catch (err) {
-      throw usage(`${code}=${amount}: ${(err as Error).message}`, 'minByCurrency');
-    }
-  }
+  for (const [code, amount] of Object.entries(options.minByCurrency ?? {})) minByCurrency[parseMinimum(code, amount, 'minByCurrency').currency] = amount.trim();
   return { defaultMinMajor, minByCurrency, asOf: options.asOf };
+}
+
+/** The policy with the operator's stored minimums under the flags: `--min-currency` wins. */
+async function withStoredMinimums(db: Kysely<Database> | Transaction<Database>, policy: PayoutPolicy): Promise<PayoutPolicy> {
+  return { ...policy, minByCurrency: { ...(await storedMinimums(db)), ...policy.minByCurrency } };
 }
 
 function plan(candidates: readonly PayoutCandidate[], policy: PayoutPolicy): PayoutPlan {
@@ -74,7 +72,7 @@ function plan(candidates: readonly PayoutCandidate[], policy: PayoutPolicy): Pay
 export async function payout(db: Kysely<Database>, options: PayoutOptions): Promise<PayoutRun> {
   const policy = payoutPolicy(options);
   if (options.dryRun) {
-    const p = plan(await payableBalances(db), policy);
+    const p = plan(await payableBalances(db), await withStoredMinimums(db, policy));
     return { dryRun: true, plan: p, ids: p.payouts.map(() => null), batchId: null, files: [], warnings: debtorProblems(p, options.sepaDebtor) };
   }
   const staged: string[] = [];
@@ -82,7 +80,7 @@ export async function payout(db: Kysely<Database>, options: PayoutOptions): Prom
   try {
     run = await db.transaction().execute(async (trx) => {
       await lockLedger(trx);
-      const p = plan(await payableBalances(trx), policy);
+      const p = plan(await payableBalances(trx), await withStoredMinimums(trx, policy));
       if (p.payouts.length === 0) return { dryRun: false, plan: p, ids: [], batchId: null, files: [], warnings: [] };
       return applyPlan(trx, p, options, staged);
     });
@@ -153,6 +151,9 @@ function paymentFiles(p: PayoutPlan, ids: readonly string[], batchId: string, no
     withIds.map((x) => ({ payoutId: x.id, influencerId: x.influencerId, name: x.payee.name, email: x.payee.email, paypalEmail: x.payee.paypalEmail, iban: x.payee.iban, bic: x.payee.bic, currency: x.currency, amountMinor: x.amountMinor, method: x.method })),
   );
   const files = [{ name: `${stem}.csv`, content: csv }];
+  const paypal = withIds.filter((x) => x.method === 'paypal' && x.payee.paypalEmail);
+  const batches = buildPaypalBatches(paypal.map((x) => ({ paypalEmail: x.payee.paypalEmail as string, currency: x.currency, amountMinor: x.amountMinor, reference: payoutReference(x.id) })));
+  for (const b of batches) files.push({ name: `${stem}.paypal-${b.currency}${b.part > 1 ? `-${b.part}` : ''}.csv`, content: b.content });
   const sepa = withIds.filter((x) => x.method === 'sepa');
   if (sepa.length === 0) return files;
   try {

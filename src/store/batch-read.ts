@@ -65,19 +65,21 @@ export async function readBatchState(trx: Kysely<Database>, wants: BatchWants): 
         from ${jsonRows(wants.deliveries, { key: ['text', inboxKey], m: ['uuid', (k) => k.merchantId], p: ['text', (k) => k.platform], d: ['text', (k) => k.dedupeKey] }, 'k')}
         join webhook_events w on w.merchant_id = k.m and w.platform = k.p and w.dedupe_key = k.d)`
     : sql`null`;
+  // Only active influencers' creator links and enabled codes attribute (influencer set --inactive, code disable).
+  const active = (alias: string) => sql`join influencers i on i.id = ${sql.ref(`${alias}.influencer_id`)} and i.inactive_at is null`;
   // Lists drive index probes (a join, not IN): a stale row estimate once made the planner rescan a list per row.
   const extra = sql`json_build_object(
     'stored', ${keys},
     'rates', ${agg(wants.merchantIds, (l) => sql`select json_agg(json_build_array(x.v, m.commission_rate_ppm)) from ${l} as x(v) join merchants m on m.id = x.v::uuid`)},
     'deals', ${agg(wants.merchantIds, (l) => sql`select json_agg(${DEAL_JSON}) from ${l} as x(v) join deals d on d.merchant_id = x.v::uuid`)},
-    'creators', ${agg(lookup.creatorIds, (l) => sql`select json_agg(json_build_array(c.creator_id, c.influencer_id)) from ${l} as x(v) join creator_links c on c.creator_id = x.v`)},
-    'usernames', ${agg(lookup.usernames, (l) => sql`select json_agg(json_build_array(c.username, c.influencer_id)) from ${l} as x(v) join creator_links c on c.username = x.v`)},
+    'creators', ${agg(lookup.creatorIds, (l) => sql`select json_agg(json_build_array(c.creator_id, c.influencer_id)) from ${l} as x(v) join creator_links c on c.creator_id = x.v ${active('c')}`)},
+    'usernames', ${agg(lookup.usernames, (l) => sql`select json_agg(json_build_array(c.username, c.influencer_id)) from ${l} as x(v) join creator_links c on c.username = x.v ${active('c')}`)},
     'clicks', ${agg(clickIds, (l) => sql`select json_agg(json_build_array(x.v, c.code)) from ${l} as x(v) join clicks c on c.id = x.v::uuid`)},
     'codes', ${
       lookup.codes.length || clickIds.length
         ? sql`(select json_agg(json_build_array(t.code, t.influencer_id, t.merchant_id))
             from (select x.v from ${texts(lookup.codes)} as x(v) union select c.code from ${texts(clickIds)} as y(v) join clicks c on c.id = y.v::uuid) as wanted(code)
-            join tracking_codes t on t.code = wanted.code)`
+            join tracking_codes t on t.code = wanted.code and t.disabled_at is null ${active('t')})`
         : sql`null`
     })`;
   const orders = [...new Map(wants.orders.map((k) => [orderKeyString(k), k])).values()];

@@ -37,6 +37,8 @@ export interface InfluencersTable {
   paypal_email: string | null;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
+  /** Set: the influencer's codes and creator links attribute nothing from then on (migration 0009). */
+  inactive_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface CreatorLinksTable {
@@ -53,6 +55,8 @@ export interface TrackingCodesTable {
   merchant_id: string | null;
   destination_url: string | null;
   created_at: DefaultTimestamp;
+  /** Set: the code attributes nothing from then on (migration 0009). */
+  disabled_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface ClicksTable {
@@ -166,9 +170,21 @@ export interface PayoutsTable {
   method: 'sepa' | 'paypal' | 'bank' | 'manual';
   reference: string;
   created_at: DefaultTimestamp;
+  status: ColumnType<PayoutStatus, PayoutStatus | undefined, PayoutStatus>;
+  returned_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  return_reason: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
-export type LedgerKind = 'credit' | 'reversal' | 'payout';
+export type PayoutStatus = 'paid' | 'returned';
+
+/** Payout minimums an operator stored (`payout minimum set`), in minor units of the currency. */
+export interface PayoutMinimumsTable {
+  currency: string;
+  amount_minor: Int8;
+  updated_at: DefaultTimestamp;
+}
+
+export type LedgerKind = 'credit' | 'reversal' | 'payout' | 'return';
 
 export interface LedgerEntriesTable {
   id: Generated<bigint>;
@@ -183,7 +199,7 @@ export interface LedgerEntriesTable {
   created_at: DefaultTimestamp;
 }
 
-export type NotificationEvent = 'sale.created' | 'sale.cancelled' | 'sale.validated' | 'sale.reversed' | 'payout.created';
+export type NotificationEvent = 'sale.created' | 'sale.cancelled' | 'sale.validated' | 'sale.reversed' | 'payout.created' | 'payout.returned';
 
 export interface NotificationsTable {
   id: string;
@@ -212,6 +228,7 @@ export interface Database {
   sales: SalesTable;
   payout_batches: PayoutBatchesTable;
   payouts: PayoutsTable;
+  payout_minimums: PayoutMinimumsTable;
   ledger_entries: LedgerEntriesTable;
   notifications: NotificationsTable;
   webhook_endpoints: WebhookEndpointsTable;
@@ -227,6 +244,7 @@ export type Influencer = Selectable<InfluencersTable>;
 export type CreatorLink = Selectable<CreatorLinksTable>;
 export type TrackingCode = Selectable<TrackingCodesTable>;
 export type Sale = Selectable<SalesTable>;
+export type Payout = Selectable<PayoutsTable>;
 export type WebhookEvent = Selectable<WebhookEventsTable>;
 export type DealRow = Selectable<DealsTable>;
 

@@ -105,10 +105,12 @@ describeBackends('money path: validate, pay, claw back', (t, backend) => {
     expect(notes.map((n) => n.subject_id).sort()).toEqual(json.payouts.map((p) => p.id).sort());
 
     const names = await files();
-    expect(names).toHaveLength(2);
+    expect(names).toHaveLength(3);
+    const paypal = names.find((n) => n.endsWith('.paypal-USD.csv'));
+    expect(await readFile(join(out, paypal!), 'utf8')).toMatch(/^paul@example\.com,60\.00,USD,TN[0-9A-F]{28},Commission payout TN[0-9A-F]{32},PAYPAL\r\n$/);
     expect(names.some((n) => n.endsWith('.partial'))).toBe(false);
     expect(json.files.map((f) => f.slice(out.length + 1)).sort()).toEqual(names);
-    const csv: string[][] = parse(await readFile(join(out, names.find((n) => n.endsWith('.csv'))!), 'utf8'), { record_delimiter: '\r\n' });
+    const csv: string[][] = parse(await readFile(join(out, names.find((n) => n.endsWith('.csv') && !n.includes('.paypal-'))!), 'utf8'), { record_delimiter: '\r\n' });
     expect(csv[0]).toEqual(['influencer_id', 'name', 'email', 'paypal_email', 'iban', 'bic', 'currency', 'amount', 'method', 'payout_id']);
     expect(csv.slice(1).map((r) => [r[1], r[6], r[7], r[8]]).sort()).toEqual([['Mia Glow', 'EUR', '60.00', 'sepa'], ['Paul', 'USD', '60.00', 'paypal']]);
     const xml = await readFile(join(out, names.find((n) => n.endsWith('.xml'))!), 'utf8');

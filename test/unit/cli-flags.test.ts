@@ -40,9 +40,13 @@ const BAD: Readonly<Record<string, string>> = {
   '--port': '70000',
   '--shape': 'square',
   '--amount': '-1',
+  '--month': '2026-13',
+  '--from': '2026-02-30',
+  '--to': 'yesterday',
+  '--by': 'year',
+  '--format': 'pdf',
   '--rate': 'ten',
   '--fixed': '-5',
-  '--from': 'soon',
   '--until': 'soon',
   '--tiers': '3',
   '--at': 'never',
@@ -52,7 +56,7 @@ const BAD: Readonly<Record<string, string>> = {
 const FREE_TEXT = new Set([
   '--name', '--secret', '--app-key', '--tiktok-app-key', '--tiktok-app-secret', '--tiktok-shop-id', '--tiktok-shop-cipher',
   '--tiktok-access-token', '--tiktok-refresh-token', '--shopify-secret', '--woocommerce-secret', '--event', '--order-id',
-  '--utm-source', '--buyer-message', '--from-file', '--out', '--home', '--host', '--database-url', '--product',
+  '--utm-source', '--buyer-message', '--from-file', '--out', '--reason', '--home', '--host', '--database-url', '--product',
 ]);
 
 /** Every leaf command with its words (`['merchant', 'add']`). */

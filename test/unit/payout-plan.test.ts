@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { balanceJson, computeBalances, type LedgerSum } from '../../src/domain/balances.js';
 import { parseMajor } from '../../src/domain/money.js';
-import { minimumFor, payoutReference, planPayouts, type Payee, type PayoutCandidate, type PayoutPolicy } from '../../src/domain/payout-plan.js';
+import { DEFAULT_MINIMUM_CURRENCIES, minimumFor, payoutReference, planPayouts, type Payee, type PayoutCandidate, type PayoutPolicy } from '../../src/domain/payout-plan.js';
 
 const AS_OF = new Date('2024-03-15T09:00:00Z');
 const policy: PayoutPolicy = { defaultMinMajor: '50', minByCurrency: {}, asOf: AS_OF };
@@ -57,12 +57,25 @@ describe('planPayouts: who is paid', () => {
     expect(plan.payouts.map((p) => [p.influencerId, p.amountMinor])).toEqual([['at', 5000n]]);
   });
 
+  it('has a default minimum only for EUR, USD, GBP, CHF, CAD, AUD, NZD and SGD; skips others naming --min-currency', () => {
+    for (const c of ['EUR', 'USD', 'GBP', 'CHF', 'CAD', 'AUD', 'NZD', 'SGD']) expect(minimumFor(policy, c)).toBe(5000n);
+    expect(minimumFor(policy, 'JPY')).toBeNull();
+    expect(minimumFor(policy, 'KWD')).toBeNull();
+    const plan = planPayouts([candidate('j', 'JPY', 126n, { paypalEmail: 'j@x.jp' }), candidate('k', 'KWD', 1n, { paypalEmail: 'k@x.kw' })], policy);
+    expect(plan.payouts).toEqual([]);
+    expect(plan.skipped.map((s) => [s.influencerId, s.amountMinor])).toEqual([['j', 126n], ['k', 1n]]);
+    expect(plan.skipped[0]?.reason).toMatch(/--min-currency JPY=AMOUNT/);
+    const paid = planPayouts([candidate('j', 'JPY', 126n, { paypalEmail: 'j@x.jp' })], { ...policy, minByCurrency: { JPY: '100' } });
+    expect(paid.payouts.map((p) => [p.influencerId, p.amountMinor])).toEqual([['j', 126n]]);
+  });
+
   it('reads the minimum in major units of each currency: JPY has 0 decimals, KWD 3', () => {
-    expect(minimumFor(policy, 'JPY')).toBe(50n);
-    expect(minimumFor(policy, 'KWD')).toBe(50000n);
+    const withMins = { ...policy, minByCurrency: { JPY: '50', KWD: '50' } };
+    expect(minimumFor(withMins, 'JPY')).toBe(50n);
+    expect(minimumFor(withMins, 'KWD')).toBe(50000n);
     const plan = planPayouts(
       [candidate('j1', 'JPY', 50n, { paypalEmail: 'j@x.jp' }), candidate('j2', 'JPY', 49n, { paypalEmail: 'j@x.jp' }), candidate('k1', 'KWD', 50000n, { paypalEmail: 'k@x.kw' }), candidate('k2', 'KWD', 49999n, { paypalEmail: 'k@x.kw' })],
-      policy,
+      withMins,
     );
     expect(plan.payouts.map((p) => p.influencerId)).toEqual(['j1', 'k1']);
     expect(plan.totals).toEqual([
@@ -77,7 +90,7 @@ describe('planPayouts: who is paid', () => {
     expect(minimumFor(custom, 'EUR')).toBe(1050n);
     expect(minimumFor(custom, 'USD')).toBe(5000n);
     expect(minimumFor({ ...policy, minByCurrency: { constructor: '1' } }, 'EUR')).toBe(5000n);
-    expect(() => minimumFor({ ...policy, defaultMinMajor: '0.5' }, 'JPY')).toThrow();
+    expect(() => minimumFor({ ...policy, minByCurrency: { JPY: '0.5' } }, 'JPY')).toThrow();
     expect(() => minimumFor({ ...policy, defaultMinMajor: '-1' }, 'EUR')).toThrow(RangeError);
   });
 
@@ -154,7 +167,9 @@ describe('planPayouts: properties', () => {
           expect(t.amountMinor).toBe(mine.reduce((a, p) => a + p.amountMinor, 0n));
         }
         expect(plan.totals.reduce((a, t) => a + t.count, 0)).toBe(plan.payouts.length);
-        const due = rows.filter((r) => r.availableMinor > 0n && r.availableMinor >= parseMajor('50', r.currency));
+        // Balances in a currency without a minimum are all listed as skipped (naming --min-currency).
+        const hasDefault = (c: string) => DEFAULT_MINIMUM_CURRENCIES.includes(c);
+        const due = rows.filter((r) => r.availableMinor > 0n && (!hasDefault(r.currency) || r.availableMinor >= parseMajor('50', r.currency)));
         expect(plan.payouts.length + plan.skipped.length).toBe(due.length);
         for (const p of plan.payouts) expect(p.method === 'sepa').toBe(p.currency === 'EUR' && p.payee.iban === SEPA_IBAN);
       }),

@@ -117,7 +117,7 @@ describe('choosing a template', () => {
 
   it('lists the events, from the files, when a name is unknown', () => {
     expect(() => findTemplate(getTestEvents('shopify'), 'orders/fulfilled')).toThrow(/orders\/create, orders\/paid, orders\/cancelled, refunds\/create/);
-    expect(() => findTemplate(tiktok, 'nope')).toThrow(/paid \(seed, notification\)/);
+    expect(() => findTemplate(tiktok, 'nope')).toThrow(/paid \(simple, notification\)/);
     expect(() => findTemplate(getTestEvents('woocommerce'), undefined, 'simple')).toThrow(/does not apply to woocommerce/);
     expect(() => getTestEvents('etsy')).toThrow(expect.objectContaining({ code: 'usage' }));
   });

@@ -34,6 +34,18 @@ export function register(program: Command): void {
     });
 
   code
+    .command('disable')
+    .description('stop a code (e.g. a leaked one): it attributes nothing from now on; earned commission stays')
+    .argument('<code>', 'the tracking code')
+    .action(async (value: string, _flags: unknown, command: Command) => {
+      const ctx = contextFrom(command);
+      const { disableCode } = await import('../../services/codes.js');
+      const disabled = await withDb(ctx, (db) => disableCode(db, value));
+      const view = codeView(disabled);
+      ctx.out.result(view, (c) => `${c.yellow('disabled')} code ${c.bold(disabled.code)}\n${detail(view)}`);
+    });
+
+  code
     .command('list')
     .description('list tracking codes')
     .option('--influencer <id>', 'only this influencer', id)
@@ -42,6 +54,6 @@ export function register(program: Command): void {
       const ctx = contextFrom(command);
       const { listCodes } = await import('../../services/codes.js');
       const rows = (await withDb(ctx, (db) => listCodes(db, defined({ influencerId: flags.influencer, merchantId: flags.merchant })))).map(codeView);
-      ctx.out.result(rows, (c) => table(['code', 'influencer', 'merchant', 'url'], rows.map((r) => [r.code, r.influencer_id, r.merchant_id ?? '*', r.url ?? '']), c));
+      ctx.out.result(rows, (c) => table(['code', 'influencer', 'merchant', 'url', 'disabled'], rows.map((r) => [r.code, r.influencer_id, r.merchant_id ?? '*', r.url ?? '', r.disabled_at ? 'yes' : '']), c));
     });
 }

@@ -35,7 +35,7 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-Events: sale.created, sale.cancelled, sale.validated, sale.reversed, payout.created.
+Events: sale.created, sale.cancelled, sale.validated, sale.reversed, payout.created, payout.returned.
 Each POST carries webhook-id (the same on every retry), webhook-timestamp and webhook-signature;
 verify them with any Standard Webhooks library and the secret printed here.`,
     )

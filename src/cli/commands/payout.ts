@@ -9,6 +9,7 @@ import { contextFrom, withDb } from '../context.js';
 import { amount, currencyAmount, isoTime } from '../flags.js';
 import { table } from '../output.js';
 import { parseAsOf } from './validate.js';
+import { registerPayoutDesk } from './payout-desk.js';
 
 export interface PayoutFlags {
   min?: string;
@@ -19,8 +20,8 @@ export interface PayoutFlags {
 /** The flags `payout` and `schedule` share. */
 export function payoutFlags(command: Command): Command {
   return command
-    .option('--min <amount>', 'minimum available balance to pay, in major units of each currency', amount, '50')
-    .option('--min-currency <code=amount>', 'minimum for one currency, e.g. JPY=5000 (repeatable)', currencyAmount)
+    .option('--min <amount>', 'minimum balance to pay in EUR, USD, GBP, CHF, CAD, AUD, NZD and SGD (major units)', amount, '50')
+    .option('--min-currency <code=amount>', 'minimum for one currency, e.g. JPY=5000 (repeatable; wins over stored ones)', currencyAmount)
     .option('--out <dir>', 'where to write the payment files (default: $TRACKNOW_HOME/payouts)');
 }
 
@@ -57,7 +58,7 @@ export function renderPayoutRun(run: PayoutRun, c: ChalkInstance): string {
 }
 
 export function register(program: Command): void {
-  payoutFlags(
+  const command = payoutFlags(
     program
       .command('payout')
       .description('pay every available balance at or above the minimum: payouts, ledger debits and payment files (cron: Fridays)')
@@ -72,4 +73,13 @@ export function register(program: Command): void {
     if (ctx.out.json && run.plan.skipped.length > 0) ctx.out.warn(`${run.plan.skipped.length} balance(s) skipped for lack of payout details (listed under "skipped")`);
     ctx.out.result(payoutJson(run), (c) => renderPayoutRun(run, c));
   });
+  command.addHelpText(
+    'after',
+    `
+Minimums: 50 by default for EUR, USD, GBP, CHF, CAD, AUD, NZD and SGD (--min changes it); any other
+currency is skipped unless --min-currency CUR=AMOUNT or a stored minimum (\`payout minimum set\`) sets one.
+Files in --out: a general CSV, a SEPA pain.001 file for SEPA payouts, and one PayPal Payouts batch CSV
+per currency (PayPal's Payouts Web upload format) for PayPal payees.`,
+  );
+  registerPayoutDesk(command);
 }
