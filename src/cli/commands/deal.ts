@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { contextFrom, withDb } from '../context.js';
 import { parseTiers } from '../../domain/deals.js';
-import { amount, checked, currency, defined, id, isoTime, percent, trackingCode } from '../flags.js';
+import { amount, checked, currency, defined, id, isoInstant, percent, trackingCode } from '../flags.js';
 import { table } from '../output.js';
 import { detail } from '../views.js';
 
@@ -41,8 +41,8 @@ export function register(program: Command): void {
     .option('--influencer <id>', 'only this influencer\'s sales', id)
     .option('--code <code>', 'only sales attributed by this tracking code', trackingCode)
     .option('--product <id>', 'only order lines with this product id or SKU id (applies per line)')
-    .option('--from <iso8601>', 'orders placed from this time', isoTime)
-    .option('--until <iso8601>', 'orders placed before this time', isoTime)
+    .option('--from <iso8601>', 'orders placed from this time', isoInstant)
+    .option('--until <iso8601>', 'orders placed before this time', isoInstant)
     .option('--tiers <N:PCT,...>', 'once the influencer has N sales with the merchant in the month (UTC), later sales get PCT', checked(parseTiers))
     .option('--name <text>', 'a name for the deal')
     .action(async (flags: DealFlags, command: Command) => {
@@ -70,7 +70,7 @@ export function register(program: Command): void {
     .command('end')
     .description('end a deal: orders placed from then on fall to the next rule; sales already made keep its terms')
     .argument('<id>', 'deal id')
-    .option('--at <iso8601>', 'when it ends (default: now)', isoTime)
+    .option('--at <iso8601>', 'when it ends (default: now)', isoInstant)
     .action(async (id: string, flags: DealFlags, command: Command) => {
       const ctx = contextFrom(command);
       const { endDeal } = await import('../../services/deals.js');
