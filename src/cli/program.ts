@@ -1,7 +1,7 @@
 import { Command, type OutputConfiguration } from 'commander';
 
 /** One module per command (group); each exports `register(program)`. Imported lazily by name. */
-const COMMANDS = ['migrate', 'merchant', 'influencer', 'link-creator', 'code', 'serve', 'demo', 'send-test-webhook', 'events', 'validate', 'payout', 'balance', 'sales', 'schedule', 'backfill', 'tiktok', 'reconcile', 'endpoint', 'notify', 'statement', 'report', 'secrets', 'jobs'] as const;
+const COMMANDS = ['migrate', 'merchant', 'influencer', 'link-creator', 'code', 'serve', 'demo', 'send-test-webhook', 'events', 'validate', 'payout', 'balance', 'sales', 'schedule', 'backfill', 'tiktok', 'reconcile', 'endpoint', 'notify', 'statement', 'report', 'secrets', 'jobs', 'deal'] as const;
 
 /** `output` routes commander's own messages (help, usage errors); set before the commands inherit it. */
 export async function buildProgram(output: OutputConfiguration = {}): Promise<Command> {

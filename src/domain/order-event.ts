@@ -43,6 +43,20 @@ export interface AttributionHint {
   readonly value: string;
 }
 
+/**
+ * One order line (issue #19: deals by product apply per line). `base` is the line's pre-tax
+ * subtotal after discounts, in the order's currency.
+ */
+export interface OrderLine {
+  readonly lineId?: string;
+  readonly productId?: string;
+  readonly skuId?: string;
+  /** The merchant's own SKU code (Shopify `sku`, WooCommerce `sku`, TikTok `seller_sku`), where one is set. */
+  readonly sku?: string;
+  readonly quantity?: number;
+  readonly base: Money;
+}
+
 /** The normalized event every adapter produces and the ingest service consumes. */
 export interface OrderEvent {
   readonly platform: PlatformId;
@@ -84,6 +98,8 @@ export interface OrderEvent {
   readonly estimated?: boolean;
   /** Attribution candidates in the source's own order; the rule sorts them by rank. */
   readonly hints: readonly AttributionHint[];
+  /** The order's lines, where the source carries them (product deals apply per line). */
+  readonly lines?: readonly OrderLine[];
   /** The idempotency key of this delivery (notification id, webhook id, body hash, row hash). */
   readonly dedupeKey: string;
 }

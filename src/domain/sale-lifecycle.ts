@@ -1,5 +1,5 @@
 import type { Attribution } from './attribution.js';
-import { computeCommission } from './commission.js';
+import { commissionOnTerms, type CommissionTerms } from './deals.js';
 import { formatMajor } from './money.js';
 import { DEFAULT_TIKTOK_AFFILIATE, owedCommission, type TikTokAffiliateMode } from './platform-commission.js';
 import { ATTRIBUTION_RANK, type AttributionMethod, type OrderEvent, type OrderStatus } from './order-event.js';
@@ -36,7 +36,21 @@ export interface SaleState {
   readonly platformCommissionMinor: bigint | null;
   readonly orderedAt: Date;
   readonly lastEventAt: Date;
+  /**
+   * Deals (#19): the terms the commission was chosen on, kept for the sale's life; see `CommissionTerms`.
+   * Optional so that states built elsewhere stay valid: absent means null (the merchant's flat rate).
+   */
+  readonly dealId?: string | null;
+  readonly fixedCommissionMinor?: bigint | null;
+  readonly ratedBaseMinor?: bigint | null;
+  readonly ratedCommissionPpm?: bigint | null;
 }
+
+/**
+ * Chooses a sale's terms (deals, #19) from the sale as it stands. Called only when the sale first
+ * earns (an influencer and a base) or changes influencer while pending; otherwise the terms kept.
+ */
+export type TermsChooser = (state: SaleState) => CommissionTerms;
 
 export type SaleOutcome = 'created' | 'updated' | 'unchanged' | 'cancelled' | 'reversed' | 'unpaid' | 'stale';
 
@@ -78,8 +92,9 @@ export function applyOrderEvent(
   attribution: Attribution | undefined,
   ratePpm: number,
   tiktokAffiliate: TikTokAffiliateMode = DEFAULT_TIKTOK_AFFILIATE,
+  choose?: TermsChooser,
 ): SaleTransition {
-  if (!current) return create(event, attribution, ratePpm, tiktokAffiliate);
+  if (!current) return create(event, attribution, ratePpm, tiktokAffiliate, choose);
   // An unpaid or unknown status creates nothing, so it changes nothing either: order-independent.
   if (event.status === 'other' || (event.status === 'unpaid' && !newestNamesStatus(event))) return same(current, current, `order status ${event.platformStatus} changes nothing`);
   const newer = event.eventTime.getTime() >= current.lastEventAt.getTime();
@@ -105,7 +120,7 @@ export function applyOrderEvent(
   }
   // Pending or cancelled: learn amounts, attribution and refunds (a cancelled record keeps them for the record).
   let next = withPlatformData(withRefunds(withAttribution(withAmounts(base, event), event, attribution), event), event);
-  next = withCommission({ ...next, ...statuses });
+  next = withCommission({ ...next, ...statuses }, current.commissionMinor === null || current.influencerId !== next.influencerId ? choose : undefined);
   if (current.status === 'cancelled') return same(current, next, 'the order is already cancelled; nothing revives it');
   if (endsOrder(event) || fullyRefunded(next)) {
     return {
@@ -138,7 +153,7 @@ function clawBack(current: SaleState, next: SaleState): SaleTransition {
 
 const fullyRefunded = (s: SaleState) => s.baseMinor !== null && s.refundedMinor > 0n && s.refundedMinor >= s.baseMinor;
 
-function create(event: OrderEvent, attribution: Attribution | undefined, ratePpm: number, tiktokAffiliate: TikTokAffiliateMode): SaleTransition {
+function create(event: OrderEvent, attribution: Attribution | undefined, ratePpm: number, tiktokAffiliate: TikTokAffiliateMode, choose?: TermsChooser): SaleTransition {
   // WooCommerce: an unpaid order is recorded (cancelled, never credited) so that a newer "paid" revives it and an older one does not.
   const unpaidRecord = newestNamesStatus(event) && event.status === 'unpaid';
   if (!isEnd(event.status) && event.status !== 'paid' && !unpaidRecord) {
@@ -170,8 +185,12 @@ function create(event: OrderEvent, attribution: Attribution | undefined, ratePpm
     platformCommissionMinor: null,
     orderedAt: event.orderedAt ?? eventTime,
     lastEventAt: eventTime,
+    dealId: null,
+    fixedCommissionMinor: null,
+    ratedBaseMinor: null,
+    ratedCommissionPpm: null,
   };
-  state = withCommission(withPlatformData(withRefunds(withAttribution(withAmounts(state, event), event, attribution), event), event));
+  state = withCommission(withPlatformData(withRefunds(withAttribution(withAmounts(state, event), event, attribution), event), event), choose);
   if (fullyRefunded(state)) state = { ...state, status: 'cancelled' };
   if (unpaidRecord) return { next: state, outcome: 'unpaid', notify: [], reason: `order ${event.platformStatus} is not paid: recorded, nothing earned until it is` };
   if (state.status === 'cancelled') return { next: state, outcome: 'cancelled', notify: [], reason: `order ${event.status} before it was known: recorded as cancelled` };
@@ -218,11 +237,27 @@ function withPlatformData(state: SaleState, event: OrderEvent): SaleState {
   return { ...state, platformCommissionMinor: paid.minor, ...(rebase ? { baseMinor: lines.minor } : {}) };
 }
 
-function withCommission(state: SaleState): SaleState {
+/** The commission on the base left after refunds, on the kept terms, or on terms `choose` picks now; less what the platform pays. */
+function withCommission(state: SaleState, choose?: TermsChooser): SaleState {
   if (state.influencerId === null || state.baseMinor === null) return { ...state, commissionMinor: null };
-  const net = state.baseMinor - state.refundedMinor;
-  const deal = computeCommission(net > 0n ? net : 0n, state.commissionRatePpm);
-  return { ...state, commissionMinor: owedCommission(deal, platformPaid(state, net)) };
+  const s = choose ? withTerms(state, choose(state)) : state;
+  const net = (s.baseMinor ?? 0n) - s.refundedMinor;
+  return { ...s, commissionMinor: owedCommission(commissionOnTerms(termsOf(s), net), platformPaid(s, net > 0n ? net : 0n)) };
+}
+
+/** The terms a sale keeps (the refund recompute hook takes these). */
+export function termsOf(s: SaleState): CommissionTerms {
+  return {
+    dealId: s.dealId ?? null,
+    ratePpm: s.commissionRatePpm,
+    fixedMinor: s.fixedCommissionMinor ?? null,
+    ratedBaseMinor: s.ratedBaseMinor ?? null,
+    ratedCommissionPpm: s.ratedCommissionPpm ?? null,
+  };
+}
+
+function withTerms(s: SaleState, t: CommissionTerms): SaleState {
+  return { ...s, dealId: t.dealId, commissionRatePpm: t.ratePpm, fixedCommissionMinor: t.fixedMinor, ratedBaseMinor: t.ratedBaseMinor, ratedCommissionPpm: t.ratedCommissionPpm };
 }
 
 const platformPaid = (s: SaleState, net: bigint) => ({

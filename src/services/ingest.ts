@@ -4,6 +4,7 @@ import { attribute, lookupKeys, type LookupKeys } from '../domain/attribution.js
 import type { OrderEvent } from '../domain/order-event.js';
 import { applyOrderEvent, type SaleOutcome, type SaleState } from '../domain/sale-lifecycle.js';
 import { readBatchState } from '../store/batch-read.js';
+import { DealBook } from './deal-book.js';
 import { writeBatch } from '../store/batch-write.js';
 import { inboxKey, type DecidedDelivery, type InboxRecord } from '../store/inbox-repo.js';
 import type { Reversal } from '../store/ledger-repo.js';
@@ -146,7 +147,7 @@ async function ingestItems(trx: Kysely<Database>, items: readonly IngestItem[], 
   const keys = records.map(inboxKey);
   const merchantIds = [...new Set(allKeys.map((k) => k.merchantId))];
   const lookupAll = mergeKeys(items.flatMap((i) => i.events.map((e) => lookupKeys(e.hints))));
-  const { sales: existing, stored, rates: rateOf, affiliateModes, lookup } = await readBatchState(trx, { orders: allKeys, deliveries: records, merchantIds, lookup: lookupAll, forUpdate: guard !== 'optimistic' });
+  const { sales: existing, stored, rates: rateOf, affiliateModes, lookup, deals } = await readBatchState(trx, { orders: allKeys, deliveries: records, merchantIds, lookup: lookupAll, forUpdate: guard !== 'optimistic' });
   const earlier = new Map<string, { id: string }>(stored);
   const fresh = records.map((r, n) => {
     if (earlier.has(keys[n]!)) return false;
@@ -158,6 +159,12 @@ async function ingestItems(trx: Kysely<Database>, items: readonly IngestItem[], 
     tracked.set(k, { id: row.id, key: keyOf0(row), version, state: saleState(row), dirty: false, cancelledAt: row.cancelled_at, reversedAt: row.reversed_at, validatedAt: row.validated_at });
   }
 
+  // Deals (#19): terms chosen per sale; tiered deals read the months' counts in one more statement.
+  const book = new DealBook(deals, rateOf);
+  const events = items.flatMap((i) => i.events);
+  // Locked: the months of tiered merchants too, before their counts are read, so locked retries of one month queue up.
+  if (guard === 'locked') await lockOrders(trx, book.monthLocks(events));
+  await book.readCounts(trx, events, (e) => tracked.get(orderKeyString(keyOf(e)))?.state, lookup);
   const now = new Date();
   const reversals: Reversal[] = [];
   const messages: OutboxMessage[] = [];
@@ -181,7 +188,8 @@ async function ingestItems(trx: Kysely<Database>, items: readonly IngestItem[], 
       const k = orderKeyString(keyOf(event));
       const current = tracked.get(k);
       const rate = current?.state.commissionRatePpm ?? rateOf.get(event.merchantId) ?? 150_000;
-      const t = applyOrderEvent(current?.state, event, attribute(event.merchantId, event.hints, lookup, event.orderedAt ?? event.eventTime), rate, affiliateModes.get(event.merchantId));
+      const t = applyOrderEvent(current?.state, event, attribute(event.merchantId, event.hints, lookup, event.orderedAt ?? event.eventTime), rate, affiliateModes.get(event.merchantId), book.chooser(event));
+      book.count(current?.state, t.next, event.merchantId);
       let entry = current;
       if (t.next && t.next !== current?.state) {
         change = current === undefined ? 'created' : change === 'none' ? 'updated' : change;
@@ -207,7 +215,7 @@ async function ingestItems(trx: Kysely<Database>, items: readonly IngestItem[], 
   const write = (t: Tracked): SaleWrite => ({ id: t.id, key: t.key, state: t.state, validatedAt: t.validatedAt, cancelledAt: t.cancelledAt, reversedAt: t.reversedAt });
   const newSales = dirty.filter((t) => t.version === null).map(write);
   const changedSales = dirty.flatMap((t) => (t.version === null ? [] : [{ ...write(t), version: t.version }]));
-  await writeBatch(trx, { newSales, changedSales, reversals, messages, deliveries }, guard !== 'rehearsal');
+  await writeBatch(trx, { newSales, changedSales, reversals, messages, deliveries, tierGuards: book.guards() }, guard !== 'rehearsal');
   return outcomes;
 }
 

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { formatRatePercent } from '../domain/commission.js';
 import { formatMajor } from '../domain/money.js';
 import { usage } from '../errors.js';
 import { isUuid } from '../store/pg-errors.js';
@@ -34,6 +35,10 @@ export interface SaleView {
   readonly refunded: string | null;
   /** The amounts are a conservative guess (a TikTok return reversed whole without API access). */
   readonly estimated: boolean;
+  /** Deals (#19): the deal the sale was made under; null: the merchant's rate. */
+  readonly deal_id: string | null;
+  /** The effective rate in percent ("20", "22.5"); null under a fixed deal, whose amount is `commission`. */
+  readonly commission_rate: string | null;
 }
 
 function checkId(value: string | undefined, field: string): void {
@@ -53,7 +58,7 @@ export async function listSales(db: Kysely<Database>, filter: SalesFilter = {}):
   if (filter.limit !== undefined && !(Number.isInteger(filter.limit) && filter.limit > 0)) throw usage('must be a whole number ≥ 1', 'limit');
   let query = db
     .selectFrom('sales')
-    .select(['id', 'merchant_id', 'platform', 'external_order_id', 'influencer_id', 'attribution_method', 'base_minor', 'commission_minor', 'currency', 'status', 'ordered_at', 'refunded_minor', 'estimated', 'platform_commission_minor'])
+    .select(['id', 'merchant_id', 'platform', 'external_order_id', 'influencer_id', 'attribution_method', 'base_minor', 'commission_minor', 'currency', 'status', 'ordered_at', 'refunded_minor', 'estimated', 'platform_commission_minor', 'deal_id', 'commission_rate_ppm', 'fixed_commission_minor'])
     .orderBy('ordered_at', 'desc')
     .orderBy('id');
   if (filter.merchantId !== undefined) query = query.where('merchant_id', '=', filter.merchantId);
@@ -77,5 +82,7 @@ export async function listSales(db: Kysely<Database>, filter: SalesFilter = {}):
     base: money(r.base_minor, r.currency),
     refunded: money(r.refunded_minor, r.currency),
     estimated: r.estimated,
+    deal_id: r.deal_id,
+    commission_rate: r.fixed_commission_minor === null ? String(formatRatePercent(r.commission_rate_ppm)) : null,
   }));
 }

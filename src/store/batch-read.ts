@@ -1,6 +1,8 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { TikTokAffiliateMode } from '../domain/platform-commission.js';
 import type { AttributionLookup, CodeEntry, LookupKeys } from '../domain/attribution.js';
+import type { Deal } from '../domain/deals.js';
+import { dealOfJson, DEAL_JSON, type DealJson } from './deals-repo.js';
 import { inboxKey, type StoredDelivery } from './inbox-repo.js';
 import { jsonRows } from './json-rows.js';
 import { orderKeyString, type OrderKey } from './order-keys.js';
@@ -33,6 +35,8 @@ export interface BatchState {
   /** `--tiktok-affiliate` per merchant: what a new sale is created with. */
   readonly affiliateModes: Map<string, TikTokAffiliateMode>;
   readonly lookup: AttributionLookup;
+  /** The merchants' commission deals (#19). */
+  readonly deals: Deal[];
 }
 
 type Pair<A, B = string> = [A, B];
@@ -46,6 +50,7 @@ interface Extra {
   clicks: [id: string, code: string, clickedAtMs: number][] | null;
   windows: Pair<string, number>[] | null;
   codes: [code: string, influencerId: string, merchantId: string | null][] | null;
+  deals?: DealJson[] | null;
 }
 
 /**
@@ -72,6 +77,7 @@ export async function readBatchState(trx: Kysely<Database>, wants: BatchWants): 
     'stored', ${keys},
     'rates', ${agg(wants.merchantIds, (l) => sql`select json_agg(json_build_array(x.v, m.commission_rate_ppm)) from ${l} as x(v) join merchants m on m.id = x.v::uuid`)},
     'affiliate', ${agg(wants.merchantIds, (l) => sql`select json_agg(json_build_array(x.v, m.tiktok_affiliate)) from ${l} as x(v) join merchants m on m.id = x.v::uuid`)},
+    'deals', ${agg(wants.merchantIds, (l) => sql`select json_agg(${DEAL_JSON}) from ${l} as x(v) join deals d on d.merchant_id = x.v::uuid`)},
     'creators', ${agg(lookup.creatorIds, (l) => sql`select json_agg(json_build_array(c.creator_id, c.influencer_id)) from ${l} as x(v) join creator_links c on c.creator_id = x.v ${active('c')}`)},
     'usernames', ${agg(lookup.usernames, (l) => sql`select json_agg(json_build_array(c.username, c.influencer_id)) from ${l} as x(v) join creator_links c on c.username = x.v ${active('c')}`)},
     'clicks', ${agg(clickIds, (l) => sql`select json_agg(json_build_array(x.v, c.code, floor(extract(epoch from c.clicked_at) * 1000))) from ${l} as x(v) join clicks c on c.id = x.v::uuid`)},
@@ -109,6 +115,7 @@ export async function readBatchState(trx: Kysely<Database>, wants: BatchWants): 
     stored: new Map((x.stored ?? []).map(([key, id, status, outcome]) => [key, { id, status, outcome }])),
     rates: new Map(x.rates ?? []),
     affiliateModes: new Map(x.affiliate ?? []),
+    deals: (x.deals ?? []).map(dealOfJson),
     lookup: {
       creatorsById: new Map(x.creators ?? []),
       creatorsByUsername: new Map(x.usernames ?? []),

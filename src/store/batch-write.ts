@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { tierGuardSql, type TierKey } from './deals-repo.js';
 import { insertDecidedSql, type DecidedDelivery } from './inbox-repo.js';
 import { insertReversalsSql, type Reversal } from './ledger-repo.js';
 import { enqueueNotificationsSql, type OutboxMessage } from './outbox.js';
@@ -14,6 +15,8 @@ export interface BatchWrites {
   readonly reversals: readonly Reversal[];
   readonly messages: readonly OutboxMessage[];
   readonly deliveries: readonly DecidedDelivery[];
+  /** Deals (#19): the months whose sale count a tiered rate was decided on, with the guard version read. */
+  readonly tierGuards?: readonly (TierKey & { readonly version: bigint })[];
 }
 
 /**
@@ -43,6 +46,7 @@ export async function writeBatch(trx: Kysely<Database>, writes: BatchWrites, che
   }
   if (writes.reversals.length) part('reversals_written', insertReversalsSql(writes.reversals));
   if (writes.messages.length) part('messages_written', enqueueNotificationsSql(writes.messages));
+  if (checked && writes.tierGuards?.length) part('tiers_guarded', tierGuardSql(writes.tierGuards), writes.tierGuards.length);
   if (writes.deliveries.length) part('deliveries_written', insertDecidedSql(writes.deliveries), checked ? writes.deliveries.length : undefined);
   if (parts.length === 0) return;
   const lost = counted.map(([name, expected]) => sql`(select count(*) from ${sql.table(name)}) <> ${sql.lit(expected)}`);

@@ -30,6 +30,10 @@ export function saleState(row: Sale): SaleState {
     platformCommissionMinor: row.platform_commission_minor,
     orderedAt: row.ordered_at,
     lastEventAt: row.last_event_at,
+    dealId: row.deal_id,
+    fixedCommissionMinor: row.fixed_commission_minor,
+    ratedBaseMinor: row.rated_base_minor,
+    ratedCommissionPpm: row.rated_commission_ppm,
   };
 }
 
@@ -74,7 +78,8 @@ const SALE_COLUMNS = {
   refunded_minor: ['bigint', (w) => int8(w.state.refundedMinor), 'mutable'],
   refunds: ['jsonb', (w) => refundsJson(w.state.refunds), 'mutable'],
   estimated: ['boolean', (w) => w.state.estimated, 'mutable'],
-  commission_rate_ppm: ['integer', (w) => w.state.commissionRatePpm],
+  // Mutable: terms are chosen when a sale first earns (deals), then kept by the lifecycle.
+  commission_rate_ppm: ['integer', (w) => w.state.commissionRatePpm, 'mutable'],
   commission_minor: ['bigint', (w) => int8(w.state.commissionMinor), 'mutable'],
   tiktok_affiliate: ['text', (w) => w.state.tiktokAffiliate],
   platform_commission_minor: ['bigint', (w) => int8(w.state.platformCommissionMinor), 'mutable'],
@@ -83,6 +88,10 @@ const SALE_COLUMNS = {
   validated_at: ['timestamptz', (w) => instant(w.validatedAt)],
   cancelled_at: ['timestamptz', (w) => instant(w.cancelledAt), 'mutable'],
   reversed_at: ['timestamptz', (w) => instant(w.reversedAt), 'mutable'],
+  deal_id: ['uuid', (w) => w.state.dealId ?? null, 'mutable'],
+  fixed_commission_minor: ['bigint', (w) => int8(w.state.fixedCommissionMinor ?? null), 'mutable'],
+  rated_base_minor: ['bigint', (w) => int8(w.state.ratedBaseMinor ?? null), 'mutable'],
+  rated_commission_ppm: ['bigint', (w) => int8(w.state.ratedCommissionPpm ?? null), 'mutable'],
 } satisfies Record<string, readonly [string, (w: SaleWrite) => Cell, 'mutable'?]>;
 
 const ENTRIES = Object.entries(SALE_COLUMNS) as [string, readonly [string, (w: SaleWrite) => Cell, 'mutable'?]][];

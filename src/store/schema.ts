@@ -132,6 +132,39 @@ export interface SalesTable {
   reversed_at: Timestamp | null;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
+  /** Deals (migration 0008): the deal the sale was created under and its terms; see `CommissionTerms`. */
+  deal_id: ColumnType<string | null, string | null | undefined, string | null>;
+  fixed_commission_minor: ColumnType<bigint | null, bigint | number | null | undefined, bigint | number | null>;
+  rated_base_minor: ColumnType<bigint | null, bigint | number | null | undefined, bigint | number | null>;
+  rated_commission_ppm: ColumnType<bigint | null, bigint | number | null | undefined, bigint | number | null>;
+}
+
+/** A commission deal (migration 0008); never edited in place, only ended. */
+export interface DealsTable {
+  id: string;
+  seq: ColumnType<string, never, never>;
+  merchant_id: string;
+  influencer_id: string | null;
+  code: string | null;
+  product: string | null;
+  rate_ppm: number | null;
+  fixed_minor: Int8 | null;
+  currency: string | null;
+  starts_at: Timestamp | null;
+  until_at: Timestamp | null;
+  ended_at: Timestamp | null;
+  /** `[[afterSales, ratePpm], ...]`, ascending. */
+  tiers: ColumnType<[number, number][] | null, string | null, string | null>;
+  name: string | null;
+  created_at: DefaultTimestamp;
+}
+
+/** A version per influencer, merchant and UTC month that every tier decision bumps, checked. */
+export interface DealTierMonthsTable {
+  influencer_id: string;
+  merchant_id: string;
+  month: ColumnType<Date, string, string>;
+  version: Int8;
 }
 
 export interface PayoutBatchesTable {
@@ -214,6 +247,8 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   notification_deliveries: NotificationDeliveriesTable;
   jobs: JobsTable;
+  deals: DealsTable;
+  deal_tier_months: DealTierMonthsTable;
 }
 
 export type Merchant = Selectable<MerchantsTable>;
@@ -225,6 +260,7 @@ export type TrackingCode = Selectable<TrackingCodesTable>;
 export type Sale = Selectable<SalesTable>;
 export type Payout = Selectable<PayoutsTable>;
 export type WebhookEvent = Selectable<WebhookEventsTable>;
+export type DealRow = Selectable<DealsTable>;
 
 /** A receiver of signed notifications (Standard Webhooks); removed softly, so history keeps it. */
 export interface WebhookEndpointsTable {

@@ -49,14 +49,18 @@ const BAD: Readonly<Record<string, string>> = {
   '--format': 'pdf',
   '--attribution-window': '30m',
   '--commission-base': 'gross',
+  '--rate': 'ten',
+  '--fixed': '-5',
+  '--until': 'soon',
+  '--tiers': '3',
+  '--at': 'never',
 };
 
 /** Flags whose value is any text: names, secrets, file paths, the platform's own words. */
 const FREE_TEXT = new Set([
   '--name', '--secret', '--app-key', '--tiktok-app-key', '--tiktok-app-secret', '--tiktok-shop-id', '--tiktok-shop-cipher',
   '--tiktok-access-token', '--tiktok-refresh-token', '--shopify-secret', '--woocommerce-secret', '--event', '--order-id',
-  '--utm-source', '--buyer-message', '--from-file', '--out', '--reason', '--home', '--host', '--database-url',
-  '--utm-source', '--buyer-message', '--from-file', '--out', '--home', '--host', '--database-url',
+  '--utm-source', '--buyer-message', '--from-file', '--out', '--reason', '--home', '--host', '--database-url', '--product',
   // Secret files: any path (an unreadable one is a usage error when it is read).
   '--tiktok-app-secret-file', '--tiktok-access-token-file', '--tiktok-refresh-token-file', '--shopify-secret-file',
   '--woocommerce-secret-file', '--secret-file',
@@ -73,6 +77,7 @@ const hasAction = (c: Command) => (c as unknown as { _actionHandler: unknown }).
 const ARGS: Readonly<Record<string, string[]>> = {
   'merchant set': ['00000000-0000-4000-8000-000000000000'],
   'backfill tiktok': ['orders.csv'],
+  'deal end': ['00000000-0000-4000-8000-000000000000'],
 };
 
 const program = await buildProgram();

@@ -6,6 +6,7 @@ import { chooseBase, type CommissionBase } from '../../domain/refunds.js';
 import { asArray, asObject, currencyOf, idText, isoTime, majorAmount, parseJsonObject, requireOrderId, text } from '../payload.js';
 import type { Json } from '../payload.js';
 import { header } from '../signing.js';
+import { shopifyLines } from './lines.js';
 import { shopifyHints } from './hints.js';
 import { financialStatus } from './status.js';
 
@@ -53,6 +54,7 @@ function orderTopic(statusOf: (order: Json) => OrderStatus): Handler {
       platformStatus: status === 'cancelled' ? 'cancelled' : (text(body.financial_status) ?? 'unknown'),
       ...(subtotal && { base: { minor: shopifyBase(body, subtotal.minor, total?.minor, currency, merchant.commissionBase), currency } }),
       ...(total && { total }),
+      ...optionalLines(shopifyLines(body, currency)),
       hints: shopifyHints(body),
       dedupeKey,
     };
@@ -100,6 +102,8 @@ const TOPICS: Readonly<Record<string, Handler>> = {
   'orders/cancelled': orderTopic(() => 'cancelled'),
   'refunds/create': refundTopic,
 };
+
+const optionalLines = (lines: OrderEvent['lines']) => (lines ? { lines } : {});
 
 function required(receivedAt: Date | undefined): Date {
   if (!receivedAt) throw invalid('the Shopify payload has no updated_at or created_at');

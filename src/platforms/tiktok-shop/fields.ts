@@ -1,6 +1,7 @@
 import type { Money } from '../../domain/money.js';
-import type { AttributionHint, AttributionMethod } from '../../domain/order-event.js';
+import type { AttributionHint, AttributionMethod, OrderLine } from '../../domain/order-event.js';
 import { chooseBase, type CommissionBase } from '../../domain/refunds.js';
+import { orderLines } from '../lines.js';
 import { invalid } from '../../errors.js';
 import { asArray, asObject, currencyOf, majorAmount, text, unixSeconds } from '../payload.js';
 import type { Json } from '../payload.js';
@@ -31,6 +32,24 @@ export function amounts(data: Json, fallbackCurrency: string, mode?: CommissionB
     ...(base !== undefined && { base: { minor: base, currency } }),
     ...(total !== undefined && { total: { minor: total, currency } }),
   };
+}
+
+/**
+ * `line_items[]` of an Open API order (one item per unit): base = `sale_price` (after seller and
+ * platform discounts, without tax), else `original_price` − `seller_discount`. Ids: `product_id`,
+ * `sku_id`, `seller_sku`.
+ */
+export function tiktokLines(data: Json, fallbackCurrency: string): { lines?: OrderLine[] } {
+  const payment = asObject(data.payment) ?? data;
+  const currency = currencyOf(payment.currency ?? data.currency, fallbackCurrency);
+  const lines = orderLines(data.line_items, currency, (l, i) => {
+    const at = `line_items[${i}]`;
+    const sale = tiktokAmount(l.sale_price, currency, `${at}.sale_price`);
+    const original = tiktokAmount(l.original_price, currency, `${at}.original_price`);
+    const discount = tiktokAmount(l.seller_discount, currency, `${at}.seller_discount`) ?? 0n;
+    return { lineId: l.id, productId: l.product_id, skuId: l.sku_id, sku: l.seller_sku, quantity: l.quantity ?? 1, baseMinor: sale ?? (original === undefined ? undefined : original - discount) };
+  });
+  return lines ? { lines } : {};
 }
 
 /** `data.update_time`, else the envelope's `timestamp`, else when the listener received it. */

@@ -3,7 +3,7 @@ import { invalid } from '../../errors.js';
 import type { MerchantSecrets, Parsed, WebhookRequest } from '../platform.js';
 import { asObject, parseJsonObject, requireOrderId, text, unixSeconds } from '../payload.js';
 import type { Json } from '../payload.js';
-import { amounts, eventTime, hints } from './fields.js';
+import { amounts, eventTime, hints, tiktokLines } from './fields.js';
 import { cancellationStatus, orderStatus, returnStatus } from './status.js';
 
 interface Context {
@@ -33,6 +33,7 @@ function orderStatusChange(ctx: Context): Parsed {
     status: orderStatus(raw),
     platformStatus: String(raw),
     ...amounts(data, ctx.merchant.currency, ctx.merchant.commissionBase),
+    ...tiktokLines(data, ctx.merchant.currency),
     orderedAt: unixSeconds(data.create_time, 'data.create_time'),
     hints: hints(data),
   });
@@ -56,7 +57,7 @@ function requestChange(field: 'cancel_status' | 'return_status', map: (s: string
   };
 }
 
-type EventFields = Pick<OrderEvent, 'status' | 'platformStatus' | 'hints' | 'base' | 'total' | 'orderedAt' | 'estimated'> & { eventTime?: Date | undefined };
+type EventFields = Pick<OrderEvent, 'status' | 'platformStatus' | 'hints' | 'base' | 'total' | 'orderedAt' | 'estimated' | 'lines'> & { eventTime?: Date | undefined };
 
 function single(ctx: Context, fields: EventFields): Parsed {
   const orderId = requireOrderId(ctx.data.order_id, 'data.order_id');

@@ -1,9 +1,10 @@
 import type { Money } from '../../domain/money.js';
-import type { AttributionHint, AttributionMethod } from '../../domain/order-event.js';
+import type { AttributionHint, AttributionMethod, OrderLine } from '../../domain/order-event.js';
 import { chooseBase, type CommissionBase, type RefundPart } from '../../domain/refunds.js';
 import { invalid } from '../../errors.js';
 import { asArray, asObject, currencyOf, idText, majorAmount, text } from '../payload.js';
 import type { Json } from '../payload.js';
+import { orderLines } from '../lines.js';
 
 /** Order meta keys that carry attribution, by meaning (plugins write them with or without `_`). */
 const META_KEYS: Readonly<Record<string, AttributionMethod>> = {
@@ -62,6 +63,24 @@ export function clickFromLandingUrl(value: unknown): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * `line_items[]`: base = the line's `total` (after discounts, without tax: WooCommerce keeps line
+ * totals ex-tax). Ids: `product_id`, `variation_id` (the SKU id), `sku`.
+ */
+export function wooLines(order: Json, fallbackCurrency: string): { lines?: OrderLine[] } {
+  const currency = currencyOf(order.currency, fallbackCurrency);
+  const lines = orderLines(order.line_items, currency, (l, i) => ({
+    lineId: l.id,
+    productId: l.product_id,
+    skuId: l.variation_id === 0 ? undefined : l.variation_id,
+    sku: l.sku,
+    quantity: l.quantity,
+    baseMinor: majorAmount(l.total, currency, `line_items[${i}].total`),
+  }));
+  return lines ? { lines } : {};
+}
+
 
 /** Hints in this order: coupons, meta_data (click, ref, utm, the landing page's click), the customer's note. */
 export function hints(order: Json): AttributionHint[] {

@@ -4,7 +4,7 @@ import type { MerchantSecrets, Parsed, WebhookRequest } from '../platform.js';
 import { isoTime, parseJsonObject, requireOrderId, text } from '../payload.js';
 import type { Json } from '../payload.js';
 import { header } from '../signing.js';
-import { amounts, hints, refunds } from './fields.js';
+import { amounts, hints, refunds, wooLines } from './fields.js';
 
 const nonEmpty = (list: OrderEvent['refunds'] & object) => (list.length === 0 ? {} : { refunds: list });
 import { orderStatus } from './status.js';
@@ -46,6 +46,7 @@ export function parseWooCommerce(req: WebhookRequest, merchant: MerchantSecrets,
     ...statusOf(order),
     ...amounts(order, merchant.currency, merchant.commissionBase),
     ...nonEmpty(refunds(order, merchant.currency)),
+    ...wooLines(order, merchant.currency),
     hints: hints(order),
     dedupeKey,
   };

@@ -28,6 +28,10 @@ export const ORDERS_COLUMNS = {
   returnedQuantity: opt('Sku Quantity of return'),
   taxes: opt('Taxes'),
   refundAmount: opt('Order Refund Amount'),
+  // Deals by product: each row is one line.
+  skuId: opt('SKU ID'),
+  productId: opt('Product ID'),
+  sellerSku: opt('Seller SKU'),
 } as const satisfies Record<string, ColumnSpec>;
 
 /** Affiliate Center orders export: one row per order × SKU, each naming its creator. */
@@ -41,6 +45,10 @@ export const AFFILIATE_COLUMNS = {
   delivered: opt('Order Delivery Time'),
   estCommission: opt('Est. standard commission payment'),
   actualCommission: opt('Actual Commission Payment'),
+  skuId: opt('SKU ID'),
+  productId: opt('Product ID'),
+  sellerSku: opt('Seller SKU'),
+  quantity: opt('Quantity'),
 } as const satisfies Record<string, ColumnSpec>;
 
 export type OrdersColumn = keyof typeof ORDERS_COLUMNS;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
 import type { Money } from '../../../domain/money.js';
-import type { AttributionHint, OrderEvent } from '../../../domain/order-event.js';
+import type { AttributionHint, OrderEvent, OrderLine } from '../../../domain/order-event.js';
 import type { CommissionBase } from '../../../domain/refunds.js';
 import { MoneySum, RowError, csvLine } from './cells.js';
 import type { ExportRow, RowReader } from './rows.js';
@@ -113,6 +113,8 @@ export class OrderGroup {
     let eventTime = head.latestAt;
     const creators: string[] = [];
     const messages: string[] = [];
+    // Each row is one line; an affiliate export's lines are the credited creator's only, as its base.
+    const lines: OrderLine[] = [];
     for (const [i, row] of rows.entries()) {
       if (row.createdAt < orderedAt) orderedAt = row.createdAt;
       if (row.latestAt > eventTime) eventTime = row.latestAt;
@@ -129,6 +131,7 @@ export class OrderGroup {
           attributed.add(row.amount);
           platform.add(row.platformCommission);
         }
+        if (row.ids && row.amount && (!ctx.byCreator || row.creator === creators[0])) lines.push({ ...row.ids, base: row.amount });
       } catch (err) {
         if (!(err instanceof RowError)) throw err;
         this.problems.push({ line: this.lines[i] ?? 0, message: err.message });
@@ -151,6 +154,7 @@ export class OrderGroup {
       ...optional('total', total),
       ...optional('attributedBase', ctx.byCreator ? attributed.value() : undefined),
       ...optional('platformCommission', ctx.byCreator ? platform.value() : undefined),
+      ...optional('lines', lines.length > 0 ? lines : undefined),
       hints,
       dedupeKey: `export:${this.digest()}`,
     };

@@ -31,6 +31,30 @@ export interface ExportRow {
   readonly refund?: Money | undefined;
   /** The refunded part of this line from `Sku Quantity of return`: subtotal × returned ÷ quantity, half-up. */
   readonly returnedBase?: Money | undefined;
+  /** The line's ids (deals by product, #19), where the export has the columns. */
+  readonly ids?: LineIds;
+}
+
+export interface LineIds {
+  readonly skuId?: string;
+  readonly productId?: string;
+  readonly sku?: string;
+  readonly quantity?: number;
+}
+
+type IdColumn = 'skuId' | 'productId' | 'sellerSku' | 'quantity';
+
+/** The line's ids from whichever id columns the file has; undefined when it has none. */
+function lineIds(index: ColumnIndex<IdColumn>): (cells: readonly string[]) => LineIds | undefined {
+  if (index.skuId < 0 && index.productId < 0 && index.sellerSku < 0) return () => undefined;
+  return (cells) => {
+    const quantity = Number(at(cells, index.quantity) || NaN);
+    const found = { skuId: at(cells, index.skuId), productId: at(cells, index.productId), sku: at(cells, index.sellerSku) };
+    return {
+      ...Object.fromEntries(Object.entries(found).filter(([, v]) => v !== '')),
+      ...(Number.isSafeInteger(quantity) && quantity > 0 ? { quantity } : {}),
+    };
+  };
 }
 
 /** Reads one row of cleaned cells; throws RowError naming the column at fault. */
@@ -86,6 +110,7 @@ export function ordersRowReader(index: ColumnIndex<OrdersColumn>, ctx: RowContex
     dateColumn(ctx, 'Delivered Time', index.delivered),
     dateColumn(ctx, 'Cancelled Time', index.cancelled),
   ];
+  const ids = lineIds(index);
   return (cells) => {
     const platformStatus = at(cells, index.status);
     const status = statusOf(platformStatus, exportOrderStatus);
@@ -102,6 +127,7 @@ export function ordersRowReader(index: ColumnIndex<OrdersColumn>, ctx: RowContex
       excluded: false,
       tax: money(at(cells, index.taxes), 'Taxes'),
       ...refundCells(cells, index, money),
+      ids: ids(cells),
     };
   };
 }
@@ -133,6 +159,7 @@ export function affiliateRowReader(index: ColumnIndex<AffiliateColumn>, ctx: Row
   const money = moneyParser(ctx.currency);
   const created = dateColumn(ctx, 'Time Created', index.created);
   const delivered = dateColumn(ctx, 'Order Delivery Time', index.delivered);
+  const ids = lineIds(index);
   return (cells) => {
     const platformStatus = at(cells, index.status);
     const status = statusOf(platformStatus, affiliateOrderStatus);
@@ -154,6 +181,7 @@ export function affiliateRowReader(index: ColumnIndex<AffiliateColumn>, ctx: Row
       creator,
       platformCommission: money(at(cells, index.actualCommission), 'Actual Commission Payment') ?? money(at(cells, index.estCommission), 'Est. standard commission payment'),
       excluded: refunded || status === 'cancelled' || status === 'refunded',
+      ids: ids(cells),
     };
   };
 }
