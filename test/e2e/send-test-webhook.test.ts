@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withStore } from '../../src/store/connect.js';
 import { runInProcess as runCli } from '../helpers/cli.js';
@@ -25,10 +28,17 @@ const STEPS: [string, Platform, string[], Record<string, unknown>][] = [
   ['WooCommerce order.updated completed, new order', 'woocommerce', ['--event', 'order.updated', '--order-id', '4822'], { outcome: 'created', status: 'pending' }],
 ];
 
+/** Secrets from files, as an operator should give them (a literal --secret warns that it shows in `ps`). */
+const secretDir = mkdtempSync(join(tmpdir(), 'tracknow-secrets-'));
+function secretFile(name: string, secret: string): string {
+  const path = join(secretDir, name);
+  writeFileSync(path, `${secret}\n`, { mode: 0o600 });
+  return path;
+}
 const SECRETS: Record<Platform, string[]> = {
-  tiktok: ['--secret', TIKTOK.appSecret, '--app-key', TIKTOK.appKey],
-  shopify: ['--secret', SHOPIFY.secret],
-  woocommerce: ['--secret', WOO.secret],
+  tiktok: ['--secret-file', secretFile('tiktok', TIKTOK.appSecret), '--app-key', TIKTOK.appKey],
+  shopify: ['--secret-file', secretFile('shopify', SHOPIFY.secret)],
+  woocommerce: ['--secret-file', secretFile('woocommerce', WOO.secret)],
 };
 
 for (const backend of BACKENDS) {
@@ -68,7 +78,7 @@ for (const backend of BACKENDS) {
     });
 
     it('exits 1 on a wrong --secret: the listener answers 401', async () => {
-      const r = await runCli(['send-test-webhook', '--platform', 'shopify', '--merchant', world.merchant.id, '--url', serve.url, '--secret', 'wrong-secret-123456'], target.env);
+      const r = await runCli(['send-test-webhook', '--platform', 'shopify', '--merchant', world.merchant.id, '--url', serve.url, '--secret-file', secretFile('wrong', 'wrong-secret-123456')], target.env);
       expect(r.code).toBe(1);
       expect(r.stdout).toMatch(/^401 in /);
       expect(r.stderr).toMatch(/^error: the listener rejected the signature \(401: X-Shopify-Hmac-Sha256 does not match.*check --secret/);

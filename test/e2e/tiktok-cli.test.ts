@@ -88,7 +88,6 @@ for (const backend of BACKENDS) {
       } finally {
         const stopped = await serve.stop();
         expect(stopped.code).toBe(0);
-        expect(stopped.stderr).toMatch(/"event":"tiktok_enrich"/);
         expect(stopped.stderr).not.toMatch(/TTP_|tts_secret/);
       }
     });

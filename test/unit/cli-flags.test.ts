@@ -37,6 +37,7 @@ const BAD: Readonly<Record<string, string>> = {
   '--timezone': 'Mars/Olympus',
   '--validate-cron': 'every day',
   '--payout-cron': 'on fridays',
+  '--notify-cron': 'every minute',
   '--reconcile-cron': 'hourly',
   '--tiktok-affiliate': 'twice',
   '--port': '70000',
@@ -60,7 +61,7 @@ const BAD: Readonly<Record<string, string>> = {
 const FREE_TEXT = new Set([
   '--name', '--secret', '--app-key', '--tiktok-app-key', '--tiktok-app-secret', '--tiktok-shop-id', '--tiktok-shop-cipher',
   '--tiktok-access-token', '--tiktok-refresh-token', '--shopify-secret', '--woocommerce-secret', '--event', '--order-id',
-  '--utm-source', '--buyer-message', '--from-file', '--out', '--reason', '--home', '--host', '--database-url', '--product',
+  '--utm-source', '--buyer-message', '--from-file', '--out', '--reason', '--home', '--host', '--database-url', '--product', '--task',
   // Secret files: any path (an unreadable one is a usage error when it is read).
   '--tiktok-app-secret-file', '--tiktok-access-token-file', '--tiktok-refresh-token-file', '--shopify-secret-file',
   '--woocommerce-secret-file', '--secret-file',
