@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, createCliTarget, type CliTarget } from '../helpers/db.js';
-import { runCli } from '../helpers/cli.js';
 
 for (const backend of BACKENDS) {
   describe(`deal commands on ${backend}`, () => {
@@ -9,7 +8,7 @@ for (const backend of BACKENDS) {
       target = await createCliTarget(backend);
     });
     afterAll(async () => target.cleanup());
-    const cli = (...args: string[]) => runCli(args, target.env);
+    const cli = (...args: string[]) => target.run(args);
 
     let merchant: { id: string };
     let influencer: { id: string };

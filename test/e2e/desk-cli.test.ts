@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withStore } from '../../src/store/connect.js';
-import { runCli } from '../helpers/cli.js';
 import { BACKENDS, createCliTarget, type CliTarget } from '../helpers/db.js';
 import { daysAfter, insertSales } from '../helpers/sales-builder.js';
 
@@ -13,7 +12,7 @@ for (const backend of BACKENDS) {
   describe(`the operator's desk on the CLI [${backend}]`, () => {
     let target: CliTarget;
     let mia: string;
-    const cli = (args: string[]) => runCli(args, { ...target.env, ...DEBTOR });
+    const cli = (args: string[]) => target.run(args, DEBTOR);
 
     beforeAll(async () => {
       target = await createCliTarget(backend);

@@ -6,7 +6,6 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatMajor, parseMajor } from '../../src/domain/money.js';
 import { withStore } from '../../src/store/connect.js';
-import { runCli } from '../helpers/cli.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { BACKENDS, createCliTarget, type CliTarget } from '../helpers/db.js';
 import { insertClicks, insertReportSales, seedReportWorld } from '../helpers/report-world.js';
@@ -27,7 +26,7 @@ for (const backend of BACKENDS) {
   describe(`report on the CLI [${backend}]`, { timeout: 300_000 }, () => {
     let target: CliTarget;
     let world: Awaited<ReturnType<typeof seedReportWorld>>;
-    const cli = (args: string[]) => runCli(args, target.env);
+    const cli = (args: string[]) => target.run(args);
 
     beforeAll(async () => {
       target = await createCliTarget(backend);

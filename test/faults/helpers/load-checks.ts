@@ -381,9 +381,13 @@ export async function checkPaymentFiles(outDir: string, url: string): Promise<st
   if (partial.length) problems.push(`${partial.length} .partial payment files left`);
   const csvIds: string[] = [];
   let sepaTransfers = 0;
+  let paypalRows = 0;
   for (const f of files) {
     const text = await readFile(join(outDir, f), 'utf8');
-    if (f.endsWith('.csv')) {
+    if (f.endsWith('.csv') && f.includes('.paypal-')) {
+      // PayPal's batch upload format: no header, one row per PayPal payout.
+      paypalRows += text.split('\r\n').filter((l) => l !== '').length;
+    } else if (f.endsWith('.csv')) {
       const [header = '', ...rows] = text.split('\r\n').filter((l) => l !== '');
       const idAt = header.split(',').indexOf('payout_id');
       for (const row of rows) csvIds.push(row.split(',')[idAt] ?? '');
@@ -398,6 +402,8 @@ export async function checkPaymentFiles(outDir: string, url: string): Promise<st
     if (csvIds.sort().join(',') !== want.join(',')) problems.push(`payout CSVs list ${csvIds.length} payouts (${new Set(csvIds).size} distinct), the database has ${want.length}`);
     const sepa = rows.filter((r) => r.method === 'sepa').length;
     if (sepaTransfers !== sepa) problems.push(`SEPA files hold ${sepaTransfers} transfers, the database has ${sepa} sepa payouts`);
+    const paypal = rows.filter((r) => r.method === 'paypal').length;
+    if (paypalRows !== paypal) problems.push(`PayPal batch files hold ${paypalRows} rows, the database has ${paypal} paypal payouts`);
   } finally {
     await client.end();
   }

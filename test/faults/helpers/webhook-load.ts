@@ -229,8 +229,11 @@ export function generateLoad(spec: LoadSpec): LoadPlan {
   for (let n = core; n < uniqueCount; n++) {
     const o = pick(r, eligible);
     const used = new Set(o.steps.map((x) => x.minute));
-    let minute = int(r, 10, 5000);
-    while (used.has(minute)) minute++;
+    // WooCommerce: the newest delivery names the status, so a refresh after the cancellation
+    // would be a restored order; the story's refreshes come before its end.
+    const end = o.platform === 'woocommerce' ? Math.min(...o.steps.filter((x) => x.phase === 1 && (x.kind === 'cancel' || x.kind === 'refund')).map((x) => x.minute)) : Infinity;
+    let minute = int(r, 10, Math.min(5000, end - 1));
+    while (used.has(minute)) minute = minute + 1 >= end ? int(r, 10, Math.min(5000, end - 1)) : minute + 1;
     o.steps.push({ kind: 'refresh', minute, phase: 1 });
   }
 
