@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withStore } from '../../src/store/connect.js';
 import { BACKENDS, createCliTarget, type CliTarget } from '../helpers/db.js';
 import { daysAfter, insertSales } from '../helpers/sales-builder.js';
 
@@ -18,7 +17,7 @@ for (const backend of BACKENDS) {
       target = await createCliTarget(backend);
       const merchant = (await cli(['merchant', 'add', '--name', 'Glow', '--currency', 'EUR', '--json'])).json();
       mia = (await cli(['influencer', 'add', '--name', 'Mia', '--paypal-email', 'mia@example.com', '--json'])).json().id;
-      await withStore(target.config, (store) => insertSales(store.db, [1, 2, 3, 4].map(() => ({ merchantId: merchant.id, influencerId: mia, orderedAt: T0, baseMinor: 10000n }))));
+      await target.store().then((store) => insertSales(store.db, [1, 2, 3, 4].map(() => ({ merchantId: merchant.id, influencerId: mia, orderedAt: T0, baseMinor: 10000n }))));
       expect((await cli(['validate', '--as-of', daysAfter(T0, 14).toISOString(), '--json'])).code).toBe(0);
     }, 240_000);
     afterAll(async () => target.cleanup());

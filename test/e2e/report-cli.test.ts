@@ -5,7 +5,6 @@ import { parse } from 'csv-parse/sync';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatMajor, parseMajor } from '../../src/domain/money.js';
-import { withStore } from '../../src/store/connect.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { BACKENDS, createCliTarget, type CliTarget } from '../helpers/db.js';
 import { insertClicks, insertReportSales, seedReportWorld } from '../helpers/report-world.js';
@@ -30,7 +29,7 @@ for (const backend of BACKENDS) {
 
     beforeAll(async () => {
       target = await createCliTarget(backend);
-      world = await withStore(target.config, (store) => seedReportWorld(store.db));
+      world = await target.store().then((store) => seedReportWorld(store.db));
     });
     afterAll(async () => target.cleanup());
 
@@ -137,7 +136,7 @@ for (const backend of BACKENDS) {
     });
 
     it('draws a month by day with quiet days as empty columns, and renders the picture', async () => {
-      await withStore(target.config, async (store) => {
+      await target.store().then(async (store) => {
         const people = [world.ann, world.bob, await insertInfluencer(store.db, { name: 'Cleo Park' }), await insertInfluencer(store.db, { name: 'Dev Shah' })];
         await store.db.insertInto('tracking_codes').values({ code: 'CLEO', influencer_id: people[2]!, merchant_id: null }).execute();
         const sales = [];
