@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { REPORT_GROUPINGS, type ReportGrouping } from '../src/domain/report.js';
-import { buildReport } from '../src/services/report.js';
+import { buildReport } from '../src/services/report/report.js';
 import type { Database } from '../src/store/schema.js';
 import { scratchDatabase } from './scratch-db.js';
 

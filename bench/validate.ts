@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { validate } from '../src/services/validate.js';
+import { validate } from '../src/services/payouts/validate.js';
 import { openPostgres } from '../src/store/connect.js';
 import { createMigrator, unwrapMigrationResult } from '../src/store/migrator.js';
 import type { Database } from '../src/store/schema.js';

@@ -25,7 +25,7 @@ const STEPS: Step[] = [
   {
     title: 'Create a merchant selling on TikTok Shop at 15% commission',
     async run(store, state, config) {
-      const { addMerchant } = await import('../services/merchants.js');
+      const { addMerchant } = await import('../services/records/merchants.js');
       const m = await addMerchant(
         store.db,
         {
@@ -45,7 +45,7 @@ const STEPS: Step[] = [
   {
     title: 'Create an influencer with payout details',
     async run(store, state) {
-      const { addInfluencer } = await import('../services/influencers.js');
+      const { addInfluencer } = await import('../services/records/influencers.js');
       const i = await addInfluencer(store.db, { name: 'Mia Glow', email: 'mia@example.com', iban: 'DE89370400440532013000', bic: 'COBADEFFXXX' });
       state.influencer_id = i.id;
       return `influencer ${i.id} (${i.name}, IBAN ${i.iban})`;
@@ -54,7 +54,7 @@ const STEPS: Step[] = [
   {
     title: 'Link her TikTok creator account (attribution priority 1)',
     async run(store, state) {
-      const { linkCreator } = await import('../services/creators.js');
+      const { linkCreator } = await import('../services/records/creators.js');
       const { link } = await linkCreator(store.db, { influencerId: state.influencer_id!, creatorId: 'tiktok_creator_123', username: 'glowwithmia' });
       state.creator_id = link.creator_id;
       return `creator ${link.creator_id} (@${link.username}) → ${link.influencer_id}`;
@@ -63,7 +63,7 @@ const STEPS: Step[] = [
   {
     title: 'Give her a tracking code (promo code, utm_source, TRACK:CODE and /r/CODE)',
     async run(store, state) {
-      const { addCode } = await import('../services/codes.js');
+      const { addCode } = await import('../services/records/codes.js');
       const code = await addCode(store.db, { influencerId: state.influencer_id!, code: 'MIA15', merchantId: state.merchant_id! });
       state.code = code.code;
       return `code ${code.code}`;
@@ -74,8 +74,8 @@ const STEPS: Step[] = [
     async run(store, state, config) {
       const { startListener } = await import('../http/server.js');
       const { getPlatform } = await import('../platforms/platform.js');
-      const { saltProvider } = await import('../services/clicks.js');
-      const { findMerchantSecrets } = await import('../services/webhook-intake.js');
+      const { saltProvider } = await import('../services/records/clicks.js');
+      const { findMerchantSecrets } = await import('../services/ingest/webhook-intake.js');
       const { request } = await import('undici');
       const listener = await startListener({ db: store.db, host: '127.0.0.1', port: 0, log: () => undefined, clickSalt: saltProvider(config), trustedProxies: config.trustedProxies, encryptionKey: config.encryptionKey });
       try {
@@ -104,7 +104,7 @@ const STEPS: Step[] = [
   {
     title: 'Show the pending sales: held 14 days, then validated and credited',
     async run(store, state) {
-      const { listSales } = await import('../services/sales.js');
+      const { listSales } = await import('../services/records/sales.js');
       const sales = (await listSales(store.db, { merchantId: state.merchant_id! })).sort((a, b) => a.order_id.localeCompare(b.order_id));
       state.sale_ids = sales.map((s) => s.id);
       const money = (v: string | null, currency: string | null) => (v === null || currency === null ? '-' : `${v} ${currency}`);
@@ -116,7 +116,7 @@ const STEPS: Step[] = [
   {
     title: 'Validate as of 15 days from now: the hold is over, the commission is credited to the ledger',
     async run(store, state) {
-      const { validate } = await import('../services/validate.js');
+      const { validate } = await import('../services/payouts/validate.js');
       const result = await validate(store.db, { asOf: daysFromNow(15) });
       state.validate = result;
       return `validated ${result.validated}, cancelled ${result.cancelled}; credited ${result.credited.map((c) => `${c.amount} ${c.currency}`).join(', ') || 'nothing'}`;
@@ -125,12 +125,12 @@ const STEPS: Step[] = [
   {
     title: 'Payout dry run on the next Friday (minimum 50): what would be paid, writing nothing',
     async run(store, state, config) {
-      const { payout, payoutJson } = await import('../services/payout.js');
+      const { payout, payoutJson } = await import('../services/payouts/payout.js');
       const { join } = await import('node:path');
       const run = await payout(store.db, { asOf: daysFromNow(15), dryRun: true, outDir: join(config.home, 'payouts'), sepaDebtor: config.sepaDebtor });
       state.payout = payoutJson(run);
       const { formatMajor } = await import('../domain/money.js');
-      const { balances } = await import('../services/balance.js');
+      const { balances } = await import('../services/payouts/balance.js');
       const paid = run.plan.payouts.map((p) => `${formatMajor(p.amountMinor, p.currency)} ${p.currency} by ${p.method}`);
       const available = (await balances(store.db)).map((b) => `${b.available} ${b.currency} available`).join(', ');
       return paid.length ? `would pay ${paid.join(', ')}` : `nothing to pay yet (${available || 'no balance'}; the minimum is 50): it carries over to a later Friday`;
@@ -139,7 +139,7 @@ const STEPS: Step[] = [
   {
     title: 'Show what is on record',
     async run(store, state) {
-      const { showInfluencer } = await import('../services/influencers.js');
+      const { showInfluencer } = await import('../services/records/influencers.js');
       const d = await showInfluencer(store.db, state.influencer_id!);
       return `${d.influencer.name}: creators ${d.creators.map((c) => c.creator_id).join(', ')}; codes ${d.codes.join(', ')}`;
     },

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import { startListener } from '../http/server.js';
-import { saltProvider } from '../services/clicks.js';
-import { startWorker } from '../services/job-worker.js';
+import { saltProvider } from '../services/records/clicks.js';
+import { startWorker } from '../services/jobs/job-worker.js';
 import { openStore, type Backend } from '../store/connect.js';
 import { shareStore } from '../store/share-socket.js';
 

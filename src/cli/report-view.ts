@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import { displayKey, isTimeGrouping } from '../domain/report.js';
-import type { Report, ReportRowView } from '../services/report.js';
-import { chartPoints, percent, period, reportCurrencies } from '../services/report-files/chart-data.js';
+import type { Report, ReportRowView } from '../services/report/report.js';
+import { chartPoints, percent, period, reportCurrencies } from '../services/report/report-files/chart-data.js';
 import { bar, sparkline } from './charts.js';
 import { table } from './output.js';
 

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Kysely } from 'kysely';
 import { clickCookie, codeFromClickPath, isBot, withClickParams, withUtmSource } from '../domain/clicks.js';
 import { TracknowError } from '../errors.js';
-import { findClickTarget, recordClick } from '../services/clicks.js';
+import { findClickTarget, recordClick } from '../services/records/clicks.js';
 import type { Database } from '../store/schema.js';
 import type { TrustedProxies } from './proxies.js';
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { getPlatform, type MerchantSecrets, type PlatformId } from '../platforms/platform.js';
-import { findMerchantSecrets } from '../services/webhook-intake.js';
+import { findMerchantSecrets } from '../services/ingest/webhook-intake.js';
 import type { Database } from '../store/schema.js';
 
 /**

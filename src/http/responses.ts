@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { formatMajor } from '../domain/money.js';
-import type { IngestOutcome } from '../services/ingest.js';
+import type { IngestOutcome } from '../services/ingest/ingest.js';
 
 /** Writes a JSON answer; the body text is built by the caller so money stays exact. */
 export function sendJson(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { addCode } from '../../src/services/codes.js';
-import { linkCreator } from '../../src/services/creators.js';
-import { addMerchant } from '../../src/services/merchants.js';
+import { addCode } from '../../src/services/records/codes.js';
+import { linkCreator } from '../../src/services/records/creators.js';
+import { addMerchant } from '../../src/services/records/merchants.js';
 import { describeBackends } from '../helpers/db.js';
 import { get, listen, post, type Reply } from '../helpers/http.js';
 import { seedWorld, TIKTOK } from '../helpers/world.js';

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { request } from 'undici';
 import { loadConfig } from '../../src/config.js';
 import { startListener, type Listener } from '../../src/http/server.js';
-import { saltProvider } from '../../src/services/clicks.js';
+import { saltProvider } from '../../src/services/records/clicks.js';
 import type { Store } from '../../src/store/connect.js';
 import { TIKTOK } from './world.js';
 

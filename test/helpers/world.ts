@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
-import { addCode } from '../../src/services/codes.js';
-import { linkCreator } from '../../src/services/creators.js';
-import { addInfluencer } from '../../src/services/influencers.js';
-import { addMerchant } from '../../src/services/merchants.js';
+import { addCode } from '../../src/services/records/codes.js';
+import { linkCreator } from '../../src/services/records/creators.js';
+import { addInfluencer } from '../../src/services/records/influencers.js';
+import { addMerchant } from '../../src/services/records/merchants.js';
 import type { Database } from '../../src/store/schema.js';
 
 export const TIKTOK = { appKey: '6a9xk1testkey', appSecret: 'tts_secret_0123456789abcdef', shopId: '7494049642642441621' };

@@ -1,8 +1,8 @@
 import { beforeAll, expect, it } from 'vitest';
 import { TracknowError } from '../../src/errors.js';
-import { backfillTikTok } from '../../src/services/backfill.js';
-import { addMerchant, updateMerchant } from '../../src/services/merchants.js';
-import { listSales } from '../../src/services/sales.js';
+import { backfillTikTok } from '../../src/services/backfill/backfill.js';
+import { addMerchant, updateMerchant } from '../../src/services/records/merchants.js';
+import { listSales } from '../../src/services/records/sales.js';
 import { describeBackends } from '../helpers/db.js';
 import { AFFILIATE_CSV, ORDERS_CSV, orderId, ordersWithBadRows, writeExport } from '../helpers/exports.js';
 import { fixture } from '../helpers/fixtures.js';

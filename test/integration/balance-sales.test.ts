@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
-import { balances } from '../../src/services/balance.js';
-import { listSales } from '../../src/services/sales.js';
+import { balances } from '../../src/services/payouts/balance.js';
+import { listSales } from '../../src/services/records/sales.js';
 import { describeBackends } from '../helpers/db.js';
 import { daysAfter, insertInfluencer, insertMerchant, insertSales } from '../helpers/sales-builder.js';
 

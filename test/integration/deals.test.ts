@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backfillTikTok } from '../../src/services/backfill.js';
-import { addCode } from '../../src/services/codes.js';
-import { addDeal, endDeal, listDeals, type DealInput } from '../../src/services/deals.js';
-import { addInfluencer } from '../../src/services/influencers.js';
-import { addMerchant } from '../../src/services/merchants.js';
-import { listSales } from '../../src/services/sales.js';
+import { backfillTikTok } from '../../src/services/backfill/backfill.js';
+import { addCode } from '../../src/services/records/codes.js';
+import { addDeal, endDeal, listDeals, type DealInput } from '../../src/services/deals/deals.js';
+import { addInfluencer } from '../../src/services/records/influencers.js';
+import { addMerchant } from '../../src/services/records/merchants.js';
+import { listSales } from '../../src/services/records/sales.js';
 import type { Merchant } from '../../src/store/schema.js';
 import { describeBackends } from '../helpers/db.js';
 import { writeExport } from '../helpers/exports.js';

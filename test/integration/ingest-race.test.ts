@@ -1,7 +1,7 @@
 import { beforeAll, expect, it } from 'vitest';
 import type { MerchantSecrets } from '../../src/platforms/platform.js';
-import { ingestBatch, type IngestItem } from '../../src/services/ingest.js';
-import { findMerchantSecrets, intake } from '../../src/services/webhook-intake.js';
+import { ingestBatch, type IngestItem } from '../../src/services/ingest/ingest.js';
+import { findMerchantSecrets, intake } from '../../src/services/ingest/webhook-intake.js';
 import { describeBackends } from '../helpers/db.js';
 import { request } from '../helpers/fixtures.js';
 import { tiktokSignature } from '../helpers/http.js';

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { JOB_STATUSES, PermanentJobError } from '../../src/domain/jobs.js';
-import { runJobs, type Task, type TaskRegistry } from '../../src/services/job-runner.js';
-import { listJobs, retryJobs } from '../../src/services/jobs-admin.js';
+import { runJobs, type Task, type TaskRegistry } from '../../src/services/jobs/job-runner.js';
+import { listJobs, retryJobs } from '../../src/services/jobs/jobs-admin.js';
 import { claimJobs, enqueueJobs } from '../../src/store/jobs-repo.js';
 import { describeBackends } from '../helpers/db.js';
 

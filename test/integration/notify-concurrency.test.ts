@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
-import { addInfluencer } from '../../src/services/influencers.js';
-import { addEndpoint } from '../../src/services/notify-endpoints.js';
-import { deliverDue } from '../../src/services/notify.js';
+import { addInfluencer } from '../../src/services/records/influencers.js';
+import { addEndpoint } from '../../src/services/notify/notify-endpoints.js';
+import { deliverDue } from '../../src/services/notify/notify.js';
 import { runCli } from '../helpers/cli.js';
 import { describeBackends } from '../helpers/db.js';
 import { seedNotifications } from '../helpers/outbox.js';

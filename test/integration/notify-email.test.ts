@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { addInfluencer } from '../../src/services/influencers.js';
-import { deliverDue } from '../../src/services/notify.js';
-import { listNotifications } from '../../src/services/notify-admin.js';
+import { addInfluencer } from '../../src/services/records/influencers.js';
+import { deliverDue } from '../../src/services/notify/notify.js';
+import { listNotifications } from '../../src/services/notify/notify-admin.js';
 import { describeBackends } from '../helpers/db.js';
 import { salePayload, seedNotifications } from '../helpers/outbox.js';
 

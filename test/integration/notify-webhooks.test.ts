@@ -1,11 +1,11 @@
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { listNotifications, retryNotifications } from '../../src/services/notify-admin.js';
-import { addEndpoint, removeEndpoint } from '../../src/services/notify-endpoints.js';
-import { startWorker } from '../../src/services/job-worker.js';
-import { deliverDue } from '../../src/services/notify.js';
-import { addInfluencer } from '../../src/services/influencers.js';
+import { listNotifications, retryNotifications } from '../../src/services/notify/notify-admin.js';
+import { addEndpoint, removeEndpoint } from '../../src/services/notify/notify-endpoints.js';
+import { startWorker } from '../../src/services/jobs/job-worker.js';
+import { deliverDue } from '../../src/services/notify/notify.js';
+import { addInfluencer } from '../../src/services/records/influencers.js';
 import { describeBackends } from '../helpers/db.js';
 import { fixture } from '../helpers/fixtures.js';
 import { listen, post, tiktokSignature } from '../helpers/http.js';

@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
-import { addCode, listCodes } from '../../src/services/codes.js';
-import { linkCreator } from '../../src/services/creators.js';
-import { addInfluencer, getInfluencer } from '../../src/services/influencers.js';
-import { addMerchant, getMerchant, listMerchants, updateMerchant } from '../../src/services/merchants.js';
+import { addCode, listCodes } from '../../src/services/records/codes.js';
+import { linkCreator } from '../../src/services/records/creators.js';
+import { addInfluencer, getInfluencer } from '../../src/services/records/influencers.js';
+import { addMerchant, getMerchant, listMerchants, updateMerchant } from '../../src/services/records/merchants.js';
 import { describeBackends } from '../helpers/db.js';
 
 const SQLISH = "Robert'); DROP TABLE merchants;--";

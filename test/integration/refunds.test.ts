@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { backfillTikTok } from '../../src/services/backfill.js';
-import { addMerchant, updateMerchant } from '../../src/services/merchants.js';
-import { listSales } from '../../src/services/sales.js';
-import { enrichDue } from '../../src/services/tiktok-enrich.js';
+import { backfillTikTok } from '../../src/services/backfill/backfill.js';
+import { addMerchant, updateMerchant } from '../../src/services/records/merchants.js';
+import { listSales } from '../../src/services/records/sales.js';
+import { enrichDue } from '../../src/services/tiktok/tiktok-enrich.js';
 import { describeBackends } from '../helpers/db.js';
 import { ORDERS_CSV, writeExport } from '../helpers/exports.js';
 import { apiReturn, SHOP, startFakeTikTok, type FakeTikTok } from '../helpers/fake-tiktok.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startListener } from '../../src/http/server.js';
-import { addMerchant } from '../../src/services/merchants.js';
+import { addMerchant } from '../../src/services/records/merchants.js';
 import { describeBackends } from '../helpers/db.js';
 import { listen, post, tiktokSignature } from '../helpers/http.js';
 import { base64Hmac, counts, sendShopify, shopifyOrder } from '../helpers/stores.js';

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { TikTokAffiliateMode } from '../../src/domain/platform-commission.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { addMerchant } from '../../src/services/merchants.js';
-import { listSales } from '../../src/services/sales.js';
-import { authorizeTikTok } from '../../src/services/tiktok-auth.js';
-import { reconcileAllTikTok } from '../../src/services/tiktok-reconcile-all.js';
-import { reconcileTikTok } from '../../src/services/tiktok-reconcile.js';
-import { validate } from '../../src/services/validate.js';
+import { addMerchant } from '../../src/services/records/merchants.js';
+import { listSales } from '../../src/services/records/sales.js';
+import { authorizeTikTok } from '../../src/services/tiktok/tiktok-auth.js';
+import { reconcileAllTikTok } from '../../src/services/tiktok/tiktok-reconcile-all.js';
+import { reconcileTikTok } from '../../src/services/tiktok/tiktok-reconcile.js';
+import { validate } from '../../src/services/payouts/validate.js';
 import { describeBackends } from '../helpers/db.js';
 import { AFFILIATE_SEARCH, affiliateOrder, apiOrder, AUTH_CODE, SHOP, startFakeTikTok, type FakeTikTok } from '../helpers/fake-tiktok.js';
 import { counts } from '../helpers/stores.js';

@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
-import { listEvents } from '../../src/services/events.js';
-import { updateMerchant } from '../../src/services/merchants.js';
+import { listEvents } from '../../src/services/ingest/events.js';
+import { updateMerchant } from '../../src/services/records/merchants.js';
 import type { BackoffPolicy } from '../../src/domain/backoff.js';
-import { startWorker } from '../../src/services/job-worker.js';
-import { enrichDue } from '../../src/services/tiktok-enrich.js';
+import { startWorker } from '../../src/services/jobs/job-worker.js';
+import { enrichDue } from '../../src/services/tiktok/tiktok-enrich.js';
 import { describeBackends } from '../helpers/db.js';
 import { apiOrder, SHOP, startFakeTikTok, type FakeTikTok } from '../helpers/fake-tiktok.js';
 import { listen, post, tiktokSignature } from '../helpers/http.js';

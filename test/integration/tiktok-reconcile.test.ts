@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
-import { updateMerchant } from '../../src/services/merchants.js';
-import { ingestBatch } from '../../src/services/ingest.js';
-import { authorizeTikTok } from '../../src/services/tiktok-auth.js';
-import { reconcileTikTok } from '../../src/services/tiktok-reconcile.js';
-import { findMerchantSecrets, intake } from '../../src/services/webhook-intake.js';
+import { updateMerchant } from '../../src/services/records/merchants.js';
+import { ingestBatch } from '../../src/services/ingest/ingest.js';
+import { authorizeTikTok } from '../../src/services/tiktok/tiktok-auth.js';
+import { reconcileTikTok } from '../../src/services/tiktok/tiktok-reconcile.js';
+import { findMerchantSecrets, intake } from '../../src/services/ingest/webhook-intake.js';
 import { describeBackends } from '../helpers/db.js';
 import { apiOrder, AUTH_CODE, SHOP, startFakeTikTok, type FakeTikTok } from '../helpers/fake-tiktok.js';
 import { request } from '../helpers/fixtures.js';

@@ -1,7 +1,7 @@
 import { beforeEach, expect, it } from 'vitest';
 import { formatMajor } from '../../src/domain/money.js';
 import { planValidation, type ValidationCandidate } from '../../src/domain/validation-plan.js';
-import { validate } from '../../src/services/validate.js';
+import { validate } from '../../src/services/payouts/validate.js';
 import { openPostgres } from '../../src/store/connect.js';
 import { describeBackends } from '../helpers/db.js';
 import { daysAfter, insertInfluencer, insertMerchant, insertSale, insertSales, type SaleSpec } from '../helpers/sales-builder.js';

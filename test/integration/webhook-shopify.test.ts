@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { addMerchant } from '../../src/services/merchants.js';
+import { addMerchant } from '../../src/services/records/merchants.js';
 import { describeBackends } from '../helpers/db.js';
 import { fixture } from '../helpers/fixtures.js';
 import { listen } from '../helpers/http.js';

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseTrustedProxies } from '../../src/config.js';
 import { clickCookie, codeFromClickPath, formatAttributionWindow, insideWindow, isBot, parseAttributionWindow, pickDestination, withClickParams, withUtmSource } from '../../src/domain/clicks.js';
 import { TrustedProxies } from '../../src/http/proxies.js';
-import { clickSalt, hashIp, SALT_FILE } from '../../src/services/clicks.js';
+import { clickSalt, hashIp, SALT_FILE } from '../../src/services/records/clicks.js';
 
 describe('click paths', () => {
   it.each([

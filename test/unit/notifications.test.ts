@@ -6,8 +6,8 @@ import { webhookBody, webhookData } from '../../src/domain/notifications-render.
 import { backoffMs } from '../../src/domain/backoff.js';
 import { planAfterFailure, PermanentJobError, RetryLaterError } from '../../src/domain/jobs.js';
 import { checkReceiverUrl, classifyHttpStatus } from '../../src/domain/notifications.js';
-import { DELIVERY_MAX_ATTEMPTS } from '../../src/services/notify-jobs.js';
-import { newEndpointSecret } from '../../src/services/notify-endpoints.js';
+import { DELIVERY_MAX_ATTEMPTS } from '../../src/services/notify/notify-jobs.js';
+import { newEndpointSecret } from '../../src/services/notify/notify-endpoints.js';
 
 const HOUR = 3_600_000;
 

@@ -4,8 +4,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { validateXML } from 'xmllint-wasm';
 import { TracknowError } from '../../src/errors.js';
-import { buildPayoutCsv, csvLine, neutralizeCell, type PayoutCsvRow } from '../../src/services/payment-files/payout-csv.js';
-import { buildPain001, sepaId, sepaText, type Pain001Input, type SepaTransfer } from '../../src/services/payment-files/sepa-pain001.js';
+import { buildPayoutCsv, csvLine, neutralizeCell, type PayoutCsvRow } from '../../src/services/payouts/payment-files/payout-csv.js';
+import { buildPain001, sepaId, sepaText, type Pain001Input, type SepaTransfer } from '../../src/services/payouts/payment-files/sepa-pain001.js';
 import { fixtureUrl } from '../helpers/fixtures.js';
 
 const XSD_URL = fixtureUrl('schemas/pain.001.001.03.xsd');

@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { buildPaypalBatches, PAYPAL_BATCH_MAX_ROWS } from '../../src/services/payment-files/paypal-payouts.js';
+import { buildPaypalBatches, PAYPAL_BATCH_MAX_ROWS } from '../../src/services/payouts/payment-files/paypal-payouts.js';
 
 const REF = 'TN0B3C5D2E8F1A4C6B9D7E1A2B3C4D5E6F';
 const row = (over: Partial<Parameters<typeof buildPaypalBatches>[0][number]> = {}) => ({ paypalEmail: 'mia@example.com', currency: 'EUR', amountMinor: 1883n, reference: REF, ...over });

@@ -4,10 +4,10 @@ import { bar, sparkline } from '../../src/cli/charts.js';
 import { renderReport } from '../../src/cli/report-view.js';
 import { Chalk } from 'chalk';
 import { assembleReport, bucketKeys, conversion, isoWeekKey, timeKey, type SalesGroup } from '../../src/domain/report.js';
-import { chartPoints } from '../../src/services/report-files/chart-data.js';
-import { buildReportCsv } from '../../src/services/report-files/report-csv.js';
-import { buildReportHtml } from '../../src/services/report-files/report-html.js';
-import type { Report } from '../../src/services/report.js';
+import { chartPoints } from '../../src/services/report/report-files/chart-data.js';
+import { buildReportCsv } from '../../src/services/report/report-files/report-csv.js';
+import { buildReportHtml } from '../../src/services/report/report-files/report-html.js';
+import type { Report } from '../../src/services/report/report.js';
 
 const g = (key: string | null, currency: string, orders: number, sales: bigint, label: string | null = null): SalesGroup => ({
   key,

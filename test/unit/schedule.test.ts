@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkCron, runSchedule, type ScheduleLogEntry } from '../../src/services/schedule.js';
+import { checkCron, runSchedule, type ScheduleLogEntry } from '../../src/services/jobs/schedule.js';
 
 describe('runSchedule', () => {
   it('runs jobs on their expressions, logs each run, survives a failure and stops cleanly', async () => {

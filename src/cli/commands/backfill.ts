@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { ChalkInstance } from 'chalk';
 import { invalid } from '../../errors.js';
-import type { BackfillSummary } from '../../services/backfill.js';
+import type { BackfillSummary } from '../../services/backfill/backfill.js';
 import { contextFrom, withDb } from '../context.js';
 import { id, timeZone } from '../flags.js';
 import { progressBar } from '../progress.js';
@@ -41,7 +41,7 @@ Example:
     .action(async (files: string[], flags: BackfillFlags, command: Command) => {
       const ctx = contextFrom(command);
       const merchantId = await required(flags.merchant, '--merchant', 'Merchant id', ctx.out);
-      const { backfillTikTok } = await import('../../services/backfill.js');
+      const { backfillTikTok } = await import('../../services/backfill/backfill.js');
       const bar = await progressBar();
       let summary: BackfillSummary;
       try {

@@ -10,7 +10,7 @@ export function register(program: Command): void {
     .option('--influencer <id>', 'only this influencer', id)
     .action(async (flags: { influencer?: string }, command: Command) => {
       const ctx = contextFrom(command);
-      const { balances } = await import('../../services/balance.js');
+      const { balances } = await import('../../services/payouts/balance.js');
       const rows = await withDb(ctx, (db) => balances(db, flags.influencer === undefined ? {} : { influencerId: flags.influencer }));
       ctx.out.result(rows, (c) =>
         table(

@@ -27,7 +27,7 @@ export function register(program: Command): void {
     .action(async (flags: CodeFlags, command: Command) => {
       const ctx = contextFrom(command);
       const influencerId = await required(flags.influencer, '--influencer', 'Influencer id', ctx.out);
-      const { addCode } = await import('../../services/codes.js');
+      const { addCode } = await import('../../services/records/codes.js');
       const created = await withDb(ctx, (db) => addCode(db, { influencerId, ...defined({ code: flags.code, merchantId: flags.merchant, url: flags.url }) }));
       const view = codeView(created);
       ctx.out.result(view, (c) => `${c.green('created')} code ${c.bold(created.code)}\n${detail(view)}`);
@@ -39,7 +39,7 @@ export function register(program: Command): void {
     .argument('<code>', 'the tracking code')
     .action(async (value: string, _flags: unknown, command: Command) => {
       const ctx = contextFrom(command);
-      const { disableCode } = await import('../../services/codes.js');
+      const { disableCode } = await import('../../services/records/codes.js');
       const disabled = await withDb(ctx, (db) => disableCode(db, value));
       const view = codeView(disabled);
       ctx.out.result(view, (c) => `${c.yellow('disabled')} code ${c.bold(disabled.code)}\n${detail(view)}`);
@@ -52,7 +52,7 @@ export function register(program: Command): void {
     .option('--merchant <id>', 'only this merchant', id)
     .action(async (flags: CodeFlags, command: Command) => {
       const ctx = contextFrom(command);
-      const { listCodes } = await import('../../services/codes.js');
+      const { listCodes } = await import('../../services/records/codes.js');
       const rows = (await withDb(ctx, (db) => listCodes(db, defined({ influencerId: flags.influencer, merchantId: flags.merchant })))).map(codeView);
       ctx.out.result(rows, (c) => table(['code', 'influencer', 'merchant', 'url', 'disabled'], rows.map((r) => [r.code, r.influencer_id, r.merchant_id ?? '*', r.url ?? '', r.disabled_at ? 'yes' : '']), c));
     });

@@ -21,7 +21,7 @@ interface DealFlags {
   at?: string;
 }
 
-type View = Awaited<ReturnType<typeof import('../../services/deals.js').addDeal>>;
+type View = Awaited<ReturnType<typeof import('../../services/deals/deals.js').addDeal>>;
 
 const scope = (d: View) => [d.influencer_id && `influencer ${d.influencer_id}`, d.code && `code ${d.code}`, d.product && `product ${d.product}`].filter(Boolean).join(', ') || 'all sales';
 const terms = (d: View) => (d.fixed !== null ? `${d.fixed} ${d.currency} per order` : `${d.rate}%${d.tiers ? ` (${d.tiers.map((t) => `${t.sales}:${t.rate}%`).join(', ')})` : ''}`);
@@ -47,7 +47,7 @@ export function register(program: Command): void {
     .option('--name <text>', 'a name for the deal')
     .action(async (flags: DealFlags, command: Command) => {
       const ctx = contextFrom(command);
-      const { addDeal } = await import('../../services/deals.js');
+      const { addDeal } = await import('../../services/deals/deals.js');
       const { merchant, influencer, all: _all, at: _at, ...rest } = flags;
       const created = await withDb(ctx, (db) => addDeal(db, defined({ ...rest, merchantId: merchant, influencerId: influencer })));
       ctx.out.result(created, (c) => `${c.green('created')} deal ${c.bold(created.id)}\n${shown(created)}`);
@@ -61,7 +61,7 @@ export function register(program: Command): void {
     .option('--all', 'ended and expired deals too')
     .action(async (flags: DealFlags, command: Command) => {
       const ctx = contextFrom(command);
-      const { listDeals } = await import('../../services/deals.js');
+      const { listDeals } = await import('../../services/deals/deals.js');
       const rows = await withDb(ctx, (db) => listDeals(db, defined({ merchantId: flags.merchant, influencerId: flags.influencer, all: flags.all })));
       ctx.out.result(rows, (c) => table(['id', 'name', 'merchant', 'applies to', 'terms', 'orders'], rows.map((d) => [d.id, d.name ?? '', d.merchant_id, scope(d), terms(d), when(d)]), c));
     });
@@ -73,7 +73,7 @@ export function register(program: Command): void {
     .option('--at <iso8601>', 'when it ends (default: now)', isoInstant)
     .action(async (id: string, flags: DealFlags, command: Command) => {
       const ctx = contextFrom(command);
-      const { endDeal } = await import('../../services/deals.js');
+      const { endDeal } = await import('../../services/deals/deals.js');
       const ended = await withDb(ctx, (db) => endDeal(db, id, flags.at));
       ctx.out.result(ended, (c) => `${c.green('ended')} deal ${c.bold(ended.id)}\n${shown(ended)}`);
     });

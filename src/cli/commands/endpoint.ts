@@ -42,7 +42,7 @@ verify them with any Standard Webhooks library and the secret printed here.`,
     .action(async (flags: AddFlags, command: Command) => {
       const ctx = contextFrom(command);
       const url = await required(flags.url, '--url', 'Receiver URL', ctx.out);
-      const { addEndpoint, endpointEvents } = await import('../../services/notify-endpoints.js');
+      const { addEndpoint, endpointEvents } = await import('../../services/notify/notify-endpoints.js');
       const created = await withDb(ctx, (db) =>
         addEndpoint(db, { url, ...(flags.influencer ? { influencerId: flags.influencer } : {}), ...(flags.events !== undefined ? { events: flags.events.split(',') } : {}) }),
       );
@@ -65,7 +65,7 @@ verify them with any Standard Webhooks library and the secret printed here.`,
     .description('list receivers (secrets masked)')
     .action(async (_flags: unknown, command: Command) => {
       const ctx = contextFrom(command);
-      const { listEndpoints, endpointEvents } = await import('../../services/notify-endpoints.js');
+      const { listEndpoints, endpointEvents } = await import('../../services/notify/notify-endpoints.js');
       const rows = await withDb(ctx, listEndpoints);
       const views = rows.map((e) => endpointView(e, endpointEvents(e)));
       ctx.out.result(views, (c) =>
@@ -83,7 +83,7 @@ verify them with any Standard Webhooks library and the secret printed here.`,
     .argument('<id>', 'endpoint id (see `tracknow endpoint list`)', id)
     .action(async (id: string, _flags: unknown, command: Command) => {
       const ctx = contextFrom(command);
-      const { removeEndpoint } = await import('../../services/notify-endpoints.js');
+      const { removeEndpoint } = await import('../../services/notify/notify-endpoints.js');
       const removed = await withDb(ctx, (db) => removeEndpoint(db, id));
       ctx.out.result({ ...removed, removed: true }, (c) =>
         `${c.green('removed')} endpoint ${c.bold(id)}${removed.failed_deliveries > 0 ? c.dim(` (${removed.failed_deliveries} pending deliveries marked failed)`) : ''}`,

@@ -26,7 +26,7 @@ export function register(program: Command): void {
       const ctx = contextFrom(command);
       const limit = Number(flags.limit);
       if (!Number.isSafeInteger(limit) || limit < 1) throw usage(`--limit must be a positive integer, got ${flags.limit}`);
-      const { listEvents } = await import('../../services/events.js');
+      const { listEvents } = await import('../../services/ingest/events.js');
       const rows = await withDb(ctx, (db) => listEvents(db, { ...defined({ platform: flags.platform, merchantId: flags.merchant, status: flags.status }), limit }));
       // The contract's shape; event_type and outcome are for people reading the table.
       const view = rows.map(({ event_type: _type, outcome: _outcome, ...row }) => row);
@@ -45,7 +45,7 @@ export function register(program: Command): void {
     .argument('<id...>', 'event ids (see `tracknow events list`)')
     .action(async (ids: string[], _flags: unknown, command: Command) => {
       const ctx = contextFrom(command);
-      const { replayEvents } = await import('../../services/events.js');
+      const { replayEvents } = await import('../../services/ingest/events.js');
       const results = await withDb(ctx, (db) => replayEvents(db, ids, ctx.config.encryptionKey));
       const view = results.map((r) => ({
         id: r.id,

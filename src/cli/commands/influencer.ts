@@ -39,7 +39,7 @@ export function register(program: Command): void {
     .action(async (flags: InfluencerFlags, command: Command) => {
       const ctx = contextFrom(command);
       const name = await required(flags.name, '--name', 'Influencer name', ctx.out);
-      const { addInfluencer } = await import('../../services/influencers.js');
+      const { addInfluencer } = await import('../../services/records/influencers.js');
       const created = await withDb(ctx, (db) =>
         addInfluencer(db, { name, ...defined({ email: flags.email, iban: flags.iban, bic: flags.bic, paypalEmail: flags.paypalEmail }) }),
       );
@@ -63,7 +63,7 @@ export function register(program: Command): void {
     .action(async (id: string, flags: SetFlags, command: Command) => {
       const ctx = contextFrom(command);
       if (flags.inactive && flags.active) throw usage('--inactive and --active contradict each other; give one');
-      const { setInfluencer } = await import('../../services/influencers.js');
+      const { setInfluencer } = await import('../../services/records/influencers.js');
       const changes = {
         ...defined({
           name: flags.name,
@@ -86,7 +86,7 @@ export function register(program: Command): void {
     .description('list influencers')
     .action(async (_flags: unknown, command: Command) => {
       const ctx = contextFrom(command);
-      const { listInfluencers } = await import('../../services/influencers.js');
+      const { listInfluencers } = await import('../../services/records/influencers.js');
       const rows = (await withDb(ctx, listInfluencers)).map(influencerView);
       ctx.out.result(rows, (c) => table(['id', 'name', 'email', 'payout', 'active'], rows.map((i) => [i.id, i.name, i.email ?? '', i.iban ? 'iban' : i.paypal_email ? 'paypal' : '-', i.active ? 'yes' : 'no']), c));
     });
@@ -97,7 +97,7 @@ export function register(program: Command): void {
     .argument('<id>', 'influencer id', id)
     .action(async (id: string, _flags: unknown, command: Command) => {
       const ctx = contextFrom(command);
-      const { showInfluencer } = await import('../../services/influencers.js');
+      const { showInfluencer } = await import('../../services/records/influencers.js');
       const found = await withDb(ctx, (db) => showInfluencer(db, id));
       const view = { ...influencerView(found.influencer), creators: found.creators.map(creatorLinkView), codes: found.codes };
       ctx.out.result(view, () =>

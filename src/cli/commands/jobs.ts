@@ -18,7 +18,7 @@ export function register(program: Command): void {
       if (flags.status !== undefined && !(JOB_STATUSES as readonly string[]).includes(flags.status)) throw usage(`--status must be one of ${JOB_STATUSES.join(', ')}, got ${flags.status}`);
       const limit = Number(flags.limit);
       if (!Number.isSafeInteger(limit) || limit < 1) throw usage(`--limit must be a positive integer, got ${flags.limit}`);
-      const { listJobs } = await import('../../services/jobs-admin.js');
+      const { listJobs } = await import('../../services/jobs/jobs-admin.js');
       const rows = await withDb(ctx, (db) => listJobs(db, { status: flags.status as JobStatus | undefined, task: flags.task, limit }));
       ctx.out.result(rows, (c) =>
         table(
@@ -35,7 +35,7 @@ export function register(program: Command): void {
     .argument('<id...>', 'job ids (see `tracknow jobs list --status failed`)')
     .action(async (ids: string[], _flags: unknown, command: Command) => {
       const ctx = contextFrom(command);
-      const { retryJobs } = await import('../../services/jobs-admin.js');
+      const { retryJobs } = await import('../../services/jobs/jobs-admin.js');
       const results = await withDb(ctx, (db) => retryJobs(db, ids));
       ctx.out.result(results, (c) => results.map((r) => `${r.id}  ${r.requeued ? c.green('re-queued') : c.dim('not failed: nothing to re-queue')}`).join('\n'));
       if (results.some((r) => r.requeued)) ctx.out.info('run `tracknow jobs run` (or let cron, `tracknow serve` or `tracknow schedule` do it)');
@@ -46,7 +46,7 @@ export function register(program: Command): void {
     .description('run every due job (all kinds), then exit; for cron')
     .action(async (_flags: unknown, command: Command) => {
       const ctx = contextFrom(command);
-      const { runDueJobs } = await import('../../services/job-worker.js');
+      const { runDueJobs } = await import('../../services/jobs/job-worker.js');
       const counts = await withDb(ctx, (db) => runDueJobs(db, ctx.config));
       ctx.out.result(counts, (c) => {
         const names = Object.keys(counts);

@@ -23,7 +23,7 @@ export function register(program: Command): void {
       const ctx = contextFrom(command);
       const influencerId = await required(flags.influencer, '--influencer', 'Influencer id', ctx.out);
       const creatorId = await required(flags.creatorId, '--creator-id', 'TikTok creator id', ctx.out);
-      const { linkCreator } = await import('../../services/creators.js');
+      const { linkCreator } = await import('../../services/records/creators.js');
       const result = await withDb(ctx, (db) => linkCreator(db, { influencerId, creatorId, ...defined({ username: flags.username, force: flags.force }) }));
       const view = { ...creatorLinkView(result.link), created: result.created, moved_from: result.movedFrom };
       ctx.out.result(view, (c) => {

@@ -71,7 +71,7 @@ export function register(program: Command): void {
       const ctx = contextFrom(command);
       const name = await required(flags.name, '--name', 'Merchant name', ctx.out);
       const given = await withSecrets(flags, ctx);
-      const { addMerchant } = await import('../../services/merchants.js');
+      const { addMerchant } = await import('../../services/records/merchants.js');
       const created = await withDb(ctx, (db) => addMerchant(db, { ...defined(given), name }, { encryptionKey: ctx.config.encryptionKey }));
       const view = merchantView(created);
       ctx.out.result(view, (c) => `${c.green('created')} merchant ${c.bold(created.id)}\n${detail(view)}`);
@@ -82,7 +82,7 @@ export function register(program: Command): void {
     async (id: string, flags: MerchantFlags, command: Command) => {
       const ctx = contextFrom(command);
       const given = await withSecrets(flags, ctx);
-      const { updateMerchant } = await import('../../services/merchants.js');
+      const { updateMerchant } = await import('../../services/records/merchants.js');
       const updated = await withDb(ctx, (db) => updateMerchant(db, id, defined(given), { encryptionKey: ctx.config.encryptionKey }));
       const view = merchantView(updated);
       ctx.out.result(view, (c) => `${c.green('updated')} merchant ${c.bold(updated.id)}\n${detail(view)}`);
@@ -94,7 +94,7 @@ export function register(program: Command): void {
     .description('list merchants')
     .action(async (_flags: unknown, command: Command) => {
       const ctx = contextFrom(command);
-      const { listMerchants } = await import('../../services/merchants.js');
+      const { listMerchants } = await import('../../services/records/merchants.js');
       const merchants = (await withDb(ctx, listMerchants)).map(merchantView);
       ctx.out.result(merchants, (c) =>
         table(['id', 'name', 'currency', 'rate %', 'hold', 'platforms'], merchants.map((m) => [m.id, m.name, m.currency, String(m.commission_rate), String(m.hold_days), platformsOf(m)]), c),
@@ -107,7 +107,7 @@ export function register(program: Command): void {
     .argument('<id>', 'merchant id', id)
     .action(async (id: string, _flags: unknown, command: Command) => {
       const ctx = contextFrom(command);
-      const { getMerchant } = await import('../../services/merchants.js');
+      const { getMerchant } = await import('../../services/records/merchants.js');
       const view = merchantView(await withDb(ctx, (db) => getMerchant(db, id)));
       ctx.out.result(view, () => detail(view));
     });

@@ -29,7 +29,7 @@ Cron:  * * * * *  tracknow notify --json >> /var/log/tracknow-notify.log 2>&1`,
     )
     .action(async (_flags: unknown, command: Command) => {
       const ctx = contextFrom(command);
-      const { deliverDue, deliverOptionsFrom } = await import('../../services/notify.js');
+      const { deliverDue, deliverOptionsFrom } = await import('../../services/notify/notify.js');
       // --verbose: one JSON line on stderr per attempt that did not deliver.
       const log = ctx.out.options.verbose ? (entry: Record<string, unknown>) => ctx.out.info(JSON.stringify(entry)) : undefined;
       const summary = await withDb(ctx, (db) => deliverDue(db, { ...deliverOptionsFrom(ctx.config), ...(log ? { log } : {}) }));
@@ -51,7 +51,7 @@ Cron:  * * * * *  tracknow notify --json >> /var/log/tracknow-notify.log 2>&1`,
       if (flags.status !== undefined && !(STATUSES as readonly string[]).includes(flags.status)) throw usage(`--status must be one of ${STATUSES.join(', ')}, got ${flags.status}`);
       const limit = Number(flags.limit);
       if (!Number.isSafeInteger(limit) || limit < 1) throw usage(`--limit must be a positive integer, got ${flags.limit}`);
-      const { listNotifications } = await import('../../services/notify-admin.js');
+      const { listNotifications } = await import('../../services/notify/notify-admin.js');
       const rows = await withDb(ctx, (db) => listNotifications(db, { ...(flags.status ? { status: flags.status as Status } : {}), limit }));
       ctx.out.result(rows, (c) =>
         table(
@@ -76,7 +76,7 @@ Cron:  * * * * *  tracknow notify --json >> /var/log/tracknow-notify.log 2>&1`,
     .argument('<id...>', 'notification ids (see `tracknow notify list --status failed`)')
     .action(async (ids: string[], _flags: unknown, command: Command) => {
       const ctx = contextFrom(command);
-      const { retryNotifications } = await import('../../services/notify-admin.js');
+      const { retryNotifications } = await import('../../services/notify/notify-admin.js');
       const results = await withDb(ctx, (db) => retryNotifications(db, ids));
       ctx.out.result(results, (c) =>
         results.map((r) => `${r.id}  ${r.requeued > 0 ? c.green(`re-queued ${r.requeued}`) : c.dim('nothing failed to re-queue')}`).join('\n'),

@@ -13,7 +13,7 @@ export function registerPayoutDesk(payout: Command): void {
     .option('--status <status>', 'paid or returned', oneOf(['paid', 'returned']))
     .action(async (flags: { influencer?: string; status?: string }, command: Command) => {
       const ctx = contextFrom(command);
-      const { listPayouts, payoutView } = await import('../../services/payout-records.js');
+      const { listPayouts, payoutView } = await import('../../services/payouts/payout-records.js');
       const rows = (await withDb(ctx, (db) => listPayouts(db, defined({ influencerId: flags.influencer, status: flags.status })))).map(payoutView);
       const json = rows.map(({ reference: _r, batch_id: _b, ...row }) => row);
       ctx.out.result(json, (c) =>
@@ -27,7 +27,7 @@ export function registerPayoutDesk(payout: Command): void {
     .argument('<id>', 'payout id', id)
     .action(async (id: string, _flags: unknown, command: Command) => {
       const ctx = contextFrom(command);
-      const { getPayout, payoutView } = await import('../../services/payout-records.js');
+      const { getPayout, payoutView } = await import('../../services/payouts/payout-records.js');
       const view = payoutView(await withDb(ctx, (db) => getPayout(db, id)));
       ctx.out.result(view, () => detail(view));
     });
@@ -39,7 +39,7 @@ export function registerPayoutDesk(payout: Command): void {
     .option('--reason <text>', 'why it came back, e.g. "account closed" (required)')
     .action(async (id: string, flags: { reason?: string }, command: Command) => {
       const ctx = contextFrom(command);
-      const { returnPayout, payoutView } = await import('../../services/payout-records.js');
+      const { returnPayout, payoutView } = await import('../../services/payouts/payout-records.js');
       const view = payoutView(await withDb(ctx, (db) => returnPayout(db, { id, reason: flags.reason })));
       ctx.out.result(view, (c) => `${c.yellow('returned')} payout ${c.bold(view.id)}: ${view.currency} ${view.amount} is available again\n${detail(view)}`);
     });
@@ -60,7 +60,7 @@ EUR, USD, GBP, CHF, CAD, AUD, NZD and SGD. A balance in any other currency witho
     .argument('<amount>', 'e.g. 5000 (JPY) or 25.50 (EUR)', amount)
     .action(async (currency: string, amount: string, _flags: unknown, command: Command) => {
       const ctx = contextFrom(command);
-      const { setMinimum } = await import('../../services/payout-minimums.js');
+      const { setMinimum } = await import('../../services/payouts/payout-minimums.js');
       const row = await withDb(ctx, (db) => setMinimum(db, currency, amount));
       ctx.out.result(row, (c) => `${c.green('stored')} payout minimum ${row.currency} ${row.amount}`);
     });
@@ -69,7 +69,7 @@ EUR, USD, GBP, CHF, CAD, AUD, NZD and SGD. A balance in any other currency witho
     .description('the minimums a payout run uses without flags')
     .action(async (_flags: unknown, command: Command) => {
       const ctx = contextFrom(command);
-      const { listMinimums } = await import('../../services/payout-minimums.js');
+      const { listMinimums } = await import('../../services/payouts/payout-minimums.js');
       const rows = await withDb(ctx, (db) => listMinimums(db));
       ctx.out.result(rows, (c) => `${table(['currency', 'minimum', 'source'], rows.map((r) => [r.currency, r.amount, r.source]), c)}\nany other currency: skipped until a minimum is set`);
     });
@@ -79,7 +79,7 @@ EUR, USD, GBP, CHF, CAD, AUD, NZD and SGD. A balance in any other currency witho
     .argument('<currency>', 'ISO 4217 code', currency)
     .action(async (currency: string, _flags: unknown, command: Command) => {
       const ctx = contextFrom(command);
-      const { unsetMinimum } = await import('../../services/payout-minimums.js');
+      const { unsetMinimum } = await import('../../services/payouts/payout-minimums.js');
       const row = await withDb(ctx, (db) => unsetMinimum(db, currency));
       ctx.out.result(row, (c) => `${c.green('removed')} stored payout minimum for ${row.currency}`);
     });

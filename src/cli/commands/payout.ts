@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Config } from '../../config.js';
 import { formatMajor } from '../../domain/money.js';
 import { usage } from '../../errors.js';
-import type { PayoutOptions, PayoutRun } from '../../services/payout.js';
+import type { PayoutOptions, PayoutRun } from '../../services/payouts/payout.js';
 import { contextFrom, withDb } from '../context.js';
 import { amount, currencyAmount, isoTime } from '../flags.js';
 import { table } from '../output.js';
@@ -67,7 +67,7 @@ export function register(program: Command): void {
   ).action(async (flags: PayoutFlags & { asOf?: string; dryRun?: boolean }, command: Command) => {
     const ctx = contextFrom(command);
     const options = { ...payoutOptions(flags, ctx.config), asOf: parseAsOf(flags.asOf), dryRun: Boolean(flags.dryRun) };
-    const { payout, payoutJson } = await import('../../services/payout.js');
+    const { payout, payoutJson } = await import('../../services/payouts/payout.js');
     const run = await withDb(ctx, (db) => payout(db, options));
     for (const w of run.warnings) ctx.out.warn(`the real run would fail: ${w}`);
     if (ctx.out.json && run.plan.skipped.length > 0) ctx.out.warn(`${run.plan.skipped.length} balance(s) skipped for lack of payout details (listed under "skipped")`);

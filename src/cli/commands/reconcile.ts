@@ -18,7 +18,7 @@ export function register(program: Command): void {
       const ctx = contextFrom(command);
       const merchantId = await required(flags.merchant, '--merchant', 'Merchant id', ctx.out);
       if (flags.since !== undefined && parseDuration(flags.since) === undefined) throw usage(`--since ${JSON.stringify(flags.since)} is not a duration: use e.g. 30m, 2h or 7d`);
-      const { reconcileTikTok } = await import('../../services/tiktok-reconcile.js');
+      const { reconcileTikTok } = await import('../../services/tiktok/tiktok-reconcile.js');
       const s = await withDb(ctx, (db) => reconcileTikTok(db, ctx.config, { merchantId, since: flags.since, dryRun: Boolean(flags.dryRun) }));
       const a = s.affiliate;
       for (const e of [...s.errors, ...a.errors]) ctx.out.warn(`order ${e.order_id ?? '?'}: ${e.message}`);

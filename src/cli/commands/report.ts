@@ -2,7 +2,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import type { Command } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import { invalid, usage } from '../../errors.js';
-import type { Report } from '../../services/report.js';
+import type { Report } from '../../services/report/report.js';
 import { contextFrom, withDb } from '../context.js';
 import { REPORT_GROUPINGS } from '../../domain/report.js';
 import { defined, id, isoInstant, oneOf, parseInstant } from '../flags.js';
@@ -21,8 +21,8 @@ type Format = (typeof FORMATS)[number];
 
 /** The renderer of a format, imported only when used. */
 async function renderer(format: Format): Promise<(report: Report, c: ChalkInstance) => string> {
-  if (format === 'csv') return (await import('../../services/report-files/report-csv.js')).buildReportCsv;
-  if (format === 'html') return (await import('../../services/report-files/report-html.js')).buildReportHtml;
+  if (format === 'csv') return (await import('../../services/report/report-files/report-csv.js')).buildReportCsv;
+  if (format === 'html') return (await import('../../services/report/report-files/report-html.js')).buildReportHtml;
   return (await import('../report-view.js')).renderReport;
 }
 
@@ -44,7 +44,7 @@ export function register(program: Command): void {
       }
       const from = flags.from === undefined ? undefined : parseInstant(flags.from);
       const to = flags.to === undefined ? undefined : parseInstant(flags.to);
-      const { buildReport, checkReportOptions } = await import('../../services/report.js');
+      const { buildReport, checkReportOptions } = await import('../../services/report/report.js');
       const scope = checkReportOptions(defined({ by: flags.by, from, to, merchantId: flags.merchant }));
       const report = await withDb(ctx, (db) => buildReport(db, scope));
       const render = await renderer(format);

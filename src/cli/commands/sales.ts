@@ -23,7 +23,7 @@ export function register(program: Command): void {
     .action(async (flags: SalesFlags, command: Command) => {
       const ctx = contextFrom(command);
       if (flags.limit !== undefined && !/^\d+$/.test(flags.limit)) throw usage(`--limit must be a whole number, got ${JSON.stringify(flags.limit)}`);
-      const { listSales } = await import('../../services/sales.js');
+      const { listSales } = await import('../../services/records/sales.js');
       const filter = defined({
         merchantId: flags.merchant,
         influencerId: flags.influencer,

@@ -27,9 +27,9 @@ export function register(program: Command): void {
     const ctx = contextFrom(command);
     const options = payoutOptions(flags, ctx.config);
     const [{ runSchedule }, { runTick, SCHEDULED }, { payoutPolicy }] = await Promise.all([
-      import('../../services/schedule.js'),
-      import('../../services/schedule-jobs.js'),
-      import('../../services/payout.js'),
+      import('../../services/jobs/schedule.js'),
+      import('../../services/jobs/schedule-jobs.js'),
+      import('../../services/payouts/payout.js'),
     ]);
     payoutPolicy({ ...options, asOf: new Date() }); // a bad --min fails now, not on Friday
     const controller = new AbortController();

@@ -67,7 +67,7 @@ Examples:
       const platform = await required(flags.platform, '--platform', 'Platform (tiktok, shopify, woocommerce)', ctx.out);
       if (flags.listEvents) return listEvents(ctx, platform);
       const merchantId = await required(flags.merchant, '--merchant', 'Merchant id', ctx.out);
-      const { buildTestRequest, requestView, sendTestRequest, rejection } = await import('../../services/send-test.js');
+      const { buildTestRequest, requestView, sendTestRequest, rejection } = await import('../../services/send-test/send-test.js');
       const { secret } = await resolveSecrets(flags as unknown as Record<string, unknown>, [SECRET], ctx.out);
       const { event, shape, orderId, amount, currency, status, creatorId, code, utmSource, buyerMessage, appKey, fromFile, testOrder } = flags;
       const fills = defined({ event, shape, orderId, amount, currency, status, creatorId, code, utmSource, buyerMessage, secret, appKey, fromFile, testOrder });

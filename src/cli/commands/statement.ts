@@ -26,7 +26,7 @@ export function register(program: Command): void {
       if (!flags.month) throw usage('--month is required, like --month 2026-11');
       const format = flags.format ?? 'text';
       if (format !== 'text' && format !== 'html') throw usage(`--format must be text or html, got ${JSON.stringify(format)}`);
-      const [{ statement, statementJson }, render] = await Promise.all([import('../../services/statement.js'), import('../../domain/statement-render.js')]);
+      const [{ statement, statementJson }, render] = await Promise.all([import('../../services/payouts/statement.js'), import('../../domain/statement-render.js')]);
       const result = await withDb(ctx, (db) => statement(db, { influencerId: flags.influencer as string, month: flags.month as string }));
       const doc = statementJson(result);
       const rendered = format === 'html' ? render.statementHtml(doc, result.influencer.name) : render.statementText(doc, result.influencer.name);

@@ -16,7 +16,7 @@ export function register(program: Command): void {
       const ctx = contextFrom(command);
       const merchantId = await required(flags.merchant, '--merchant', 'Merchant id', ctx.out);
       const code = await required(flags.code, '--code', 'Authorization code', ctx.out);
-      const { authorizeTikTok } = await import('../../services/tiktok-auth.js');
+      const { authorizeTikTok } = await import('../../services/tiktok/tiktok-auth.js');
       const result = await withDb(ctx, (db) => authorizeTikTok(db, ctx.config, { merchantId, code }));
       if (result.shop_cipher === null) {
         ctx.out.warn(`the token grants ${result.shops.length} shops; choose one with \`tracknow merchant set ${merchantId} --tiktok-shop-id ID\` (the cipher is looked up on the next API call)`);
@@ -35,7 +35,7 @@ export function register(program: Command): void {
       const ctx = contextFrom(command);
       const limit = Number(flags.limit);
       if (!Number.isSafeInteger(limit) || limit < 1 || limit > 500) throw usage(`--limit must be 1-500, got ${flags.limit}`);
-      const { drainEnrichment } = await import('../../services/tiktok-enrich.js');
+      const { drainEnrichment } = await import('../../services/tiktok/tiktok-enrich.js');
       const summary = await withDb(ctx, (db) => drainEnrichment(db, ctx.config, { merchantId: flags.merchant, limit }));
       ctx.out.result(summary, (c) =>
         summary.claimed === 0

@@ -22,7 +22,7 @@ export function register(program: Command): void {
     .action(async (flags: { asOf?: string; dryRun?: boolean }, command: Command) => {
       const ctx = contextFrom(command);
       const asOf = parseAsOf(flags.asOf);
-      const { validate } = await import('../../services/validate.js');
+      const { validate } = await import('../../services/payouts/validate.js');
       const result = await withDb(ctx, (db) => validate(db, { asOf, dryRun: Boolean(flags.dryRun) }));
       if (result.skipped > 0) {
         ctx.out.warn(`${result.skipped} sale(s) past their hold stay pending (unpaid, unattributed or amount unknown); see \`tracknow sales list --status pending\``);

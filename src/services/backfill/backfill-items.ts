@@ -1,0 +1,66 @@
+import type { ExportHeader, ExportItem } from '../../platforms/tiktok-shop/export/types.js';
+import type { PlannerStats } from '../../store/planner-stats.js';
+import type { IngestFn, IngestItem, IngestOutcome } from '../ingest/ingest.js';
+
+type OrderItem = Extract<ExportItem, { kind: 'order' }>;
+
+/**
+ * An export order as an inbox delivery. The body is the order's own rows as CSV (cleaned cells,
+ * in the file's column order), not the file; the "headers" say which file, layout and lines.
+ * CSV rather than JSON: about half the bytes, and the inbox is most of what a backfill writes.
+ */
+export function exportIngestItem(item: OrderItem, header: ExportHeader): IngestItem {
+  const event = item.event;
+  return {
+    inbox: {
+      platform: event.platform,
+      merchantId: event.merchantId,
+      dedupeKey: event.dedupeKey,
+      source: 'backfill',
+      eventType: `export.${header.format}`,
+      orderId: event.externalOrderId,
+      headers: { 'x-tracknow-export': header.format, 'x-tracknow-file': header.file, 'x-tracknow-lines': item.lines.join(',') },
+      body: item.raw,
+    },
+    events: [event],
+  };
+}
+
+/**
+ * Keeps up to `depth` ingest transactions in flight while the caller goes on parsing, so the
+ * CSV work and the database work overlap. Outcomes reach `done` batch by batch. When the inbox
+ * has doubled, the batches drain and the planner statistics are refreshed (see PlannerStats).
+ */
+export class BatchWriter {
+  readonly #queue: Promise<void>[] = [];
+
+  constructor(
+    private readonly ingest: IngestFn,
+    private readonly depth: number,
+    private readonly done: (items: readonly IngestItem[], outcomes: readonly IngestOutcome[]) => void,
+    private readonly stats?: PlannerStats,
+  ) {}
+
+  /** Starts a batch; waits first when `depth` batches are already in flight. */
+  async write(items: readonly IngestItem[]): Promise<void> {
+    while (this.#queue.length >= this.depth) await this.#queue.shift();
+    if (this.stats?.stale) {
+      await this.flush();
+      await this.stats.refresh();
+    }
+    const batch = this.ingest(items).then((outcomes) => {
+      this.stats?.grew(outcomes.filter((o) => o.outcome !== 'duplicate').length);
+      this.done(items, outcomes);
+    });
+    // Observed later by write/flush; this keeps a failure from being reported as unhandled meanwhile.
+    batch.catch(() => undefined);
+    this.#queue.push(batch);
+  }
+
+  /** Waits for every batch; rethrows the first failure once none is left running. */
+  async flush(): Promise<void> {
+    const settled = await Promise.allSettled(this.#queue.splice(0));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+}
