@@ -62,11 +62,16 @@ const WRITTEN = ['webhook_events', 'sales', 'notifications'] as const;
  * no dedupe read, no decision: only the writes themselves. The inbox's enrichment trigger is
  * not copied; its WHEN clause never fires for backfill rows.
  */
-async function timeFloor(client: pg.Client): Promise<{ seconds: number; cpuSeconds: number | undefined; tables: Record<string, number> }> {
+async function timeFloor(
+  client: pg.Client,
+): Promise<{ seconds: number; cpuSeconds: number | undefined; tables: Record<string, number> }> {
   const tables: Record<string, number> = {};
   for (const table of WRITTEN) {
     await client.query(`create table floor_${table} (like ${table} including all)`);
-    const fks = await client.query<{ def: string }>(`select pg_get_constraintdef(oid) as def from pg_constraint where conrelid = $1::regclass and contype = 'f'`, [table]);
+    const fks = await client.query<{ def: string }>(
+      `select pg_get_constraintdef(oid) as def from pg_constraint where conrelid = $1::regclass and contype = 'f'`,
+      [table],
+    );
     for (const { def } of fks.rows) await client.query(`alter table floor_${table} add ${def}`);
   }
   const pid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
@@ -79,7 +84,11 @@ async function timeFloor(client: pg.Client): Promise<{ seconds: number; cpuSecon
     tables[table] = rowCount ?? 0;
   }
   const cpuAfter = await backendCpuSeconds(pid);
-  return { seconds, tables, cpuSeconds: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore };
+  return {
+    seconds,
+    tables,
+    cpuSeconds: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore,
+  };
 }
 
 /** CPU seconds a server backend has used, from /proc: known only when the server runs on this machine. */
@@ -97,7 +106,10 @@ async function backendCpuSeconds(pid: number): Promise<number | undefined> {
 async function main(): Promise<void> {
   // The test server first, as the suite uses it; else DATABASE_URL.
   const base = loadConfig({ databaseUrl: process.env.TEST_DATABASE_URL }).databaseUrl;
-  if (!base) throw new Error('set TEST_DATABASE_URL or DATABASE_URL to a PostgreSQL server (a scratch database is created and dropped there)');
+  if (!base)
+    throw new Error(
+      'set TEST_DATABASE_URL or DATABASE_URL to a PostgreSQL server (a scratch database is created and dropped there)',
+    );
   const n = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 1_000_000);
   const batchSize = Number(arg('--batch') ?? 1000);
   const inFlight = Number(arg('--in-flight') ?? 2);
@@ -120,14 +132,21 @@ async function main(): Promise<void> {
 
     const start = performance.now();
     const cpuStart = process.cpuUsage();
-    const { value: summary, peakMb } = await peakRss(() => backfillTikTok(db, { merchantId: merchant.id, files: [file], batchSize, inFlight }));
+    const { value: summary, peakMb } = await peakRss(() =>
+      backfillTikTok(db, { merchantId: merchant.id, files: [file], batchSize, inFlight }),
+    );
     const seconds = (performance.now() - start) / 1000;
     // CPU seconds of this process: unlike wall time, barely moved by other load on the machine.
     const cpu = process.cpuUsage(cpuStart);
     const nodeCpuSeconds = (cpu.user + cpu.system) / 1e6;
-    if (summary.rows !== generated.rows || summary.errors.length > 0) throw new Error(`expected ${generated.rows} clean rows, got ${JSON.stringify({ ...summary, errors: summary.errors.slice(0, 3) })}`);
+    if (summary.rows !== generated.rows || summary.errors.length > 0)
+      throw new Error(
+        `expected ${generated.rows} clean rows, got ${JSON.stringify({ ...summary, errors: summary.errors.slice(0, 3) })}`,
+      );
 
-    const columns = ORDERS_HEADER.split(',').map((_, i) => `c${i + 1} text`).join(', ');
+    const columns = ORDERS_HEADER.split(',')
+      .map((_, i) => `c${i + 1} text`)
+      .join(', ');
     const copy = await withClient(url.toString(), async (client) => {
       await client.query(`create table bare (${columns})`);
       const copyStart = performance.now();
@@ -160,7 +179,10 @@ async function main(): Promise<void> {
       floor_rows_per_s: Math.round(floorRate),
       floor_ratio: Number((floorRate / copyRate).toFixed(3)),
       // Even spread over every core with nothing else to do (no parsing, deciding or transport): an upper bound, not a plan.
-      floor_ratio_all_cores: floor.cpuSeconds === undefined ? null : Number((generated.rows / (floor.cpuSeconds / cores) / copyRate).toFixed(3)),
+      floor_ratio_all_cores:
+        floor.cpuSeconds === undefined
+          ? null
+          : Number((generated.rows / (floor.cpuSeconds / cores) / copyRate).toFixed(3)),
       cores,
       floor_tables: floor.tables,
       peak_rss_mb: peakMb,
@@ -177,7 +199,8 @@ async function main(): Promise<void> {
   } finally {
     await store.close();
     await rm(dir, { recursive: true, force: true });
-    if (!process.argv.includes('--keep')) await withClient(base, (c) => c.query(`drop database if exists ${name} with (force)`));
+    if (!process.argv.includes('--keep'))
+      await withClient(base, (c) => c.query(`drop database if exists ${name} with (force)`));
   }
 }
 

@@ -34,10 +34,16 @@ const code = (g: RawBuilder<unknown>) => sql`'C' || lpad((${g})::text, 6, '0')`;
 async function seed(db: Kysely<Database>, n: number, clicks: number, k: number): Promise<void> {
   const g = sql`g`;
   const inf = sql`1 + g % ${k}`;
-  await sql`insert into merchants (id, name, currency) select ${merchant(g)}, 'Bench ' || g, case when g = 5 then 'USD' else 'EUR' end from generate_series(1, 5) g`.execute(db);
-  await sql`insert into influencers (id, name) select ${influencer(g)}, 'Influencer ' || g from generate_series(1, ${k}) g`.execute(db);
+  await sql`insert into merchants (id, name, currency) select ${merchant(g)}, 'Bench ' || g, case when g = 5 then 'USD' else 'EUR' end from generate_series(1, 5) g`.execute(
+    db,
+  );
+  await sql`insert into influencers (id, name) select ${influencer(g)}, 'Influencer ' || g from generate_series(1, ${k}) g`.execute(
+    db,
+  );
   await sql`insert into tracking_codes (code, influencer_id, merchant_id)
-    select ${code(g)}, ${influencer(g)}, case when g % 2 = 0 then ${merchant(sql`1 + g % 5`)} end from generate_series(1, ${k}) g`.execute(db);
+    select ${code(g)}, ${influencer(g)}, case when g % 2 = 0 then ${merchant(sql`1 + g % 5`)} end from generate_series(1, ${k}) g`.execute(
+    db,
+  );
   await sql`insert into clicks (id, code, clicked_at)
     select gen_random_uuid(), ${code(inf)}, ${START}::timestamptz + g * (${YEAR_S}::float8 / ${clicks}) * interval '1 second'
     from generate_series(1, ${clicks}) g`.execute(db);
@@ -48,7 +54,9 @@ async function seed(db: Kysely<Database>, n: number, clicks: number, k: number):
       case when g % 100 <> 0 then ${influencer(inf)} end, case when g % 100 <> 0 then 'promo_code' end, case when g % 100 <> 0 then ${code(inf)} end,
       case when g % 5 = 4 then 'USD' else 'EUR' end, 1000 + g % 9000, 1000 + g % 9000, case when g % 17 = 0 then 500 else 0 end,
       150000, (1000 + g % 9000) * 15 / 100, t, t
-    from generate_series(1, ${n}) g, lateral (select ${START}::timestamptz + g * (${YEAR_S}::float8 / ${n}) * interval '1 second' as t) o`.execute(db);
+    from generate_series(1, ${n}) g, lateral (select ${START}::timestamptz + g * (${YEAR_S}::float8 / ${n}) * interval '1 second' as t) o`.execute(
+    db,
+  );
   // As autovacuum would have left a year of sales: hint bits set, statistics current.
   await sql`vacuum analyze`.execute(db);
 }
@@ -56,8 +64,14 @@ async function seed(db: Kysely<Database>, n: number, clicks: number, k: number):
 /** The floor: the same keys grouped by bare SQL, one statement per table. */
 const BASE_KEYS: Record<ReportGrouping, { sale: string; click: string; join?: boolean }> = {
   day: { sale: `(ordered_at at time zone 'UTC')::date`, click: `(clicked_at at time zone 'UTC')::date` },
-  week: { sale: `date_trunc('week', ordered_at at time zone 'UTC')`, click: `date_trunc('week', clicked_at at time zone 'UTC')` },
-  month: { sale: `date_trunc('month', ordered_at at time zone 'UTC')`, click: `date_trunc('month', clicked_at at time zone 'UTC')` },
+  week: {
+    sale: `date_trunc('week', ordered_at at time zone 'UTC')`,
+    click: `date_trunc('week', clicked_at at time zone 'UTC')`,
+  },
+  month: {
+    sale: `date_trunc('month', ordered_at at time zone 'UTC')`,
+    click: `date_trunc('month', clicked_at at time zone 'UTC')`,
+  },
   influencer: { sale: 'influencer_id', click: 'tc.influencer_id', join: true },
   merchant: { sale: 'merchant_id', click: 'tc.merchant_id', join: true },
   code: { sale: 'attribution_value', click: 'c.code' },
@@ -68,7 +82,9 @@ async function baseline(db: Kysely<Database>, by: ReportGrouping): Promise<void>
   const k = BASE_KEYS[by];
   await sql`select ${sql.raw(k.sale)} as k, currency, count(*), sum(base_minor), sum(commission_minor), sum(refunded_minor)
     from sales where influencer_id is not null group by 1, 2`.execute(db);
-  await sql`select ${sql.raw(k.click)} as k, count(*) from clicks c ${sql.raw(k.join ? 'join tracking_codes tc on tc.code = c.code' : '')} group by 1`.execute(db);
+  await sql`select ${sql.raw(k.click)} as k, count(*) from clicks c ${sql.raw(k.join ? 'join tracking_codes tc on tc.code = c.code' : '')} group by 1`.execute(
+    db,
+  );
 }
 
 async function seconds(fn: () => Promise<unknown>): Promise<number> {
@@ -105,16 +121,33 @@ async function main(): Promise<void> {
     const monthS = await median3(() => buildReport(db, { by: 'day', ...november }));
     const bin = fileURLToPath(new URL('../bin/tracknow.js', import.meta.url));
     const cliS = await seconds(async () => {
-      const r = spawnSync(process.execPath, [bin, 'report', '--by', 'influencer', '--format', 'csv'], { env: { ...process.env, DATABASE_URL: scratch.url }, maxBuffer: 1 << 26 });
+      const r = spawnSync(process.execPath, [bin, 'report', '--by', 'influencer', '--format', 'csv'], {
+        env: { ...process.env, DATABASE_URL: scratch.url },
+        maxBuffer: 1 << 26,
+      });
       if (r.status !== 0) throw new Error(`tracknow report exited ${r.status}: ${r.stderr.toString()}`);
     });
     const worst = Math.max(...Object.values(groupings).map((x) => x.report_s));
-    const report = { bench: 'report', sales: n, clicks, influencers, seed_s: round(seedSeconds), groupings, november_by_day_s: round(monthS), cli_by_influencer_csv_s: round(cliS), in_seconds: worst < 10 };
+    const report = {
+      bench: 'report',
+      sales: n,
+      clicks,
+      influencers,
+      seed_s: round(seedSeconds),
+      groupings,
+      november_by_day_s: round(monthS),
+      cli_by_influencer_csv_s: round(cliS),
+      in_seconds: worst < 10,
+    };
     process.stdout.write(`${JSON.stringify(report)}\n`);
     for (const [by, x] of Object.entries(groupings)) {
-      process.stdout.write(`report --by ${by.padEnd(10)} ${x.report_s.toFixed(2)} s, baseline ${x.baseline_s.toFixed(2)} s: ratio ${x.ratio} (${x.rows} rows)\n`);
+      process.stdout.write(
+        `report --by ${by.padEnd(10)} ${x.report_s.toFixed(2)} s, baseline ${x.baseline_s.toFixed(2)} s: ratio ${x.ratio} (${x.rows} rows)\n`,
+      );
     }
-    process.stdout.write(`${n} sales and ${clicks} clicks over a year: slowest grouping ${worst} s (goal: seconds); one month by day ${report.november_by_day_s} s; the CLI process ${report.cli_by_influencer_csv_s} s\n`);
+    process.stdout.write(
+      `${n} sales and ${clicks} clicks over a year: slowest grouping ${worst} s (goal: seconds); one month by day ${report.november_by_day_s} s; the CLI process ${report.cli_by_influencer_csv_s} s\n`,
+    );
   } finally {
     if (process.argv.includes('--keep')) await scratch.store.close();
     else await scratch.drop();

@@ -21,7 +21,11 @@ const runs: [string, ...string[]][] = [
 let failed = 0;
 for (const [file, ...args] of runs) {
   console.log(`\n=== ${file.replace('.js', '')} (${args.join(' ')}) ===`);
-  const r = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(new URL(`./${file}`, import.meta.url)), ...args], { stdio: 'inherit', env });
+  const r = spawnSync(
+    process.execPath,
+    ['--expose-gc', fileURLToPath(new URL(`./${file}`, import.meta.url)), ...args],
+    { stdio: 'inherit', env },
+  );
   if (r.status !== 0) failed++;
 }
 process.exitCode = failed === 0 ? 0 : 1;

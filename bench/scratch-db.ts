@@ -20,7 +20,10 @@ export async function admin(url: string, text: string): Promise<void> {
 }
 
 /** A fresh, migrated scratch database beside the server's; `drop()` removes it. */
-export async function scratchDatabase(prefix: string, poolSize = 10): Promise<{ url: string; store: Store; drop(): Promise<void> }> {
+export async function scratchDatabase(
+  prefix: string,
+  poolSize = 10,
+): Promise<{ url: string; store: Store; drop(): Promise<void> }> {
   const base = benchServerUrl();
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
   await admin(base, `create database ${name}`);

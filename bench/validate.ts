@@ -20,9 +20,13 @@ const arg = (name: string) => {
 
 /** N pending, paid, attributed sales ordered over 10 days from 30 days ago, spread over K influencers. */
 async function seed(db: Kysely<Database>, n: number, influencers: number): Promise<void> {
-  await sql`insert into merchants (id, name, currency) values ('00000000-0000-4000-8000-000000000001', 'Bench', 'EUR')`.execute(db);
+  await sql`insert into merchants (id, name, currency) values ('00000000-0000-4000-8000-000000000001', 'Bench', 'EUR')`.execute(
+    db,
+  );
   await sql`insert into influencers (id, name)
-    select ('00000000-0000-4000-9000-' || lpad(to_hex(g), 12, '0'))::uuid, 'Influencer ' || g from generate_series(1, ${influencers}) g`.execute(db);
+    select ('00000000-0000-4000-9000-' || lpad(to_hex(g), 12, '0'))::uuid, 'Influencer ' || g from generate_series(1, ${influencers}) g`.execute(
+    db,
+  );
   await sql`insert into sales (id, merchant_id, platform, external_order_id, status, order_status, influencer_id, attribution_method,
       attribution_value, currency, base_minor, total_minor, commission_rate_ppm, commission_minor, ordered_at, last_event_at)
     select gen_random_uuid(), '00000000-0000-4000-8000-000000000001', 'shopify', 'B' || g, 'pending', 'paid',
@@ -36,9 +40,13 @@ async function seed(db: Kysely<Database>, n: number, influencers: number): Promi
 /** The floor: the same rows updated and credited by two bare statements in one transaction. */
 async function baseline(db: Kysely<Database>): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await sql`update sales set status = 'validated', validated_at = now(), updated_at = now() where status = 'pending'`.execute(trx);
+    await sql`update sales set status = 'validated', validated_at = now(), updated_at = now() where status = 'pending'`.execute(
+      trx,
+    );
     await sql`insert into ledger_entries (influencer_id, currency, amount_minor, kind, sale_id)
-      select influencer_id, currency, commission_minor, 'credit', id from sales where status = 'validated'`.execute(trx);
+      select influencer_id, currency, commission_minor, 'credit', id from sales where status = 'validated'`.execute(
+      trx,
+    );
   });
 }
 
@@ -73,7 +81,9 @@ async function main(): Promise<void> {
       const [result, seconds] = await timed(() => validate(store.db, { asOf, ...(batchSize ? { batchSize } : {}) }));
       const [again, againSeconds] = await timed(() => validate(store.db, { asOf }));
       if (preview.validated !== n || result.validated !== n || again.validated !== 0) {
-        throw new Error(`expected ${n}, ${n} then 0 validated; got ${preview.validated}, ${result.validated}, ${again.validated}`);
+        throw new Error(
+          `expected ${n}, ${n} then 0 validated; got ${preview.validated}, ${result.validated}, ${again.validated}`,
+        );
       }
       const report = {
         bench: 'validate',
@@ -91,7 +101,9 @@ async function main(): Promise<void> {
         under_60s: seconds < 60,
       };
       process.stdout.write(`${JSON.stringify(report)}\n`);
-      process.stdout.write(`validate ${report.rows_per_s} rows/s, baseline ${report.baseline_rows_per_s} rows/s: ratio ${report.ratio}; ${n} sales in ${report.seconds} s (goal < 60 s)\n`);
+      process.stdout.write(
+        `validate ${report.rows_per_s} rows/s, baseline ${report.baseline_rows_per_s} rows/s: ratio ${report.ratio}; ${n} sales in ${report.seconds} s (goal < 60 s)\n`,
+      );
     } finally {
       await store.close();
     }

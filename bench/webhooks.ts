@@ -28,7 +28,11 @@ const APP_KEY = 'benchkey';
 const APP_SECRET = 'bench_secret_0123456789';
 
 /** Runs `task(i)` for i < n with `concurrency` workers; returns per-task latencies in ms. */
-async function drive(n: number, concurrency: number, task: (i: number) => Promise<void>): Promise<{ seconds: number; latencies: number[] }> {
+async function drive(
+  n: number,
+  concurrency: number,
+  task: (i: number) => Promise<void>,
+): Promise<{ seconds: number; latencies: number[] }> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -47,7 +51,9 @@ async function drive(n: number, concurrency: number, task: (i: number) => Promis
 
 function report(name: string, r: { seconds: number; latencies: number[] }): number {
   const rate = r.latencies.length / r.seconds;
-  console.log(`${name.padEnd(34)} ${rate.toFixed(0).padStart(7)} /s   p50 ${percentile(r.latencies, 50).toFixed(1).padStart(6)} ms   p99 ${percentile(r.latencies, 99).toFixed(1).padStart(6)} ms`);
+  console.log(
+    `${name.padEnd(34)} ${rate.toFixed(0).padStart(7)} /s   p50 ${percentile(r.latencies, 50).toFixed(1).padStart(6)} ms   p99 ${percentile(r.latencies, 99).toFixed(1).padStart(6)} ms`,
+  );
   return rate;
 }
 
@@ -111,21 +117,37 @@ async function main(): Promise<void> {
         await sql`insert into webhook_events (id, platform, merchant_id, dedupe_key, body, status, processed_at, attempts)
           values (${randomUUID()}, 'tiktok', ${merchant.id}, ${`base-${i}`}, '{}', 'processed', now(), 1)`.execute(trx);
         await sql`insert into sales (id, merchant_id, platform, external_order_id, status, order_status, influencer_id, currency, base_minor, commission_rate_ppm, commission_minor, ordered_at, last_event_at)
-          values (${saleId}, ${merchant.id}, 'tiktok', ${`base-${i}`}, 'pending', 'paid', ${influencer.id}, 'USD', 12550, 150000, 1883, now(), now())`.execute(trx);
-        await sql`insert into notifications (id, event, influencer_id, subject_id, payload) values (${randomUUID()}, 'sale.created', ${influencer.id}, ${saleId}, '{}')`.execute(trx);
+          values (${saleId}, ${merchant.id}, 'tiktok', ${`base-${i}`}, 'pending', 'paid', ${influencer.id}, 'USD', 12550, 150000, 1883, now(), now())`.execute(
+          trx,
+        );
+        await sql`insert into notifications (id, event, influencer_id, subject_id, payload) values (${randomUUID()}, 'sale.created', ${influencer.id}, ${saleId}, '{}')`.execute(
+          trx,
+        );
       });
     });
 
     const path = `/api/webhook/tiktok/${merchant.id}`;
     // Signed before the clock starts: the client's own HMACs would compete with the server for the CPU.
     const deliveries = Array.from({ length: N }, (_, i) => {
-      const body = JSON.stringify({ type: 'ORDER_STATUS_CHANGE', timestamp: 1760000000 + i, data: { order_id: `bench-${i}`, order_status: 111, payment: { total_amount: 12550, currency: 'USD' }, creator_info: { creator_id: 'bench_creator' } } });
+      const body = JSON.stringify({
+        type: 'ORDER_STATUS_CHANGE',
+        timestamp: 1760000000 + i,
+        data: {
+          order_id: `bench-${i}`,
+          order_status: 111,
+          payment: { total_amount: 12550, currency: 'USD' },
+          creator_info: { creator_id: 'bench_creator' },
+        },
+      });
       return { body, signature: createHmac('sha256', APP_SECRET).update(APP_KEY).update(body).digest('hex') };
     });
     let rejected = 0;
     const listener = await target.handOver(async () => {
       const bin = fileURLToPath(new URL('../bin/tracknow.js', import.meta.url));
-      const server = spawn(process.execPath, [bin, 'serve', '--port', '0'], { env: { ...process.env, ...target.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+      const server = spawn(process.execPath, [bin, 'serve', '--port', '0'], {
+        env: { ...process.env, ...target.env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       const url = await new Promise<string>((resolve, reject) => {
         let seen = '';
         server.stderr.setEncoding('utf8').on('data', (d: string) => {
@@ -139,7 +161,12 @@ async function main(): Promise<void> {
       const client = new Pool(url, { connections: CONCURRENCY, pipelining: 1 });
       const run = await drive(N, CONCURRENCY, async (i) => {
         const { body, signature } = deliveries[i]!;
-        const res = await client.request({ method: 'POST', path, body, headers: { 'content-type': 'application/json', authorization: signature } });
+        const res = await client.request({
+          method: 'POST',
+          path,
+          body,
+          headers: { 'content-type': 'application/json', authorization: signature },
+        });
         const text = await res.body.text();
         if (res.statusCode !== 200 || !text.includes('"commission":18.83')) rejected++;
       });
@@ -149,11 +176,20 @@ async function main(): Promise<void> {
       return run;
     });
 
-    console.log(`\nwebhooks on ${target.name}, ${N} events, concurrency ${CONCURRENCY}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `\nwebhooks on ${target.name}, ${N} events, concurrency ${CONCURRENCY}, load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
     const base = report('baseline (plain transactions)', baseline);
     const hooks = report('tracknow serve (signed webhooks)', listener);
     console.log(`ratio to baseline: ${(hooks / base).toFixed(2)}   rejected: ${rejected}`);
-    const sales = await target.db().selectFrom('sales').select((eb) => eb.fn.countAll<string>().as('n')).where('external_order_id', 'like', 'bench-%').executeTakeFirstOrThrow();
+    const sales = await target
+      .db()
+      .selectFrom('sales')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('external_order_id', 'like', 'bench-%')
+      .executeTakeFirstOrThrow();
     console.log(`sales recorded: ${sales.n} of ${N}`);
     if (rejected > 0 || Number(sales.n) !== N) process.exitCode = 1;
   } finally {

@@ -47,12 +47,16 @@ export async function up(db: Kysely<any>): Promise<void> {
       add column fixed_commission_minor bigint,
       add column rated_base_minor bigint,
       add column rated_commission_ppm bigint`.execute(db);
-  await sql`create index sales_tier_count_idx on sales (influencer_id, merchant_id, ordered_at) where influencer_id is not null`.execute(db);
+  await sql`create index sales_tier_count_idx on sales (influencer_id, merchant_id, ordered_at) where influencer_id is not null`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop index sales_tier_count_idx`.execute(db);
-  await sql`alter table sales drop column deal_id, drop column fixed_commission_minor, drop column rated_base_minor, drop column rated_commission_ppm`.execute(db);
+  await sql`alter table sales drop column deal_id, drop column fixed_commission_minor, drop column rated_base_minor, drop column rated_commission_ppm`.execute(
+    db,
+  );
   await sql`drop table deal_tier_months`.execute(db);
   await sql`drop table deals`.execute(db);
 }

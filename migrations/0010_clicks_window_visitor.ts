@@ -10,7 +10,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`alter table merchants add column attribution_window_seconds integer not null default 2592000
     check (attribution_window_seconds > 0)`.execute(db);
   await sql`alter table clicks add column visitor_hash text`.execute(db);
-  await sql`create index clicks_visitor_idx on clicks (code, visitor_hash, clicked_at) where visitor_hash is not null`.execute(db);
+  await sql`create index clicks_visitor_idx on clicks (code, visitor_hash, clicked_at) where visitor_hash is not null`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -23,11 +23,18 @@ export function runVitest(args, env) {
   const dir = mkdtempSync(join(tmpdir(), 'tracknow-results-'));
   try {
     const results = join(dir, 'results.json');
-    const run = spawnSync('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${results}`, ...args], { stdio: 'inherit', env });
+    const run = spawnSync(
+      'npx',
+      ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${results}`, ...args],
+      { stdio: 'inherit', env },
+    );
     let summary = 'no test results (vitest did not finish)';
     try {
       const r = JSON.parse(readFileSync(results, 'utf8'));
-      summary = r.numTotalTests === 0 ? '0 passed, 0 failed' : `${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`;
+      summary =
+        r.numTotalTests === 0
+          ? '0 passed, 0 failed'
+          : `${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`;
     } catch {
       // vitest crashed before writing results: its exit status says so.
     }

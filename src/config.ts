@@ -96,7 +96,10 @@ export function parseTrustedProxies(text: string): TrustedProxy[] {
       const max = version === 4 ? 32 : 128;
       const prefix = prefixText === undefined ? undefined : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
       if (version === 0 || extra !== undefined || (prefix !== undefined && !(prefix >= 0 && prefix <= max))) {
-        throw new TracknowError('invalid', `TRACKNOW_TRUSTED_PROXIES: ${JSON.stringify(entry)} is not an IP address or CIDR such as 10.0.0.0/8`);
+        throw new TracknowError(
+          'invalid',
+          `TRACKNOW_TRUSTED_PROXIES: ${JSON.stringify(entry)} is not an IP address or CIDR such as 10.0.0.0/8`,
+        );
       }
       return { address, family: version === 4 ? 'ipv4' : 'ipv6', ...(prefix === undefined ? {} : { prefix }) };
     });
@@ -106,7 +109,10 @@ function parseEncryptionKey(text: string | undefined): Buffer | undefined {
   if (text === undefined) return undefined;
   const key = /^[A-Za-z0-9+/]+={0,2}$/.test(text.trim()) ? Buffer.from(text.trim(), 'base64') : Buffer.alloc(0);
   if (key.length !== 32) {
-    throw new TracknowError('invalid', 'TRACKNOW_ENCRYPTION_KEY must be base64 of 32 bytes: create one with `openssl rand -base64 32`');
+    throw new TracknowError(
+      'invalid',
+      'TRACKNOW_ENCRYPTION_KEY must be base64 of 32 bytes: create one with `openssl rand -base64 32`',
+    );
   }
   return key;
 }

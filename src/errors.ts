@@ -45,7 +45,8 @@ export class TracknowError extends Error {
 export const usage = (msg: string, field?: string) => new TracknowError('usage', msg, { field });
 export const notFound = (msg: string) => new TracknowError('not_found', msg);
 export const conflict = (msg: string, options?: ErrorOptions) => new TracknowError('conflict', msg, options);
-export const invalid = (msg: string, cause?: unknown, field?: string) => new TracknowError('invalid', msg, { cause, field });
+export const invalid = (msg: string, cause?: unknown, field?: string) =>
+  new TracknowError('invalid', msg, { cause, field });
 
 const EXIT_CODES: Record<ErrorCode, number> = {
   usage: 2,
@@ -83,7 +84,22 @@ export function httpStatusFor(err: unknown): number {
   return err instanceof TracknowError ? HTTP_STATUSES[err.code] : isDbUnavailable(err) ? 503 : 500;
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004',
+]);
 
 /** True for errors that mean "the database is not reachable right now" (retryable). */
 export function isDbUnavailable(err: unknown): boolean {
@@ -92,7 +108,13 @@ export function isDbUnavailable(err: unknown): boolean {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
     const msg = (e as { message?: unknown }).message;
-    if (typeof msg === 'string' && /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|encountered a connection error and is not queryable/i.test(msg)) return true;
+    if (
+      typeof msg === 'string' &&
+      /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|encountered a connection error and is not queryable/i.test(
+        msg,
+      )
+    )
+      return true;
     e = (e as { cause?: unknown }).cause;
   }
   return false;

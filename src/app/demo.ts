@@ -46,7 +46,12 @@ const STEPS: Step[] = [
     title: 'Create an influencer with payout details',
     async run(store, state) {
       const { addInfluencer } = await import('../services/records/influencers.js');
-      const i = await addInfluencer(store.db, { name: 'Mia Glow', email: 'mia@example.com', iban: 'DE89370400440532013000', bic: 'COBADEFFXXX' });
+      const i = await addInfluencer(store.db, {
+        name: 'Mia Glow',
+        email: 'mia@example.com',
+        iban: 'DE89370400440532013000',
+        bic: 'COBADEFFXXX',
+      });
       state.influencer_id = i.id;
       return `influencer ${i.id} (${i.name}, IBAN ${i.iban})`;
     },
@@ -55,7 +60,11 @@ const STEPS: Step[] = [
     title: 'Link her TikTok creator account (attribution priority 1)',
     async run(store, state) {
       const { linkCreator } = await import('../services/records/creators.js');
-      const { link } = await linkCreator(store.db, { influencerId: state.influencer_id!, creatorId: 'tiktok_creator_123', username: 'glowwithmia' });
+      const { link } = await linkCreator(store.db, {
+        influencerId: state.influencer_id!,
+        creatorId: 'tiktok_creator_123',
+        username: 'glowwithmia',
+      });
       state.creator_id = link.creator_id;
       return `creator ${link.creator_id} (@${link.username}) → ${link.influencer_id}`;
     },
@@ -64,7 +73,11 @@ const STEPS: Step[] = [
     title: 'Give her a tracking code (promo code, utm_source, TRACK:CODE and /r/CODE)',
     async run(store, state) {
       const { addCode } = await import('../services/records/codes.js');
-      const code = await addCode(store.db, { influencerId: state.influencer_id!, code: 'MIA15', merchantId: state.merchant_id! });
+      const code = await addCode(store.db, {
+        influencerId: state.influencer_id!,
+        code: 'MIA15',
+        merchantId: state.merchant_id!,
+      });
       state.code = code.code;
       return `code ${code.code}`;
     },
@@ -77,22 +90,44 @@ const STEPS: Step[] = [
       const { saltProvider } = await import('../services/records/clicks.js');
       const { findMerchantSecrets } = await import('../services/ingest/webhook-intake.js');
       const { request } = await import('undici');
-      const listener = await startListener({ db: store.db, host: '127.0.0.1', port: 0, log: () => undefined, clickSalt: saltProvider(config), trustedProxies: config.trustedProxies, encryptionKey: config.encryptionKey });
+      const listener = await startListener({
+        db: store.db,
+        host: '127.0.0.1',
+        port: 0,
+        log: () => undefined,
+        clickSalt: saltProvider(config),
+        trustedProxies: config.trustedProxies,
+        encryptionKey: config.encryptionKey,
+      });
       try {
-        const secrets = await findMerchantSecrets(store.db, state.merchant_id!, { encryptionKey: config.encryptionKey });
+        const secrets = await findMerchantSecrets(store.db, state.merchant_id!, {
+          encryptionKey: config.encryptionKey,
+        });
         const url = `${listener.url}/api/webhook/tiktok/${state.merchant_id}`;
         const lines = [`POST ${url}`];
         // The README's quick test (125.50 USD → 18.83), then a second order so a payout is due.
-        for (const [orderId, cents] of [['123456', 12550], ['123457', 25000]] as const) {
+        for (const [orderId, cents] of [
+          ['123456', 12550],
+          ['123457', 25000],
+        ] as const) {
           const body = Buffer.from(
             JSON.stringify({
               type: 'ORDER_STATUS_CHANGE',
               timestamp: Math.floor(Date.now() / 1000),
-              data: { order_id: orderId, order_status: 111, payment: { total_amount: cents, currency: 'USD' }, creator_info: { creator_id: state.creator_id } },
+              data: {
+                order_id: orderId,
+                order_status: 111,
+                payment: { total_amount: cents, currency: 'USD' },
+                creator_info: { creator_id: state.creator_id },
+              },
             }),
           );
           const headers = getPlatform('tiktok').sign(body, secrets);
-          const res = await request(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+          const res = await request(url, {
+            method: 'POST',
+            body,
+            headers: { 'content-type': 'application/json', ...headers },
+          });
           lines.push(`→ HTTP ${res.statusCode} ${await res.body.text()}`);
         }
         return lines.join('\n   ');
@@ -105,11 +140,17 @@ const STEPS: Step[] = [
     title: 'Show the pending sales: held 14 days, then validated and credited',
     async run(store, state) {
       const { listSales } = await import('../services/records/sales.js');
-      const sales = (await listSales(store.db, { merchantId: state.merchant_id! })).sort((a, b) => a.order_id.localeCompare(b.order_id));
+      const sales = (await listSales(store.db, { merchantId: state.merchant_id! })).sort((a, b) =>
+        a.order_id.localeCompare(b.order_id),
+      );
       state.sale_ids = sales.map((s) => s.id);
-      const money = (v: string | null, currency: string | null) => (v === null || currency === null ? '-' : `${v} ${currency}`);
+      const money = (v: string | null, currency: string | null) =>
+        v === null || currency === null ? '-' : `${v} ${currency}`;
       return sales
-        .map((s) => `order ${s.order_id}: ${s.status}, amount ${money(s.amount, s.currency)}, commission ${money(s.commission, s.currency)} (by ${s.attribution})`)
+        .map(
+          (s) =>
+            `order ${s.order_id}: ${s.status}, amount ${money(s.amount, s.currency)}, commission ${money(s.commission, s.currency)} (by ${s.attribution})`,
+        )
         .join('\n   ');
     },
   },
@@ -127,13 +168,22 @@ const STEPS: Step[] = [
     async run(store, state, config) {
       const { payout, payoutJson } = await import('../services/payouts/payout.js');
       const { join } = await import('node:path');
-      const run = await payout(store.db, { asOf: daysFromNow(15), dryRun: true, outDir: join(config.home, 'payouts'), sepaDebtor: config.sepaDebtor });
+      const run = await payout(store.db, {
+        asOf: daysFromNow(15),
+        dryRun: true,
+        outDir: join(config.home, 'payouts'),
+        sepaDebtor: config.sepaDebtor,
+      });
       state.payout = payoutJson(run);
       const { formatMajor } = await import('../domain/money.js');
       const { balances } = await import('../services/payouts/balance.js');
-      const paid = run.plan.payouts.map((p) => `${formatMajor(p.amountMinor, p.currency)} ${p.currency} by ${p.method}`);
+      const paid = run.plan.payouts.map(
+        (p) => `${formatMajor(p.amountMinor, p.currency)} ${p.currency} by ${p.method}`,
+      );
       const available = (await balances(store.db)).map((b) => `${b.available} ${b.currency} available`).join(', ');
-      return paid.length ? `would pay ${paid.join(', ')}` : `nothing to pay yet (${available || 'no balance'}; the minimum is 50): it carries over to a later Friday`;
+      return paid.length
+        ? `would pay ${paid.join(', ')}`
+        : `nothing to pay yet (${available || 'no balance'}; the minimum is 50): it carries over to a later Friday`;
     },
   },
   {

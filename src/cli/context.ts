@@ -63,7 +63,11 @@ export function contextFrom(command: Command): CommandContext {
 }
 
 /** Opens the store (lazily imported, so --help never loads database code), runs, closes. */
-export async function withStore<T>(ctx: CommandContext, fn: (store: Store) => Promise<T>, options?: OpenStoreOptions): Promise<T> {
+export async function withStore<T>(
+  ctx: CommandContext,
+  fn: (store: Store) => Promise<T>,
+  options?: OpenStoreOptions,
+): Promise<T> {
   if (ctx.store) return fn(ctx.store);
   const { withStore: run } = await import('../store/connect.js');
   return run(ctx.config, fn, options);

@@ -7,7 +7,15 @@ import { parseDuration } from '../domain/duration.js';
 import { parseBic, parseIban } from '../domain/iban.js';
 import { parseMajor } from '../domain/money.js';
 import { NOTIFICATION_EVENTS } from '../domain/notifications.js';
-import { normalizeCode, normalizeDomain, normalizeEmail, normalizeHttpUrl, normalizeUsername, parseHoldDays, requireCreatorId } from '../domain/records.js';
+import {
+  normalizeCode,
+  normalizeDomain,
+  normalizeEmail,
+  normalizeHttpUrl,
+  normalizeUsername,
+  parseHoldDays,
+  requireCreatorId,
+} from '../domain/records.js';
 import { TracknowError } from '../errors.js';
 
 /*
@@ -21,7 +29,9 @@ import { TracknowError } from '../errors.js';
 
 /** Drops undefined fields, so flags the user did not give stay absent from the options object. */
 export function defined<T extends object>(obj: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
 }
 
 type Parser = (value: string) => string;
@@ -32,7 +42,8 @@ export function checked(rule: (value: string) => unknown): Parser {
     try {
       rule(value);
     } catch (err) {
-      if (err instanceof RangeError || (err as Error).name === 'MoneyFormatError') throw new InvalidArgumentError((err as Error).message);
+      if (err instanceof RangeError || (err as Error).name === 'MoneyFormatError')
+        throw new InvalidArgumentError((err as Error).message);
       throw err;
     }
     return value;
@@ -45,18 +56,30 @@ const rejectIf = (bad: boolean, message: string) => {
 
 /** A whole number from 1 to `max`. */
 export const positiveInt = (max = Number.MAX_SAFE_INTEGER): Parser =>
-  checked((v) => rejectIf(!/^\d{1,16}$/.test(v.trim()) || Number(v) < 1 || Number(v) > max, `must be a whole number from 1 to ${max}`));
+  checked((v) =>
+    rejectIf(
+      !/^\d{1,16}$/.test(v.trim()) || Number(v) < 1 || Number(v) > max,
+      `must be a whole number from 1 to ${max}`,
+    ),
+  );
 
 /** A TCP port, 0 (any free port) to 65535. */
-export const port: Parser = checked((v) => rejectIf(!/^\d{1,5}$/.test(v.trim()) || Number(v) > 65535, 'must be a port from 0 to 65535'));
+export const port: Parser = checked((v) =>
+  rejectIf(!/^\d{1,5}$/.test(v.trim()) || Number(v) > 65535, 'must be a port from 0 to 65535'),
+);
 
 /** An ISO 8601 date or time (`--as-of`, expiry times). */
 export const isoTime: Parser = checked((v) =>
-  rejectIf(!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(new Date(v).getTime()), 'must be an ISO 8601 date or time, like 2024-03-15 or 2024-03-15T09:00:00Z'),
+  rejectIf(
+    !/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(new Date(v).getTime()),
+    'must be an ISO 8601 date or time, like 2024-03-15 or 2024-03-15T09:00:00Z',
+  ),
 );
 
 /** An amount ≥ 0 in major units (`50`, `25.50`). */
-export const amount: Parser = checked((v) => rejectIf(!/^\d{1,15}(\.\d{1,6})?$/.test(v.trim()), 'must be an amount ≥ 0 in major units, like 50 or 25.50'));
+export const amount: Parser = checked((v) =>
+  rejectIf(!/^\d{1,15}(\.\d{1,6})?$/.test(v.trim()), 'must be an amount ≥ 0 in major units, like 50 or 25.50'),
+);
 
 /** `CODE=AMOUNT`, an ISO 4217 code and an amount ≥ 0 that fits its decimals (repeatable: collects). */
 export function currencyAmount(value: string, previous: string[] = []): string[] {
@@ -77,18 +100,25 @@ export const bic: Parser = checked(parseBic);
 export const email: Parser = checked(normalizeEmail);
 export const httpUrl: Parser = checked(normalizeHttpUrl);
 export const domain: Parser = checked(normalizeDomain);
-export const duration: Parser = checked((v) => rejectIf(parseDuration(v) === undefined, 'is not a duration: use e.g. 30m, 2h or 7d'));
+export const duration: Parser = checked((v) =>
+  rejectIf(parseDuration(v) === undefined, 'is not a duration: use e.g. 30m, 2h or 7d'),
+);
 export const attributionWindow: Parser = checked(parseAttributionWindow);
 export const timeZone: Parser = checked((v) => new Intl.DateTimeFormat('en-US', { timeZone: v }));
 export const id: Parser = checked((v) =>
-  rejectIf(!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v.trim()), 'must be an id (a UUID) as `list` shows it'),
+  rejectIf(
+    !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v.trim()),
+    'must be an id (a UUID) as `list` shows it',
+  ),
 );
 
 export const trackingCode: Parser = checked(normalizeCode);
 export const creatorId: Parser = checked(requireCreatorId);
 export const username: Parser = checked(normalizeUsername);
 /** A calendar month, `YYYY-MM`. */
-export const month: Parser = checked((v) => rejectIf(!/^\d{4}-(0[1-9]|1[0-2])$/.test(v.trim()), 'must be a month as YYYY-MM, like 2026-11'));
+export const month: Parser = checked((v) =>
+  rejectIf(!/^\d{4}-(0[1-9]|1[0-2])$/.test(v.trim()), 'must be a month as YYYY-MM, like 2026-11'),
+);
 /** A cron expression of 5 or 6 fields. */
 export const cron: Parser = checked((v) => {
   try {
@@ -110,7 +140,8 @@ export function payloadShape(value: string): string {
 }
 
 /** One of `values` (compared as given); like `.choices()`, for options declared with `.option()`. */
-export const oneOf = (values: readonly string[]): Parser => checked((v) => rejectIf(!values.includes(v), `must be one of ${values.join(', ')}`));
+export const oneOf = (values: readonly string[]): Parser =>
+  checked((v) => rejectIf(!values.includes(v), `must be one of ${values.join(', ')}`));
 
 /** The flag of a service's options field, where it is not simply the field in kebab case. */
 const FIELD_FLAGS: Readonly<Record<string, string>> = {
@@ -120,7 +151,8 @@ const FIELD_FLAGS: Readonly<Record<string, string>> = {
   minByCurrency: '--min-currency',
 };
 
-export const flagFor = (field: string): string => FIELD_FLAGS[field] ?? `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+export const flagFor = (field: string): string =>
+  FIELD_FLAGS[field] ?? `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /** An error's message for the terminal: an error about one input names its flag first. */
 export function flagHint(err: TracknowError): string {
@@ -137,9 +169,20 @@ const ISO_INSTANT = /^(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9}
 export function parseInstant(value: string): Date {
   const m = ISO_INSTANT.exec(value.trim());
   const text = m?.[0].replace(' ', 'T');
-  const at = m && text ? new Date(text.length === 10 ? `${text}T00:00:00Z` : /(Z|[+-]\d{2}:?\d{2})$/i.test(text.slice(11)) ? text : `${text}Z`) : undefined;
+  const at =
+    m && text
+      ? new Date(
+          text.length === 10 ? `${text}T00:00:00Z` : /(Z|[+-]\d{2}:?\d{2})$/i.test(text.slice(11)) ? text : `${text}Z`,
+        )
+      : undefined;
   const day = m && new Date(`${m[1]}T00:00:00Z`);
-  if (!at || Number.isNaN(at.getTime()) || !day || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== m[1]) {
+  if (
+    !at ||
+    Number.isNaN(at.getTime()) ||
+    !day ||
+    Number.isNaN(day.getTime()) ||
+    day.toISOString().slice(0, 10) !== m[1]
+  ) {
     throw new RangeError('must be an ISO 8601 date or time, like 2026-11-01 or 2026-11-01T09:00:00Z');
   }
   return at;

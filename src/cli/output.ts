@@ -65,6 +65,10 @@ export function wantsColor(stream: NodeJS.WriteStream, noColor: boolean, flag: b
 export function table(headers: string[], rows: string[][], c: ChalkInstance): string {
   if (rows.length === 0) return c.dim('(none)');
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [c.bold(line(headers)), ...rows.map(line)].join('\n');
 }

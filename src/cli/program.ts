@@ -1,12 +1,39 @@
 import { Command, type OutputConfiguration } from 'commander';
 
 /** One module per command (group); each exports `register(program)`. Imported lazily by name. */
-const COMMANDS = ['migrate', 'merchant', 'influencer', 'link-creator', 'code', 'serve', 'demo', 'send-test-webhook', 'events', 'validate', 'payout', 'balance', 'sales', 'schedule', 'backfill', 'tiktok', 'reconcile', 'endpoint', 'notify', 'statement', 'report', 'secrets', 'jobs', 'deal'] as const;
+const COMMANDS = [
+  'migrate',
+  'merchant',
+  'influencer',
+  'link-creator',
+  'code',
+  'serve',
+  'demo',
+  'send-test-webhook',
+  'events',
+  'validate',
+  'payout',
+  'balance',
+  'sales',
+  'schedule',
+  'backfill',
+  'tiktok',
+  'reconcile',
+  'endpoint',
+  'notify',
+  'statement',
+  'report',
+  'secrets',
+  'jobs',
+  'deal',
+] as const;
 
 /** `output` routes commander's own messages (help, usage errors); set before the commands inherit it. */
 export async function buildProgram(output: OutputConfiguration = {}): Promise<Command> {
   const program = new Command('tracknow')
-    .description('Proves which influencer made each sale and pays them for it: webhooks, attribution, commissions, ledger, payouts.')
+    .description(
+      'Proves which influencer made each sale and pays them for it: webhooks, attribution, commissions, ledger, payouts.',
+    )
     .version('0.1.0')
     .option('--json', 'print exactly one JSON document on stdout (logs go to stderr)')
     .option('--verbose', 'show stack traces and more detail on errors')

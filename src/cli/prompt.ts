@@ -9,7 +9,12 @@ export interface PromptContext {
  * error naming the flag. @inquirer/prompts without a TTY swallows piped input and exits 0,
  * so it is never reached then.
  */
-export async function required(value: string | undefined, flag: string, message: string, ctx: PromptContext): Promise<string> {
+export async function required(
+  value: string | undefined,
+  flag: string,
+  message: string,
+  ctx: PromptContext,
+): Promise<string> {
   if (value !== undefined && value !== '') return value;
   if (!process.stdin.isTTY || ctx.json) {
     throw usage(`missing required option ${flag}`);

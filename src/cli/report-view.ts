@@ -37,13 +37,19 @@ export function renderReport(report: Report, c: ChalkInstance): string {
     bar(Number(r.sales), maxSales.get(r.currency) ?? 0, BAR_WIDTH),
   ]);
   alignRight(rows, headers, [2, 3, 4, 5, 6, 7]);
-  const lines = [c.dim(`${report.rows.length} row(s) by ${report.by} ${period(report)}; bars: sales within each currency`), table(headers, rows, c)];
+  const lines = [
+    c.dim(`${report.rows.length} row(s) by ${report.by} ${period(report)}; bars: sales within each currency`),
+    table(headers, rows, c),
+  ];
   if (isTimeGrouping(report.by)) {
     for (const currency of reportCurrencies(report)) {
       const points = chartPoints(report, currency, SPARK_LIMIT);
       if (points.length < 2) continue;
       const span = `${points[0]!.key} … ${points[points.length - 1]!.key}`;
-      lines.push('', `${c.bold(`sales ${currency}`)}  ${c.cyan(sparkline(points.map((p) => p.sales)))}  ${c.dim(span)}`);
+      lines.push(
+        '',
+        `${c.bold(`sales ${currency}`)}  ${c.cyan(sparkline(points.map((p) => p.sales)))}  ${c.dim(span)}`,
+      );
       lines.push(`${c.bold('orders'.padEnd(currency.length + 6))}  ${c.cyan(sparkline(points.map((p) => p.orders)))}`);
     }
   }

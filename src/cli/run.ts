@@ -15,18 +15,23 @@ export type { CliIo };
 export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<number> {
   const stderr = io.stderr ?? process.stderr;
   const verbose = argv.includes('--verbose');
-  const color = !argv.includes('--no-color') && !loadConfig({}, io.env).noColor && Boolean((stderr as NodeJS.WriteStream).isTTY);
+  const color =
+    !argv.includes('--no-color') && !loadConfig({}, io.env).noColor && Boolean((stderr as NodeJS.WriteStream).isTTY);
   const prefix = color ? '\u001b[31merror:\u001b[39m' : 'error:';
   const write = (text: string) => void stderr.write(text);
   try {
-    const program = await buildProgram({ writeOut: (str) => void (io.stdout ?? process.stdout).write(str), writeErr: write });
+    const program = await buildProgram({
+      writeOut: (str) => void (io.stdout ?? process.stdout).write(str),
+      writeErr: write,
+    });
     bindIo(program, io);
     await program.parseAsync([...argv]);
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       // commander already printed its message (help, version, or "error: …").
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+        return 0;
       return 2;
     }
     if (err instanceof TracknowError) {

@@ -23,15 +23,23 @@ export function secretOption(command: Command, spec: SecretFlag, description: st
     .addOption(new Option(`${spec.flag}-file <path>`, `read ${spec.label} from a file (one line)`));
 }
 
-const attribute = (flag: string): string => flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+const attribute = (flag: string): string =>
+  flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /**
  * The secrets the flags give, by commander attribute (`shopifySecret`); absent flags stay absent.
  * At most one secret can come from stdin (`-`).
  */
-export async function resolveSecrets(flags: Record<string, unknown>, specs: readonly SecretFlag[], out: Output): Promise<Record<string, string>> {
+export async function resolveSecrets(
+  flags: Record<string, unknown>,
+  specs: readonly SecretFlag[],
+  out: Output,
+): Promise<Record<string, string>> {
   const fromStdin = specs.filter((s) => flags[attribute(s.flag)] === '-');
-  if (fromStdin.length > 1) throw usage(`only one secret can come from stdin (-): use ${fromStdin.map((s) => `${s.flag}-file PATH`).join(' or ')} for the others`);
+  if (fromStdin.length > 1)
+    throw usage(
+      `only one secret can come from stdin (-): use ${fromStdin.map((s) => `${s.flag}-file PATH`).join(' or ')} for the others`,
+    );
   const resolved: Record<string, string> = {};
   for (const spec of specs) {
     const value = await resolveSecret(flags[attribute(spec.flag)], flags[attribute(`${spec.flag}-file`)], spec, out);
@@ -40,16 +48,24 @@ export async function resolveSecrets(flags: Record<string, unknown>, specs: read
   return resolved;
 }
 
-async function resolveSecret(value: unknown, file: unknown, spec: SecretFlag, out: Output): Promise<string | undefined> {
+async function resolveSecret(
+  value: unknown,
+  file: unknown,
+  spec: SecretFlag,
+  out: Output,
+): Promise<string | undefined> {
   if (value !== undefined && file !== undefined) throw usage(`give ${spec.flag} or ${spec.flag}-file, not both`);
   if (typeof file === 'string') return oneLine(await readSecretFile(file, spec), `${spec.flag}-file ${file}`);
   if (value === undefined) return undefined;
   if (value === true || value === '-') {
     if (process.stdin.isTTY && !out.json) return secretPrompt(spec.label);
-    if (value === true) throw usage(`${spec.flag} needs a value: pass - to read it from stdin, or ${spec.flag}-file PATH`);
+    if (value === true)
+      throw usage(`${spec.flag} needs a value: pass - to read it from stdin, or ${spec.flag}-file PATH`);
     return oneLine(await readStdinLine(), `${spec.flag} - (stdin)`);
   }
-  out.warn(`${spec.flag} given on the command line shows in \`ps\` and shell history: prefer ${spec.flag}-file PATH or ${spec.flag} - (stdin)`);
+  out.warn(
+    `${spec.flag} given on the command line shows in \`ps\` and shell history: prefer ${spec.flag}-file PATH or ${spec.flag} - (stdin)`,
+  );
   return String(value);
 }
 

@@ -48,7 +48,14 @@ export function creatorLinkView(l: CreatorLink) {
 }
 
 export function codeView(c: TrackingCode) {
-  return { code: c.code, influencer_id: c.influencer_id, merchant_id: c.merchant_id, url: c.destination_url, created_at: c.created_at, disabled_at: c.disabled_at };
+  return {
+    code: c.code,
+    influencer_id: c.influencer_id,
+    merchant_id: c.merchant_id,
+    url: c.destination_url,
+    created_at: c.created_at,
+    disabled_at: c.disabled_at,
+  };
 }
 
 /** Human detail: `key  value` lines, empty values left out. */

@@ -84,7 +84,12 @@ export function lookupKeys(hints: readonly AttributionHint[]): LookupKeys {
  * within a rank. A code bound to a merchant only matches that merchant's orders. A click matches
  * only while the order (`orderAt`) is inside the merchant's attribution window after it.
  */
-export function attribute(merchantId: string, hints: readonly AttributionHint[], lookup: AttributionLookup, orderAt?: Date): Attribution | undefined {
+export function attribute(
+  merchantId: string,
+  hints: readonly AttributionHint[],
+  lookup: AttributionLookup,
+  orderAt?: Date,
+): Attribution | undefined {
   const ranked = hints
     .map((hint, index) => ({ hint, index }))
     .sort((a, b) => ATTRIBUTION_RANK[a.hint.method] - ATTRIBUTION_RANK[b.hint.method] || a.index - b.index);
@@ -114,7 +119,13 @@ function candidates(hint: AttributionHint): string[] {
 
 const nonEmpty = (value: string): string[] => (value === '' ? [] : [value]);
 
-function match(merchantId: string, method: AttributionMethod, value: string, lookup: AttributionLookup, orderAt: Date | undefined): Attribution | undefined {
+function match(
+  merchantId: string,
+  method: AttributionMethod,
+  value: string,
+  lookup: AttributionLookup,
+  orderAt: Date | undefined,
+): Attribution | undefined {
   if (method === 'creator_id' || method === 'creator_username') {
     const map = method === 'creator_id' ? lookup.creatorsById : lookup.creatorsByUsername;
     const influencerId = map.get(value);
@@ -124,7 +135,8 @@ function match(merchantId: string, method: AttributionMethod, value: string, loo
     const click = lookup.clicks.get(value);
     if (!click) return undefined;
     const window = lookup.clickWindows?.get(merchantId) ?? DEFAULT_ATTRIBUTION_WINDOW_SECONDS;
-    if (orderAt && click.clickedAtMs !== undefined && !insideWindow(click.clickedAtMs, orderAt.getTime(), window)) return undefined;
+    if (orderAt && click.clickedAtMs !== undefined && !insideWindow(click.clickedAtMs, orderAt.getTime(), window))
+      return undefined;
     const code = codeKey(click.code);
     const entry = codeFor(merchantId, code, lookup);
     return entry && { influencerId: entry.influencerId, method, value: code, clickId: value };

@@ -21,7 +21,12 @@ export const BACKOFF: BackoffPolicy = Object.freeze({ baseMs: 30_000, capMs: 4 *
  * The wait after `attempts` failed attempts (1 = after the first), jittered by `random()` in
  * [0, 1) (0.5 is no jitter). A server's own "retry after" hint lengthens it, never shortens it.
  */
-export function backoffMs(attempts: number, random: () => number, policy: BackoffPolicy = BACKOFF, retryAfterMs = 0): number {
+export function backoffMs(
+  attempts: number,
+  random: () => number,
+  policy: BackoffPolicy = BACKOFF,
+  retryAfterMs = 0,
+): number {
   const exponent = Math.min(Math.max(attempts - 1, 0), 40);
   const delay = Math.min(policy.capMs, policy.baseMs * 2 ** exponent);
   return Math.max(retryAfterMs, Math.round(delay * (1 - policy.jitter + 2 * policy.jitter * random())));

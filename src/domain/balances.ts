@@ -38,7 +38,10 @@ interface Acc {
 
 function checkSign(sum: LedgerSum): void {
   const ok = isPositiveKind(sum.kind) ? sum.amountMinor >= 0n : sum.amountMinor <= 0n;
-  if (!ok) throw new RangeError(`a ${sum.kind} sum has the wrong sign (${sum.amountMinor}): pass ledger sums signed as stored`);
+  if (!ok)
+    throw new RangeError(
+      `a ${sum.kind} sum has the wrong sign (${sum.amountMinor}): pass ledger sums signed as stored`,
+    );
 }
 
 /**
@@ -62,7 +65,13 @@ export function computeBalances(ledger: readonly LedgerSum[], pending: readonly 
   }
   for (const sum of pending) acc(sum.influencerId, sum.currency).pendingMinor += sum.amountMinor;
   return [...byKey.values()]
-    .map(({ influencerId, currency, pendingMinor, availableMinor, paidMinor }) => ({ influencerId, currency, pendingMinor, availableMinor, paidMinor }))
+    .map(({ influencerId, currency, pendingMinor, availableMinor, paidMinor }) => ({
+      influencerId,
+      currency,
+      pendingMinor,
+      availableMinor,
+      paidMinor,
+    }))
     .sort((a, b) => compare(a.influencerId, b.influencerId) || compare(a.currency, b.currency));
 }
 
@@ -71,7 +80,13 @@ function compare(a: string, b: string): number {
 }
 
 /** The `balance --json` row: exact major-unit strings beside the currency. */
-export function balanceJson(b: Balance): { influencer_id: string; currency: string; pending: string; available: string; paid: string } {
+export function balanceJson(b: Balance): {
+  influencer_id: string;
+  currency: string;
+  pending: string;
+  available: string;
+  paid: string;
+} {
   return {
     influencer_id: b.influencerId,
     currency: b.currency,

@@ -54,7 +54,13 @@ export const withUtmSource = (destination: string, code: string): string => with
 
 /** The Set-Cookie value for a click: first-party, 30 days, Lax, HttpOnly, Secure over https. */
 export function clickCookie(code: string, clickId: string, secure: boolean): string {
-  const attributes = [`${CLICK_COOKIE}=${code}.${clickId}`, `Max-Age=${CLICK_COOKIE_MAX_AGE}`, 'Path=/', 'SameSite=Lax', 'HttpOnly'];
+  const attributes = [
+    `${CLICK_COOKIE}=${code}.${clickId}`,
+    `Max-Age=${CLICK_COOKIE_MAX_AGE}`,
+    'Path=/',
+    'SameSite=Lax',
+    'HttpOnly',
+  ];
   if (secure) attributes.push('Secure');
   return attributes.join('; ');
 }
@@ -68,7 +74,9 @@ export function parseAttributionWindow(text: string): number {
   const m = /^\s*(\d{1,6})\s*([hdw])\s*$/i.exec(text);
   const seconds = m ? Number(m[1]) * { h: 3600, d: 86_400, w: 604_800 }[m[2]!.toLowerCase() as 'h' | 'd' | 'w'] : NaN;
   if (!(seconds >= 3600 && seconds <= MAX_ATTRIBUTION_WINDOW_SECONDS)) {
-    throw new RangeError(`attribution window must be hours, days or weeks between 1h and 400d, such as 30d, 7d or 48h; got ${JSON.stringify(text)}`);
+    throw new RangeError(
+      `attribution window must be hours, days or weeks between 1h and 400d, such as 30d, 7d or 48h; got ${JSON.stringify(text)}`,
+    );
   }
   return seconds;
 }

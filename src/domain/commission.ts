@@ -24,7 +24,9 @@ const PERCENT = /^(\d{1,3})(?:\.(\d{1,4}))?%?$/;
 export function parseRatePercent(text: string): number {
   const m = PERCENT.exec(text.trim());
   if (!m) {
-    throw new RangeError(`commission rate must be a percentage from 0 to 100 with at most 4 decimals, got ${JSON.stringify(text)}`);
+    throw new RangeError(
+      `commission rate must be a percentage from 0 to 100 with at most 4 decimals, got ${JSON.stringify(text)}`,
+    );
   }
   const [, whole = '0', frac = ''] = m;
   const ppm = Number(whole) * 10_000 + Number(frac.padEnd(4, '0'));
@@ -36,7 +38,9 @@ export function parseRatePercent(text: string): number {
 export function formatRatePercent(ppm: number): number {
   assertRatePpm(ppm);
   const whole = Math.trunc(ppm / 10_000);
-  const frac = String(ppm % 10_000).padStart(4, '0').replace(/0+$/, '');
+  const frac = String(ppm % 10_000)
+    .padStart(4, '0')
+    .replace(/0+$/, '');
   // Built from digits, so 12.5 prints as 12.5 and never as 12.499999.
   return Number(frac === '' ? String(whole) : `${whole}.${frac}`);
 }

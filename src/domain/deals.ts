@@ -84,12 +84,14 @@ export function tierRate(d: Deal, salesThisMonth: number): number {
 function best(deals: readonly Deal[]): Deal | undefined {
   let found: Deal | undefined;
   for (const d of deals) {
-    if (!found || specificity(d) > specificity(found) || (specificity(d) === specificity(found) && d.seq > found.seq)) found = d;
+    if (!found || specificity(d) > specificity(found) || (specificity(d) === specificity(found) && d.seq > found.seq))
+      found = d;
   }
   return found;
 }
 
-const matchesLine = (d: Deal, line: OrderLine) => d.product !== null && (d.product === line.productId || d.product === line.skuId || d.product === line.sku);
+const matchesLine = (d: Deal, line: OrderLine) =>
+  d.product !== null && (d.product === line.productId || d.product === line.skuId || d.product === line.sku);
 
 /**
  * Chooses the terms of one sale. Pure: the same deals and context give the same terms whatever
@@ -142,10 +144,22 @@ export function chooseTerms(deals: readonly Deal[], ctx: DealContext): Commissio
   }
   const dealId = best(lineDeals.filter((d): d is Deal => d !== undefined))?.id ?? null;
   if (rates.size === 1) return single(dealId, [...rates][0]!);
-  return { dealId, ratePpm: Number(divRoundHalfUp(rated, ratedBase)), fixedMinor: null, ratedBaseMinor: ratedBase, ratedCommissionPpm: rated };
+  return {
+    dealId,
+    ratePpm: Number(divRoundHalfUp(rated, ratedBase)),
+    fixedMinor: null,
+    ratedBaseMinor: ratedBase,
+    ratedCommissionPpm: rated,
+  };
 }
 
-const single = (dealId: string | null, ratePpm: number): CommissionTerms => ({ dealId, ratePpm, fixedMinor: null, ratedBaseMinor: null, ratedCommissionPpm: null });
+const single = (dealId: string | null, ratePpm: number): CommissionTerms => ({
+  dealId,
+  ratePpm,
+  fixedMinor: null,
+  ratedBaseMinor: null,
+  ratedCommissionPpm: null,
+});
 
 /** The merchant's flat rate as terms (no deal). */
 export const merchantTerms = (ratePpm: number): CommissionTerms => single(null, ratePpm);
@@ -170,13 +184,15 @@ export function parseTiers(text: string): Tier[] {
   const parts = text.split(',').map((p) => p.trim());
   const tiers = parts.map((p) => {
     const m = /^(\d{1,6}):(.+)$/.exec(p);
-    if (!m) throw new RangeError(`--tiers takes N:PCT pairs separated by commas (e.g. 3:20,10:25), got ${JSON.stringify(p)}`);
+    if (!m)
+      throw new RangeError(`--tiers takes N:PCT pairs separated by commas (e.g. 3:20,10:25), got ${JSON.stringify(p)}`);
     const after = Number(m[1]);
     if (after < 1) throw new RangeError(`a tier's sale count must be at least 1, got ${after}`);
     return { after, ratePpm: parseRatePercent(m[2]!) };
   });
   for (let n = 1; n < tiers.length; n++) {
-    if (tiers[n]!.after <= tiers[n - 1]!.after) throw new RangeError('--tiers must list sale counts in ascending order, each once');
+    if (tiers[n]!.after <= tiers[n - 1]!.after)
+      throw new RangeError('--tiers must list sale counts in ascending order, each once');
   }
   return tiers;
 }

@@ -8,7 +8,8 @@ const DAY_MS = 86_400_000;
  * on timestamptz follows the session time zone across daylight-saving changes).
  */
 export function holdEndsAt(orderedAt: Date, holdDays: number): Date {
-  if (!Number.isInteger(holdDays) || holdDays < 0) throw new RangeError(`hold days must be a whole number ≥ 0, got ${holdDays}`);
+  if (!Number.isInteger(holdDays) || holdDays < 0)
+    throw new RangeError(`hold days must be a whole number ≥ 0, got ${holdDays}`);
   if (Number.isNaN(orderedAt.getTime())) throw new RangeError('ordered_at is not a valid date');
   return new Date(orderedAt.getTime() + holdDays * DAY_MS);
 }

@@ -43,9 +43,14 @@ export interface FailureInput {
 export function planAfterFailure(input: FailureInput): JobPlan {
   const message = errorText(input.error);
   if (input.error instanceof PermanentJobError) return { status: 'failed', error: message };
-  if (input.attempts >= input.maxAttempts) return { status: 'failed', error: `${message} (gave up after ${input.attempts} attempts)` };
+  if (input.attempts >= input.maxAttempts)
+    return { status: 'failed', error: `${message} (gave up after ${input.attempts} attempts)` };
   const hint = input.error instanceof RetryLaterError ? input.error.retryAfterMs : 0;
-  return { status: 'pending', runAt: new Date(input.now.getTime() + backoffMs(input.attempts, input.random, input.policy, hint)), error: message };
+  return {
+    status: 'pending',
+    runAt: new Date(input.now.getTime() + backoffMs(input.attempts, input.random, input.policy, hint)),
+    error: message,
+  };
 }
 
 export function errorText(error: unknown): string {

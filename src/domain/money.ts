@@ -33,9 +33,13 @@ export function parseMajor(text: string, currency: string): bigint {
 /** Currency symbols an export may write before or after the number. */
 const SYMBOLS = '$€£¥₩₹₫₱₺₽฿';
 /** Before the number: a sign or bracket, an ISO code or a lettered symbol (R$, US$, S$, RM, Rp), a symbol. */
-const CELL_PREFIX = new RegExp(`^[\\s\\u00a0(+\\-]*(?:(?:[A-Za-z]{3}|R\\$|US\\$|S\\$|RM|Rp)(?![A-Za-z])[\\s\\u00a0]*)?[${SYMBOLS}]?[\\s\\u00a0(+\\-]*`);
+const CELL_PREFIX = new RegExp(
+  `^[\\s\\u00a0(+\\-]*(?:(?:[A-Za-z]{3}|R\\$|US\\$|S\\$|RM|Rp)(?![A-Za-z])[\\s\\u00a0]*)?[${SYMBOLS}]?[\\s\\u00a0(+\\-]*`,
+);
 /** After the number: a sign or bracket, a symbol, an ISO code or zł / kr. */
-const CELL_SUFFIX = new RegExp(`(?<![A-Za-z])[\\s\\u00a0)\\-]*[${SYMBOLS}]?[\\s\\u00a0]*(?:[A-Za-z]{3}|zł|kr)?[\\s\\u00a0)\\-]*$`);
+const CELL_SUFFIX = new RegExp(
+  `(?<![A-Za-z])[\\s\\u00a0)\\-]*[${SYMBOLS}]?[\\s\\u00a0]*(?:[A-Za-z]{3}|zł|kr)?[\\s\\u00a0)\\-]*$`,
+);
 
 /**
  * Parses an export cell exactly or refuses it: symbols, an ISO code or lettered symbol before or
@@ -49,13 +53,15 @@ export function parseMoneyCell(cell: string, currency: string): bigint | undefin
   // A minus before the first digit is a sign wherever a symbol puts it ("$-39.90", "USD -12.00").
   const negative = /^[^\d]*-|^\(.*\)$/.test(text) || /-\s*$/.test(text);
   // Codes, symbols and a sign go around the number, never inside it: "1e308" is not 1308, "+1+1" not 11.
-  if (/\d[\s\u00a0]*[A-Za-z+-][\s\S]*\d/.test(text)) throw new MoneyFormatError(`not an amount: ${JSON.stringify(cell)}`);
+  if (/\d[\s\u00a0]*[A-Za-z+-][\s\S]*\d/.test(text))
+    throw new MoneyFormatError(`not an amount: ${JSON.stringify(cell)}`);
   const prefix = CELL_PREFIX.exec(text)?.[0] ?? '';
   text = text.slice(prefix.length);
   const suffix = CELL_SUFFIX.exec(text)?.[0] ?? '';
   text = text.slice(0, text.length - suffix.length);
   // What is left is the number: digits and separators only.
-  if (!/^\d[\d.,'’\s\u00a0]*$/.test(text) || !/\d$/.test(text)) throw new MoneyFormatError(`not an amount: ${JSON.stringify(cell)}`);
+  if (!/^\d[\d.,'’\s\u00a0]*$/.test(text) || !/\d$/.test(text))
+    throw new MoneyFormatError(`not an amount: ${JSON.stringify(cell)}`);
   text = text.replace(/['’\s\u00a0]/g, '');
   const lastDot = text.lastIndexOf('.');
   const lastComma = text.lastIndexOf(',');

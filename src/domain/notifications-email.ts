@@ -15,7 +15,12 @@ interface Letter {
 }
 
 const PLATFORMS: Record<string, string> = { tiktok: 'TikTok Shop', shopify: 'Shopify', woocommerce: 'WooCommerce' };
-const METHODS: Record<string, string> = { sepa: 'SEPA transfer', paypal: 'PayPal', bank: 'bank transfer', manual: 'manual payment' };
+const METHODS: Record<string, string> = {
+  sepa: 'SEPA transfer',
+  paypal: 'PayPal',
+  bank: 'bank transfer',
+  manual: 'manual payment',
+};
 
 /** A short plain-text and HTML message for the influencer, money formatted for people. */
 export function renderEmail(entry: OutboxEntry, ctx: RenderContext = {}): EmailContent {
@@ -23,8 +28,22 @@ export function renderEmail(entry: OutboxEntry, ctx: RenderContext = {}): EmailC
   const hello = ctx.influencerName ? `Hi ${ctx.influencerName},` : 'Hello,';
   const facts = letter.facts.filter((f): f is readonly [string, string] => f[1] !== undefined && f[1] !== '');
   const width = Math.max(0, ...facts.map(([label]) => label.length));
-  const text = [hello, '', letter.lead, '', ...facts.map(([label, value]) => `${`${label}:`.padEnd(width + 1)} ${value}`), '', '— tracknow', ''].join('\n');
-  const rows = facts.map(([label, value]) => `<tr><th align="left" style="padding-right:1em">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`).join('');
+  const text = [
+    hello,
+    '',
+    letter.lead,
+    '',
+    ...facts.map(([label, value]) => `${`${label}:`.padEnd(width + 1)} ${value}`),
+    '',
+    '— tracknow',
+    '',
+  ].join('\n');
+  const rows = facts
+    .map(
+      ([label, value]) =>
+        `<tr><th align="left" style="padding-right:1em">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`,
+    )
+    .join('');
   const html = `<!doctype html><html><body><p>${escapeHtml(hello)}</p><p>${escapeHtml(letter.lead)}</p><table>${rows}</table><p>— tracknow</p></body></html>`;
   return { subject: letter.subject, text, html };
 }
@@ -47,13 +66,23 @@ function compose(event: string, d: Record<string, unknown>, ctx: RenderContext):
     case 'sale.created':
       return {
         subject: commission ? `New sale: ${commission} commission` : 'New sale attributed to you',
-        lead: commission ? `A sale was attributed to you. Your commission of ${commission} is pending until the merchant's hold period ends.` : 'A sale was attributed to you. Its amount is not known yet; the commission follows once it is.',
+        lead: commission
+          ? `A sale was attributed to you. Your commission of ${commission} is pending until the merchant's hold period ends.`
+          : 'A sale was attributed to you. Its amount is not known yet; the commission follows once it is.',
         facts: saleFacts,
       };
     case 'sale.cancelled':
-      return { subject: `Sale cancelled${order ? `: order ${order}` : ''}`, lead: `The order was cancelled or refunded before validation, so ${commission ? `its commission of ${commission}` : 'no commission'} will not be credited.`, facts: saleFacts };
+      return {
+        subject: `Sale cancelled${order ? `: order ${order}` : ''}`,
+        lead: `The order was cancelled or refunded before validation, so ${commission ? `its commission of ${commission}` : 'no commission'} will not be credited.`,
+        facts: saleFacts,
+      };
     case 'sale.reversed':
-      return { subject: `Sale refunded${commission ? `: ${commission} commission reversed` : ''}`, lead: 'The order was refunded after validation, so its commission is taken back from your balance.', facts: saleFacts };
+      return {
+        subject: `Sale refunded${commission ? `: ${commission} commission reversed` : ''}`,
+        lead: 'The order was refunded after validation, so its commission is taken back from your balance.',
+        facts: saleFacts,
+      };
     case 'sale.validated':
       return validated(d);
     case 'payout.created': {
@@ -61,7 +90,11 @@ function compose(event: string, d: Record<string, unknown>, ctx: RenderContext):
       return {
         subject: amount ? `Payout on its way: ${amount}` : 'Payout on its way',
         lead: `A payout${amount ? ` of ${amount}` : ''} has been created for you.`,
-        facts: [['Amount', amount], ['Method', METHODS[String(d.method)] ?? str(d.method)], ['Reference', str(d.reference)]],
+        facts: [
+          ['Amount', amount],
+          ['Method', METHODS[String(d.method)] ?? str(d.method)],
+          ['Reference', str(d.reference)],
+        ],
       };
     }
     case 'payout.returned': {
@@ -69,7 +102,11 @@ function compose(event: string, d: Record<string, unknown>, ctx: RenderContext):
       return {
         subject: amount ? `Payout returned: ${amount} is back on your balance` : 'Payout returned',
         lead: `The bank sent a payout${amount ? ` of ${amount}` : ''} back, so it is available again and will go out with the next payout run. Please check your payout details.`,
-        facts: [['Amount', amount], ['Reason', str(d.reason)], ['Reference', str(d.reference)]],
+        facts: [
+          ['Amount', amount],
+          ['Reason', str(d.reason)],
+          ['Reference', str(d.reference)],
+        ],
       };
     }
     default:
@@ -90,7 +127,10 @@ function validated(d: Record<string, unknown>): Letter {
   return {
     subject: credited ? `Commission credited: ${credited}` : 'Commission credited',
     lead: `${sales === undefined ? 'Your sales' : sales === 1 ? '1 sale' : `${sales} sales`} passed the hold period and ${sales === 1 ? 'was' : 'were'} credited to your balance.`,
-    facts: [['Credited', credited], ['Available balance', list(d.available)]],
+    facts: [
+      ['Credited', credited],
+      ['Available balance', list(d.available)],
+    ],
   };
 }
 

@@ -8,7 +8,12 @@ function formatterFor(currency: string, exponent: number, locale: string): Intl.
   let f = formatters.get(key);
   if (!f) {
     // The ISO exponent, not Intl's (they disagree on HUF, COP, IDR…).
-    f = new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: exponent, maximumFractionDigits: exponent });
+    f = new Intl.NumberFormat(locale, {
+      style: 'currency',
+      currency,
+      minimumFractionDigits: exponent,
+      maximumFractionDigits: exponent,
+    });
     formatters.set(key, f);
   }
   return f;

@@ -44,7 +44,10 @@ export function webhookBody(entry: OutboxEntry, ctx: RenderContext = {}): string
 
 function toMajor(value: unknown, currency: string): string | null {
   if (typeof value === 'bigint') return formatMajor(value, currency);
-  if ((typeof value === 'string' && /^-?\d{1,30}$/.test(value)) || (typeof value === 'number' && Number.isSafeInteger(value))) {
+  if (
+    (typeof value === 'string' && /^-?\d{1,30}$/.test(value)) ||
+    (typeof value === 'number' && Number.isSafeInteger(value))
+  ) {
     return formatMajor(BigInt(value), currency);
   }
   return null;

@@ -1,5 +1,12 @@
 /** The events a notification can report, in the order the outbox documents them. */
-export const NOTIFICATION_EVENTS = ['sale.created', 'sale.cancelled', 'sale.validated', 'sale.reversed', 'payout.created', 'payout.returned'] as const;
+export const NOTIFICATION_EVENTS = [
+  'sale.created',
+  'sale.cancelled',
+  'sale.validated',
+  'sale.reversed',
+  'payout.created',
+  'payout.returned',
+] as const;
 export type NotificationEventName = (typeof NOTIFICATION_EVENTS)[number];
 
 export function isNotificationEvent(name: string): name is NotificationEventName {
@@ -33,7 +40,8 @@ export function checkReceiverUrl(text: string): { ok: true; url: string } | { ok
   } catch {
     return { ok: false, reason: `not a URL: ${JSON.stringify(text)}` };
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, reason: `only http and https URLs are accepted, got ${url.protocol.replace(/:$/, '')}` };
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return { ok: false, reason: `only http and https URLs are accepted, got ${url.protocol.replace(/:$/, '')}` };
   if (url.hostname === '') return { ok: false, reason: 'the URL has no host' };
   return { ok: true, url: url.href };
 }

@@ -13,14 +13,7 @@ export type OrderStatus = 'paid' | 'cancelled' | 'refunded' | 'unpaid' | 'other'
  * 3 utm / landing-site references; 4 a `TRACK:CODE` token in a buyer message or order note.
  */
 export type AttributionMethod =
-  | 'creator_id'
-  | 'creator_username'
-  | 'promo_code'
-  | 'click'
-  | 'ref'
-  | 'utm_source'
-  | 'utm_campaign'
-  | 'track_message';
+  'creator_id' | 'creator_username' | 'promo_code' | 'click' | 'ref' | 'utm_source' | 'utm_campaign' | 'track_message';
 
 export const ATTRIBUTION_RANK: Readonly<Record<AttributionMethod, number>> = {
   creator_id: 1,

@@ -79,14 +79,21 @@ export function minimumFor(policy: PayoutPolicy, currency: string): bigint | nul
  * How a payee is paid in a currency: SEPA for EUR to a SEPA-zone IBAN, else PayPal when there is
  * a PayPal email, else a bank transfer to the IBAN. Returns the normalized payee, or a reason.
  */
-export function choosePayoutMethod(currency: string, payee: Payee): { method: PayoutMethod; payee: Payee } | { reason: string } {
+export function choosePayoutMethod(
+  currency: string,
+  payee: Payee,
+): { method: PayoutMethod; payee: Payee } | { reason: string } {
   const raw = payee.iban === null ? null : normalizeIban(payee.iban);
   const iban = raw !== null && isValidIban(raw) ? raw : null;
   const normalized = { ...payee, iban };
   if (currency === 'EUR' && iban !== null && isSepaIban(iban)) return { method: 'sepa', payee: normalized };
   if (payee.paypalEmail) return { method: 'paypal', payee: normalized };
   if (iban !== null) return { method: 'bank', payee: normalized };
-  return { reason: raw ? 'the IBAN on file fails the IBAN check and there is no PayPal email' : 'no IBAN or PayPal email on file' };
+  return {
+    reason: raw
+      ? 'the IBAN on file fails the IBAN check and there is no PayPal email'
+      : 'no IBAN or PayPal email on file',
+  };
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -100,7 +107,9 @@ export function planPayouts(balances: readonly PayoutCandidate[], policy: Payout
   const minimums = new Map<string, bigint | null>();
   const payouts: PlannedPayout[] = [];
   const skipped: SkippedPayout[] = [];
-  const sorted = [...balances].sort((a, b) => compare(a.influencerId, b.influencerId) || compare(a.currency, b.currency));
+  const sorted = [...balances].sort(
+    (a, b) => compare(a.influencerId, b.influencerId) || compare(a.currency, b.currency),
+  );
   for (const { influencerId, currency, availableMinor, payee } of sorted) {
     let min = minimums.get(currency);
     if (min === undefined) minimums.set(currency, (min = minimumFor(policy, currency)));
@@ -111,8 +120,10 @@ export function planPayouts(balances: readonly PayoutCandidate[], policy: Payout
     }
     if (availableMinor < min) continue;
     const choice = choosePayoutMethod(currency, payee);
-    if ('reason' in choice) skipped.push({ influencerId, currency, amountMinor: availableMinor, reason: choice.reason });
-    else payouts.push({ influencerId, currency, amountMinor: availableMinor, method: choice.method, payee: choice.payee });
+    if ('reason' in choice)
+      skipped.push({ influencerId, currency, amountMinor: availableMinor, reason: choice.reason });
+    else
+      payouts.push({ influencerId, currency, amountMinor: availableMinor, method: choice.method, payee: choice.payee });
   }
   return { asOf: policy.asOf, payouts, skipped, totals: totalsOf(payouts) };
 }
@@ -123,7 +134,9 @@ export function noMinimumReason(currency: string): string {
 }
 
 /** Count and sum of payouts per currency, sorted by currency. */
-export function totalsOf(payouts: readonly { readonly currency: string; readonly amountMinor: bigint }[]): PayoutTotal[] {
+export function totalsOf(
+  payouts: readonly { readonly currency: string; readonly amountMinor: bigint }[],
+): PayoutTotal[] {
   const totals = new Map<string, { count: number; amountMinor: bigint }>();
   for (const p of payouts) {
     const t = totals.get(p.currency) ?? { count: 0, amountMinor: 0n };

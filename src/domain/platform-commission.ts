@@ -13,7 +13,9 @@ export const DEFAULT_TIKTOK_AFFILIATE: TikTokAffiliateMode = 'top-up';
 export function parseTikTokAffiliate(text: string): TikTokAffiliateMode {
   const mode = text.trim().toLowerCase();
   if (!(TIKTOK_AFFILIATE_MODES as readonly string[]).includes(mode)) {
-    throw new RangeError(`the TikTok affiliate setting must be one of ${TIKTOK_AFFILIATE_MODES.join(', ')}, got ${JSON.stringify(text)}`);
+    throw new RangeError(
+      `the TikTok affiliate setting must be one of ${TIKTOK_AFFILIATE_MODES.join(', ')}, got ${JSON.stringify(text)}`,
+    );
   }
   return mode as TikTokAffiliateMode;
 }

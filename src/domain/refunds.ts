@@ -19,7 +19,12 @@ export interface AppliedRefund {
 }
 
 /** What a refund takes off the base; undefined when it cannot be known yet (another currency, no base). */
-export function refundReduction(part: RefundPart, baseMinor: bigint | null, totalMinor: bigint | null, currency: string | null): bigint | undefined {
+export function refundReduction(
+  part: RefundPart,
+  baseMinor: bigint | null,
+  totalMinor: bigint | null,
+  currency: string | null,
+): bigint | undefined {
   if (part.base) return currency === null || part.base.currency === currency ? part.base.minor : undefined;
   const amount = part.amount;
   if (!amount || (currency !== null && amount.currency !== currency)) return undefined;
@@ -34,7 +39,10 @@ export function refundReduction(part: RefundPart, baseMinor: bigint | null, tota
  * reduction (a cumulative export amount that grew), so any order of arrival gives the same set.
  * Sorted by id: the stored list compares equal whatever the order.
  */
-export function mergeRefunds(applied: readonly AppliedRefund[], incoming: readonly AppliedRefund[]): readonly AppliedRefund[] {
+export function mergeRefunds(
+  applied: readonly AppliedRefund[],
+  incoming: readonly AppliedRefund[],
+): readonly AppliedRefund[] {
   if (incoming.length === 0) return applied;
   const byId = new Map(applied.map((r) => [r.id, r.minor]));
   let changed = false;
@@ -73,7 +81,15 @@ export function parseCommissionBase(text: string): CommissionBase {
  * `net` merchandise after discounts without shipping and tax; `with-tax` the same with its tax;
  * `total` what the buyer paid.
  */
-export function chooseBase(mode: CommissionBase | undefined, parts: { net: bigint; tax: bigint; total: bigint | undefined }): bigint {
-  const value = mode === 'total' && parts.total !== undefined ? parts.total : mode === 'with-tax' ? parts.net + parts.tax : parts.net;
+export function chooseBase(
+  mode: CommissionBase | undefined,
+  parts: { net: bigint; tax: bigint; total: bigint | undefined },
+): bigint {
+  const value =
+    mode === 'total' && parts.total !== undefined
+      ? parts.total
+      : mode === 'with-tax'
+        ? parts.net + parts.tax
+        : parts.net;
   return value < 0n ? 0n : value;
 }

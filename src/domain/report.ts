@@ -7,8 +7,10 @@ export const REPORT_GROUPINGS = ['day', 'week', 'month', 'influencer', 'merchant
 export type ReportGrouping = (typeof REPORT_GROUPINGS)[number];
 export type TimeGrouping = Extract<ReportGrouping, 'day' | 'week' | 'month'>;
 
-export const isReportGrouping = (value: string): value is ReportGrouping => (REPORT_GROUPINGS as readonly string[]).includes(value);
-export const isTimeGrouping = (by: ReportGrouping): by is TimeGrouping => by === 'day' || by === 'week' || by === 'month';
+export const isReportGrouping = (value: string): value is ReportGrouping =>
+  (REPORT_GROUPINGS as readonly string[]).includes(value);
+export const isTimeGrouping = (by: ReportGrouping): by is TimeGrouping =>
+  by === 'day' || by === 'week' || by === 'month';
 
 /** Sales sums of one key in one currency, as the database grouped them. */
 export interface SalesGroup {
@@ -59,8 +61,15 @@ export function conversion(orders: number, clicks: number): number | null {
  * gets one row without a currency. Sorted: time keys in order; other keys by currency, then
  * sales, orders and clicks (largest first), a null key last.
  */
-export function assembleReport(by: ReportGrouping, sales: readonly SalesGroup[], clicks: readonly ClicksGroup[]): ReportRow[] {
-  const byKey = new Map<string, { key: string | null; label: string | null; clicks: number; currencies: Map<string, SalesGroup> }>();
+export function assembleReport(
+  by: ReportGrouping,
+  sales: readonly SalesGroup[],
+  clicks: readonly ClicksGroup[],
+): ReportRow[] {
+  const byKey = new Map<
+    string,
+    { key: string | null; label: string | null; clicks: number; currencies: Map<string, SalesGroup> }
+  >();
   const entry = (key: string | null, label: string | null) => {
     let e = byKey.get(keyOf(key));
     if (!e) byKey.set(keyOf(key), (e = { key, label, clicks: 0, currencies: new Map() }));
@@ -91,10 +100,23 @@ export function assembleReport(by: ReportGrouping, sales: readonly SalesGroup[],
     const orders = groups.reduce((n, g) => n + g.orders, 0);
     // A null key gathers what the grouping cannot place (clicks on a code for any merchant, on no
     // platform): its orders and clicks are not of one population, so no conversion.
-    const common = { key: e.key, label: e.label, clicks: e.clicks, conversion: e.key === null ? null : conversion(orders, e.clicks) };
-    if (groups.length === 0) rows.push({ ...common, currency: null, orders: 0, salesMinor: 0n, commissionMinor: 0n, refundedMinor: 0n });
+    const common = {
+      key: e.key,
+      label: e.label,
+      clicks: e.clicks,
+      conversion: e.key === null ? null : conversion(orders, e.clicks),
+    };
+    if (groups.length === 0)
+      rows.push({ ...common, currency: null, orders: 0, salesMinor: 0n, commissionMinor: 0n, refundedMinor: 0n });
     for (const g of groups) {
-      rows.push({ ...common, currency: g.currency, orders: g.orders, salesMinor: g.salesMinor, commissionMinor: g.commissionMinor, refundedMinor: g.refundedMinor });
+      rows.push({
+        ...common,
+        currency: g.currency,
+        orders: g.orders,
+        salesMinor: g.salesMinor,
+        commissionMinor: g.commissionMinor,
+        refundedMinor: g.refundedMinor,
+      });
     }
   }
   return rows.sort(isTimeGrouping(by) ? byTime : byWeight);
@@ -102,14 +124,22 @@ export function assembleReport(by: ReportGrouping, sales: readonly SalesGroup[],
 
 const cmp = <T>(a: T, b: T) => (a < b ? -1 : a > b ? 1 : 0);
 // Null keys and currencies last.
-const cmpNullable = (a: string | null, b: string | null) => (a === b ? 0 : a === null ? 1 : b === null ? -1 : cmp(a, b));
+const cmpNullable = (a: string | null, b: string | null) =>
+  a === b ? 0 : a === null ? 1 : b === null ? -1 : cmp(a, b);
 
 function byTime(a: ReportRow, b: ReportRow): number {
   return cmpNullable(a.key, b.key) || cmpNullable(a.currency, b.currency);
 }
 
 function byWeight(a: ReportRow, b: ReportRow): number {
-  return cmpNullable(a.currency, b.currency) || Number(a.key === null) - Number(b.key === null) || cmp(b.salesMinor, a.salesMinor) || b.orders - a.orders || b.clicks - a.clicks || cmpNullable(a.key, b.key);
+  return (
+    cmpNullable(a.currency, b.currency) ||
+    Number(a.key === null) - Number(b.key === null) ||
+    cmp(b.salesMinor, a.salesMinor) ||
+    b.orders - a.orders ||
+    b.clicks - a.clicks ||
+    cmpNullable(a.key, b.key)
+  );
 }
 
 const DAY_MS = 86_400_000;

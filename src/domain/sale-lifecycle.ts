@@ -96,7 +96,8 @@ export function applyOrderEvent(
 ): SaleTransition {
   if (!current) return create(event, attribution, ratePpm, tiktokAffiliate, choose);
   // An unpaid or unknown status creates nothing, so it changes nothing either: order-independent.
-  if (event.status === 'other' || (event.status === 'unpaid' && !newestNamesStatus(event))) return same(current, current, `order status ${event.platformStatus} changes nothing`);
+  if (event.status === 'other' || (event.status === 'unpaid' && !newestNamesStatus(event)))
+    return same(current, current, `order status ${event.platformStatus} changes nothing`);
   const newer = event.eventTime.getTime() >= current.lastEventAt.getTime();
   // Earliest known order time: a minimum, so the hold never depends on delivery order.
   const orderedAt = earliest(current.orderedAt, event.orderedAt ?? event.eventTime);
@@ -109,7 +110,8 @@ export function applyOrderEvent(
   // Until an end event is seen, the newest paid event names the platform status (full refunds included).
   const paidStatus = event.status === 'paid' && newerStatus && !isEnd(current.orderStatus) ? fromEvent : {};
   const statuses = { ...paidStatus, ...endStatus };
-  if (current.status === 'reversed') return same(current, { ...base, ...statuses }, 'the order is already reversed; nothing revives it');
+  if (current.status === 'reversed')
+    return same(current, { ...base, ...statuses }, 'the order is already reversed; nothing revives it');
   if (current.status === 'validated') {
     const next = withRefunds({ ...base, ...statuses }, event);
     const changed = validatedChange(current, next, event, endsOrder(event));
@@ -120,7 +122,10 @@ export function applyOrderEvent(
   }
   // Pending or cancelled: learn amounts, attribution and refunds (a cancelled record keeps them for the record).
   let next = withPlatformData(withRefunds(withAttribution(withAmounts(base, event), event, attribution), event), event);
-  next = withCommission({ ...next, ...statuses }, current.commissionMinor === null || current.influencerId !== next.influencerId ? choose : undefined);
+  next = withCommission(
+    { ...next, ...statuses },
+    current.commissionMinor === null || current.influencerId !== next.influencerId ? choose : undefined,
+  );
   if (current.status === 'cancelled') return same(current, next, 'the order is already cancelled; nothing revives it');
   if (endsOrder(event) || fullyRefunded(next)) {
     return {
@@ -131,8 +136,19 @@ export function applyOrderEvent(
     };
   }
   const gainedInfluencer = current.influencerId === null && next.influencerId !== null;
-  if (equalState(current, next)) return { next: current, outcome: newer ? 'unchanged' : 'stale', notify: [], reason: newer ? 'nothing new' : 'an older event changes nothing' };
-  return { next, outcome: 'updated', notify: gainedInfluencer ? ['sale.created'] : [], reason: gainedInfluencer ? `attributed by ${next.attributionMethod}` : 'order updated' };
+  if (equalState(current, next))
+    return {
+      next: current,
+      outcome: newer ? 'unchanged' : 'stale',
+      notify: [],
+      reason: newer ? 'nothing new' : 'an older event changes nothing',
+    };
+  return {
+    next,
+    outcome: 'updated',
+    notify: gainedInfluencer ? ['sale.created'] : [],
+    reason: gainedInfluencer ? `attributed by ${next.attributionMethod}` : 'order updated',
+  };
 }
 
 /**
@@ -153,11 +169,22 @@ function clawBack(current: SaleState, next: SaleState): SaleTransition {
 
 const fullyRefunded = (s: SaleState) => s.baseMinor !== null && s.refundedMinor > 0n && s.refundedMinor >= s.baseMinor;
 
-function create(event: OrderEvent, attribution: Attribution | undefined, ratePpm: number, tiktokAffiliate: TikTokAffiliateMode, choose?: TermsChooser): SaleTransition {
+function create(
+  event: OrderEvent,
+  attribution: Attribution | undefined,
+  ratePpm: number,
+  tiktokAffiliate: TikTokAffiliateMode,
+  choose?: TermsChooser,
+): SaleTransition {
   // WooCommerce: an unpaid order is recorded (cancelled, never credited) so that a newer "paid" revives it and an older one does not.
   const unpaidRecord = newestNamesStatus(event) && event.status === 'unpaid';
   if (!isEnd(event.status) && event.status !== 'paid' && !unpaidRecord) {
-    return { next: undefined, outcome: 'unpaid', notify: [], reason: `order status ${event.platformStatus} creates no sale` };
+    return {
+      next: undefined,
+      outcome: 'unpaid',
+      notify: [],
+      reason: `order status ${event.platformStatus} creates no sale`,
+    };
   }
   const eventTime = event.eventTime;
   let state: SaleState = {
@@ -190,11 +217,29 @@ function create(event: OrderEvent, attribution: Attribution | undefined, ratePpm
     ratedBaseMinor: null,
     ratedCommissionPpm: null,
   };
-  state = withCommission(withPlatformData(withRefunds(withAttribution(withAmounts(state, event), event, attribution), event), event), choose);
+  state = withCommission(
+    withPlatformData(withRefunds(withAttribution(withAmounts(state, event), event, attribution), event), event),
+    choose,
+  );
   if (fullyRefunded(state)) state = { ...state, status: 'cancelled' };
-  if (unpaidRecord) return { next: state, outcome: 'unpaid', notify: [], reason: `order ${event.platformStatus} is not paid: recorded, nothing earned until it is` };
-  if (state.status === 'cancelled') return { next: state, outcome: 'cancelled', notify: [], reason: `order ${event.status} before it was known: recorded as cancelled` };
-  const reason = state.influencerId === null ? 'no attribution matched: order recorded unattributed' : `attributed by ${state.attributionMethod}`;
+  if (unpaidRecord)
+    return {
+      next: state,
+      outcome: 'unpaid',
+      notify: [],
+      reason: `order ${event.platformStatus} is not paid: recorded, nothing earned until it is`,
+    };
+  if (state.status === 'cancelled')
+    return {
+      next: state,
+      outcome: 'cancelled',
+      notify: [],
+      reason: `order ${event.status} before it was known: recorded as cancelled`,
+    };
+  const reason =
+    state.influencerId === null
+      ? 'no attribution matched: order recorded unattributed'
+      : `attributed by ${state.attributionMethod}`;
   return { next: state, outcome: 'created', notify: state.influencerId ? ['sale.created'] : [], reason };
 }
 
@@ -219,7 +264,11 @@ function withAttribution(state: SaleState, event: OrderEvent, attribution: Attri
   };
   // Affiliate exports credit the creator's lines only.
   const lines = event.attributedBase;
-  if (lines && attribution.method.startsWith('creator_') && (next.currency === null || next.currency === lines.currency)) {
+  if (
+    lines &&
+    attribution.method.startsWith('creator_') &&
+    (next.currency === null || next.currency === lines.currency)
+  ) {
     next = { ...next, currency: lines.currency, baseMinor: lines.minor, baseScope: 'attributed_lines' };
   }
   return next;
@@ -242,7 +291,10 @@ function withCommission(state: SaleState, choose?: TermsChooser): SaleState {
   if (state.influencerId === null || state.baseMinor === null) return { ...state, commissionMinor: null };
   const s = choose ? withTerms(state, choose(state)) : state;
   const net = (s.baseMinor ?? 0n) - s.refundedMinor;
-  return { ...s, commissionMinor: owedCommission(commissionOnTerms(termsOf(s), net), platformPaid(s, net > 0n ? net : 0n)) };
+  return {
+    ...s,
+    commissionMinor: owedCommission(commissionOnTerms(termsOf(s), net), platformPaid(s, net > 0n ? net : 0n)),
+  };
 }
 
 /** The terms a sale keeps (the refund recompute hook takes these). */
@@ -257,7 +309,14 @@ export function termsOf(s: SaleState): CommissionTerms {
 }
 
 function withTerms(s: SaleState, t: CommissionTerms): SaleState {
-  return { ...s, dealId: t.dealId, commissionRatePpm: t.ratePpm, fixedCommissionMinor: t.fixedMinor, ratedBaseMinor: t.ratedBaseMinor, ratedCommissionPpm: t.ratedCommissionPpm };
+  return {
+    ...s,
+    dealId: t.dealId,
+    commissionRatePpm: t.ratePpm,
+    fixedCommissionMinor: t.fixedMinor,
+    ratedBaseMinor: t.ratedBaseMinor,
+    ratedCommissionPpm: t.ratedCommissionPpm,
+  };
 }
 
 const platformPaid = (s: SaleState, net: bigint) => ({
@@ -301,7 +360,8 @@ function withRefunds(state: SaleState, event: OrderEvent): SaleState {
   }
   // A refund notice without an id of its own (older callers) counts once per delivery.
   const legacy = event.refundedBase;
-  if (legacy && (state.currency === null || legacy.currency === state.currency) && legacy.minor > 0n) incoming.push({ id: `delivery:${event.dedupeKey}`, minor: legacy.minor });
+  if (legacy && (state.currency === null || legacy.currency === state.currency) && legacy.minor > 0n)
+    incoming.push({ id: `delivery:${event.dedupeKey}`, minor: legacy.minor });
   const refunds = mergeRefunds(state.refunds, incoming);
   if (refunds === state.refunds) return estimated === state.estimated ? state : { ...state, estimated };
   const refundedMinor = state.refundedMinor + refundSum(refunds) - refundSum(state.refunds);
@@ -310,7 +370,8 @@ function withRefunds(state: SaleState, event: OrderEvent): SaleState {
 
 /** A validated sale: an end (or a refund reaching the base) reverses what is left; a partial refund claws back the difference. */
 function validatedChange(current: SaleState, next: SaleState, event: OrderEvent, ends: boolean): SaleTransition {
-  const fully = next.baseMinor !== null && next.refundedMinor > current.refundedMinor && next.refundedMinor >= next.baseMinor;
+  const fully =
+    next.baseMinor !== null && next.refundedMinor > current.refundedMinor && next.refundedMinor >= next.baseMinor;
   if (ends || fully) {
     const reversalMinor = current.commissionMinor ?? 0n;
     return {
@@ -333,27 +394,71 @@ const STATUS_RANK: Readonly<Record<OrderStatus, number>> = { other: -1, paid: 0,
  * status revives a cancelled or unpaid record; a newer unpaid or end status cancels a pending
  * sale or reverses a validated one. A reversed sale stays reversed (its commission was taken back).
  */
-function applyNewest(current: SaleState, base: SaleState, event: OrderEvent, attribution: Attribution | undefined): SaleTransition {
+function applyNewest(
+  current: SaleState,
+  base: SaleState,
+  event: OrderEvent,
+  attribution: Attribution | undefined,
+): SaleTransition {
   const t = event.eventTime.getTime();
   const at = current.statusAt?.getTime();
   const names =
-    (at === undefined || t > at || (t === at && STATUS_RANK[event.status] >= STATUS_RANK[current.orderStatus as OrderStatus]));
-  const statuses = names ? { orderStatus: event.status, platformStatus: event.platformStatus, statusAt: event.eventTime } : {};
+    at === undefined ||
+    t > at ||
+    (t === at && STATUS_RANK[event.status] >= STATUS_RANK[current.orderStatus as OrderStatus]);
+  const statuses = names
+    ? { orderStatus: event.status, platformStatus: event.platformStatus, statusAt: event.eventTime }
+    : {};
   const earning = (names ? event.status : current.orderStatus) === 'paid';
-  if (current.status === 'reversed') return same(current, withRefunds({ ...base, ...statuses }, event), 'the order is already reversed; its commission was taken back');
-  if (current.status === 'validated') return validatedChange(current, withRefunds({ ...base, ...statuses }, event), event, !earning);
-  const next = withCommission({ ...withRefunds(withAttribution(withAmounts(base, event), event, attribution), event), ...statuses });
+  if (current.status === 'reversed')
+    return same(
+      current,
+      withRefunds({ ...base, ...statuses }, event),
+      'the order is already reversed; its commission was taken back',
+    );
+  if (current.status === 'validated')
+    return validatedChange(current, withRefunds({ ...base, ...statuses }, event), event, !earning);
+  const next = withCommission({
+    ...withRefunds(withAttribution(withAmounts(base, event), event, attribution), event),
+    ...statuses,
+  });
   if (!earning || fullyRefunded(next)) {
     const stays = current.status === 'cancelled';
     const cancelled: SaleState = { ...next, status: 'cancelled' };
-    if (stays) return same(current, cancelled, `order ${next.platformStatus ?? next.orderStatus} earns nothing (the newest delivery names the status)`);
-    return { next: cancelled, outcome: 'cancelled', notify: current.influencerId ? ['sale.cancelled'] : [], reason: `order ${next.platformStatus ?? next.orderStatus}: never credited unless a newer delivery pays it` };
+    if (stays)
+      return same(
+        current,
+        cancelled,
+        `order ${next.platformStatus ?? next.orderStatus} earns nothing (the newest delivery names the status)`,
+      );
+    return {
+      next: cancelled,
+      outcome: 'cancelled',
+      notify: current.influencerId ? ['sale.cancelled'] : [],
+      reason: `order ${next.platformStatus ?? next.orderStatus}: never credited unless a newer delivery pays it`,
+    };
   }
   const live: SaleState = { ...next, status: 'pending' };
   if (current.status === 'cancelled') {
-    return { next: live, outcome: 'updated', notify: live.influencerId ? ['sale.created'] : [], reason: `order ${live.platformStatus} (newest delivery): the sale is live again` };
+    return {
+      next: live,
+      outcome: 'updated',
+      notify: live.influencerId ? ['sale.created'] : [],
+      reason: `order ${live.platformStatus} (newest delivery): the sale is live again`,
+    };
   }
   const gainedInfluencer = current.influencerId === null && live.influencerId !== null;
-  if (equalState(current, live)) return { next: current, outcome: t >= current.lastEventAt.getTime() ? 'unchanged' : 'stale', notify: [], reason: 'nothing new' };
-  return { next: live, outcome: 'updated', notify: gainedInfluencer ? ['sale.created'] : [], reason: gainedInfluencer ? `attributed by ${live.attributionMethod}` : 'order updated' };
+  if (equalState(current, live))
+    return {
+      next: current,
+      outcome: t >= current.lastEventAt.getTime() ? 'unchanged' : 'stale',
+      notify: [],
+      reason: 'nothing new',
+    };
+  return {
+    next: live,
+    outcome: 'updated',
+    notify: gainedInfluencer ? ['sale.created'] : [],
+    reason: gainedInfluencer ? `attributed by ${live.attributionMethod}` : 'order updated',
+  };
 }

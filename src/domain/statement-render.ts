@@ -4,26 +4,63 @@ import { escapeHtml } from './notifications-email.js';
 export interface StatementDoc {
   readonly influencer_id: string;
   readonly month: string;
-  readonly currencies: readonly { currency: string; opening: string; credited: string; reversed: string; paid: string; returned: string; closing: string }[];
-  readonly lines: readonly { at: string; kind: string; order_id: string | null; payout_id: string | null; amount: string; currency: string }[];
+  readonly currencies: readonly {
+    currency: string;
+    opening: string;
+    credited: string;
+    reversed: string;
+    paid: string;
+    returned: string;
+    closing: string;
+  }[];
+  readonly lines: readonly {
+    at: string;
+    kind: string;
+    order_id: string | null;
+    payout_id: string | null;
+    amount: string;
+    currency: string;
+  }[];
 }
 
 const SUMMARY = ['opening', 'credited', 'reversed', 'paid', 'returned', 'closing'] as const;
-const KIND_LABEL: Record<string, string> = { credit: 'credited', reversal: 'reversed', payout: 'paid', return: 'returned' };
-const lineRef = (l: StatementDoc['lines'][number]) => (l.order_id ? `order ${l.order_id}` : l.payout_id ? `payout ${l.payout_id}` : '');
+const KIND_LABEL: Record<string, string> = {
+  credit: 'credited',
+  reversal: 'reversed',
+  payout: 'paid',
+  return: 'returned',
+};
+const lineRef = (l: StatementDoc['lines'][number]) =>
+  l.order_id ? `order ${l.order_id}` : l.payout_id ? `payout ${l.payout_id}` : '';
 
 function columns(rows: readonly string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** Plain text for a terminal or an email: the summary per currency, then the lines. */
 export function statementText(doc: StatementDoc, name: string): string {
   const out = [`Statement ${doc.month} for ${name} (${doc.influencer_id})`, ''];
   if (doc.currencies.length === 0) out.push('No balance and no activity this month.');
-  else out.push(columns([['currency', ...SUMMARY], ...doc.currencies.map((c) => [c.currency, ...SUMMARY.map((k) => c[k])])]));
+  else
+    out.push(
+      columns([['currency', ...SUMMARY], ...doc.currencies.map((c) => [c.currency, ...SUMMARY.map((k) => c[k])])]),
+    );
   if (doc.lines.length > 0) {
-    out.push('', columns([['date', 'kind', 'amount', 'currency', 'reference'], ...doc.lines.map((l) => [l.at.slice(0, 10), KIND_LABEL[l.kind] ?? l.kind, l.amount, l.currency, lineRef(l)])]));
+    out.push(
+      '',
+      columns([
+        ['date', 'kind', 'amount', 'currency', 'reference'],
+        ...doc.lines.map((l) => [l.at.slice(0, 10), KIND_LABEL[l.kind] ?? l.kind, l.amount, l.currency, lineRef(l)]),
+      ]),
+    );
   }
   return out.join('\n');
 }
@@ -32,7 +69,8 @@ export function statementText(doc: StatementDoc, name: string): string {
 export function statementHtml(doc: StatementDoc, name: string): string {
   const e = escapeHtml;
   const head = (cells: readonly string[]) => `<tr>${cells.map((c) => `<th>${e(c)}</th>`).join('')}</tr>`;
-  const row = (cells: readonly string[]) => `<tr>${cells.map((c, i) => `<td${i > 0 ? ' class="n"' : ''}>${e(c)}</td>`).join('')}</tr>`;
+  const row = (cells: readonly string[]) =>
+    `<tr>${cells.map((c, i) => `<td${i > 0 ? ' class="n"' : ''}>${e(c)}</td>`).join('')}</tr>`;
   const summary = doc.currencies.length
     ? `<table>${head(['currency', ...SUMMARY])}${doc.currencies.map((c) => row([c.currency, ...SUMMARY.map((k) => c[k])])).join('')}</table>`
     : '<p>No balance and no activity this month.</p>';

@@ -13,7 +13,11 @@ export function parseMonth(text: string): Month {
   if (!m) throw new RangeError(`--month takes YYYY-MM, like 2026-11; got ${JSON.stringify(text)}`);
   const year = Number(m[1]);
   const month = Number(m[2]) - 1;
-  return { label: `${m[1]}-${m[2]}`, start: new Date(Date.UTC(year, month, 1)), end: new Date(Date.UTC(year, month + 1, 1)) };
+  return {
+    label: `${m[1]}-${m[2]}`,
+    start: new Date(Date.UTC(year, month, 1)),
+    end: new Date(Date.UTC(year, month + 1, 1)),
+  };
 }
 
 /** The month (UTC) that holds an instant, as `YYYY-MM`. */
@@ -57,7 +61,11 @@ const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * an opening balance or a line. Every amount is a sum of ledger entries, so the closing balance
  * is the `balance` command's available balance at the month's end, to the cent.
  */
-export function buildStatement(month: string, opening: readonly { currency: string; amountMinor: bigint }[], lines: readonly StatementLine[]): Statement {
+export function buildStatement(
+  month: string,
+  opening: readonly { currency: string; amountMinor: bigint }[],
+  lines: readonly StatementLine[],
+): Statement {
   const acc = new Map<string, { opening: bigint; credit: bigint; reversal: bigint; payout: bigint; return: bigint }>();
   const row = (currency: string) => {
     let r = acc.get(currency);
@@ -67,7 +75,10 @@ export function buildStatement(month: string, opening: readonly { currency: stri
   for (const o of opening) row(o.currency).opening += o.amountMinor;
   for (const line of lines) {
     const ok = isPositiveKind(line.kind) ? line.amountMinor > 0n : line.amountMinor < 0n;
-    if (!ok) throw new RangeError(`a ${line.kind} line has the wrong sign (${line.amountMinor}): pass ledger amounts signed as stored`);
+    if (!ok)
+      throw new RangeError(
+        `a ${line.kind} line has the wrong sign (${line.amountMinor}): pass ledger amounts signed as stored`,
+      );
     row(line.currency)[line.kind] += line.amountMinor;
   }
   const currencies = [...acc]

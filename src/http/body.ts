@@ -26,6 +26,8 @@ export function readRawBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promi
     req.on('end', () => resolve(Buffer.concat(chunks, size)));
     // A client that breaks off mid-body (ECONNRESET "aborted", a bad chunk) is a bad request,
     // not a database outage: the error's code would otherwise read as one (503).
-    req.on('error', (err) => reject(new TracknowError('invalid', `the request body could not be read: ${err.message}`, { cause: err })));
+    req.on('error', (err) =>
+      reject(new TracknowError('invalid', `the request body could not be read: ${err.message}`, { cause: err })),
+    );
   });
 }

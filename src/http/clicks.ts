@@ -27,9 +27,15 @@ const NOT_FOUND_PAGE = Buffer.from(
  * id, and a click row (one per visitor and code per hour). Bots and HEAD requests are redirected
  * with `utm_source` only and not counted; unknown codes get a plain 404 page.
  */
-export async function handleClick(req: IncomingMessage, res: ServerResponse, deps: ClickDeps, entry: Record<string, unknown>): Promise<void> {
+export async function handleClick(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: ClickDeps,
+  entry: Record<string, unknown>,
+): Promise<void> {
   const { db } = deps;
-  if (req.method !== 'GET' && req.method !== 'HEAD') throw new TracknowError('not_found', 'click links answer GET only');
+  if (req.method !== 'GET' && req.method !== 'HEAD')
+    throw new TracknowError('not_found', 'click links answer GET only');
   entry.route = '/r/:code';
   // Validated before any query: an over-long or non-ASCII code never reaches the database.
   const code = codeFromClickPath((req.url ?? '').split('?')[0] ?? '');
@@ -39,14 +45,28 @@ export async function handleClick(req: IncomingMessage, res: ServerResponse, dep
     return notFound(req, res);
   }
   entry.code = target.code;
-  const headers: Record<string, string> = { location: withUtmSource(target.destination, target.code), 'cache-control': 'no-store', 'content-length': '0' };
+  const headers: Record<string, string> = {
+    location: withUtmSource(target.destination, target.code),
+    'cache-control': 'no-store',
+    'content-length': '0',
+  };
   const userAgent = req.headers['user-agent'];
   if (req.method === 'HEAD' || isBot(userAgent)) {
     entry.outcome = req.method === 'HEAD' ? 'head' : 'bot';
   } else {
     try {
-      const peer = deps.proxies.view(req.socket.remoteAddress, single(req.headers['x-forwarded-for']), single(req.headers['x-forwarded-proto']));
-      const clickId = await recordClick(db, { code: target.code, userAgent, referer: req.headers.referer, ip: peer.ip, salt: await deps.salt() });
+      const peer = deps.proxies.view(
+        req.socket.remoteAddress,
+        single(req.headers['x-forwarded-for']),
+        single(req.headers['x-forwarded-proto']),
+      );
+      const clickId = await recordClick(db, {
+        code: target.code,
+        userAgent,
+        referer: req.headers.referer,
+        ip: peer.ip,
+        salt: await deps.salt(),
+      });
       headers.location = withClickParams(target.destination, target.code, clickId);
       headers['set-cookie'] = clickCookie(target.code, clickId, peer.https);
       entry.outcome = 'click';
@@ -61,8 +81,14 @@ export async function handleClick(req: IncomingMessage, res: ServerResponse, dep
 }
 
 function notFound(req: IncomingMessage, res: ServerResponse): void {
-  res.writeHead(404, { 'content-type': 'text/html; charset=utf-8', 'content-length': NOT_FOUND_PAGE.length, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+  res.writeHead(404, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-length': NOT_FOUND_PAGE.length,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
   res.end(req.method === 'HEAD' ? undefined : NOT_FOUND_PAGE);
 }
 
-const single = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value.join(', ') : value);
+const single = (value: string | string[] | undefined): string | undefined =>
+  Array.isArray(value) ? value.join(', ') : value;

@@ -31,7 +31,11 @@ export class TrustedProxies {
     return version !== 0 && this.#list.check(ip, version === 4 ? 'ipv4' : 'ipv6');
   }
 
-  view(socketAddress: string | undefined, forwardedFor: string | undefined, forwardedProto: string | undefined): PeerView {
+  view(
+    socketAddress: string | undefined,
+    forwardedFor: string | undefined,
+    forwardedProto: string | undefined,
+  ): PeerView {
     const peer = unmap(socketAddress);
     if (!this.trusts(peer)) return { ip: peer, https: false };
     let ip = peer;

@@ -52,7 +52,12 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
     handle(req, res, entry)
       .catch((err: unknown) => fail(res, entry, err))
       .finally(() => {
-        options.log({ time: new Date().toISOString(), ...entry, status: res.statusCode, ms: Math.round((performance.now() - started) * 10) / 10 });
+        options.log({
+          time: new Date().toISOString(),
+          ...entry,
+          status: res.statusCode,
+          ms: Math.round((performance.now() - started) * 10) / 10,
+        });
       });
   });
 
@@ -100,9 +105,16 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
     }
     const status = isDbUnavailable(err) ? 503 : httpStatusFor(err);
     entry.outcome = err instanceof TracknowError ? err.code : isDbUnavailable(err) ? 'db_unavailable' : 'error';
-    if (err instanceof RejectedDelivery) Object.assign(entry, { reason: err.message }, err.hint ? { hint: err.hint } : {});
-    if (status >= 500 && !(err instanceof TracknowError)) entry.error = String((err as Error)?.message ?? err).slice(0, 200);
-    const message = err instanceof TracknowError ? err.message : status === 503 ? 'database unavailable, retry later' : 'internal error';
+    if (err instanceof RejectedDelivery)
+      Object.assign(entry, { reason: err.message }, err.hint ? { hint: err.hint } : {});
+    if (status >= 500 && !(err instanceof TracknowError))
+      entry.error = String((err as Error)?.message ?? err).slice(0, 200);
+    const message =
+      err instanceof TracknowError
+        ? err.message
+        : status === 503
+          ? 'database unavailable, retry later'
+          : 'internal error';
     if (res.headersSent) return void res.end();
     sendJson(res, status, errorBody(status, message), status === 413 ? { connection: 'close' } : {});
   }

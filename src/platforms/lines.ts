@@ -16,7 +16,11 @@ export interface LineFields {
  * one without a readable base, or any that throws, drops them all, so the order is still paid
  * on its order-level terms rather than on a part of its lines.
  */
-export function orderLines(items: unknown, currency: string, read: (item: Json, index: number) => LineFields): OrderLine[] | undefined {
+export function orderLines(
+  items: unknown,
+  currency: string,
+  read: (item: Json, index: number) => LineFields,
+): OrderLine[] | undefined {
   const raw = asArray(items);
   if (raw.length === 0) return undefined;
   try {
@@ -24,7 +28,10 @@ export function orderLines(items: unknown, currency: string, read: (item: Json, 
     for (const [i, item] of raw.entries()) {
       const f = read(asObject(item) ?? {}, i);
       if (f.baseMinor === undefined) return undefined;
-      const quantity = typeof f.quantity === 'number' && Number.isSafeInteger(f.quantity) ? f.quantity : Number(text(f.quantity) ?? NaN);
+      const quantity =
+        typeof f.quantity === 'number' && Number.isSafeInteger(f.quantity)
+          ? f.quantity
+          : Number(text(f.quantity) ?? NaN);
       const ids = { lineId: text(f.lineId), productId: text(f.productId), skuId: text(f.skuId), sku: text(f.sku) };
       lines.push({
         ...Object.fromEntries(Object.entries(ids).filter(([, v]) => v !== undefined)),

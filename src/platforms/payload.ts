@@ -16,7 +16,8 @@ export function parseJsonObject(rawBody: Buffer, what: string): Json {
   const obj = asObject(value);
   if (!obj) throw invalid(`${what} body must be a JSON object`);
   // The inbox casts bodies to jsonb; PGlite hangs (and PostgreSQL errors) on very deep nesting.
-  if (nestedDeeperThan(rawBody, MAX_JSON_DEPTH)) throw invalid(`${what} body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  if (nestedDeeperThan(rawBody, MAX_JSON_DEPTH))
+    throw invalid(`${what} body nests deeper than ${MAX_JSON_DEPTH} levels`);
   return obj;
 }
 
@@ -30,7 +31,8 @@ function nestedDeeperThan(json: Buffer, limit: number): boolean {
   for (let i = 0; i < json.length; i++) {
     const c = json[i];
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped byte
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
@@ -75,7 +77,8 @@ export function requireOrderId(value: unknown, field: string): string {
 export function currencyOf(value: unknown, fallback: string): string {
   if (value === undefined || value === null || value === '') return fallback;
   const code = typeof value === 'string' ? value.trim().toUpperCase() : '';
-  if (!isCurrency(code)) throw invalid(`unknown currency ${JSON.stringify(value)}: expected an ISO 4217 code such as EUR`);
+  if (!isCurrency(code))
+    throw invalid(`unknown currency ${JSON.stringify(value)}: expected an ISO 4217 code such as EUR`);
   return code;
 }
 
@@ -102,7 +105,8 @@ export function majorAmount(value: unknown, currency: string, field: string): bi
 export function unixSeconds(value: unknown, field: string): Date | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   const n = typeof value === 'string' && /^\d{1,12}$/.test(value.trim()) ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw invalid(`${field} is not a Unix time in seconds: ${JSON.stringify(value)}`);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+    throw invalid(`${field} is not a Unix time in seconds: ${JSON.stringify(value)}`);
   return new Date(n * 1000);
 }
 
@@ -115,6 +119,7 @@ export function isoTime(value: unknown, field: string, utc = false): Date | unde
   const t = typeof value === 'string' ? value.trim() : '';
   const zoned = utc && /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(t) ? `${t}Z` : t;
   const date = new Date(zoned);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(t) || Number.isNaN(date.getTime())) throw invalid(`${field} is not an ISO 8601 time: ${JSON.stringify(value)}`);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(t) || Number.isNaN(date.getTime()))
+    throw invalid(`${field} is not an ISO 8601 time: ${JSON.stringify(value)}`);
   return date;
 }

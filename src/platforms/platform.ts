@@ -88,13 +88,18 @@ export function isPlatformId(value: string): value is PlatformId {
 /** The adapter for a platform id; an unknown id is `not_found` (a 404 on the listener). */
 export function getPlatform(id: string): PlatformAdapter {
   if (!isPlatformId(id)) {
-    throw new TracknowError('not_found', `unknown platform ${JSON.stringify(id)}: use one of ${platformIds.join(', ')}`);
+    throw new TracknowError(
+      'not_found',
+      `unknown platform ${JSON.stringify(id)}: use one of ${platformIds.join(', ')}`,
+    );
   }
   return ADAPTERS[id];
 }
 
 /** Lower-cases header names and joins repeated values, as node:http's IncomingHttpHeaders need. */
-export function normalizeHeaders(headers: Readonly<Record<string, string | readonly string[] | undefined>>): Record<string, string | undefined> {
+export function normalizeHeaders(
+  headers: Readonly<Record<string, string | readonly string[] | undefined>>,
+): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value !== undefined) out[name.toLowerCase()] = typeof value === 'string' ? value : value.join(', ');

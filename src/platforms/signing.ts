@@ -34,7 +34,10 @@ export function refused(problem: VerificationProblem, reason: string, hint?: str
 
 /** The error `sign` throws when the merchant lacks a credential; the message names the fix. */
 export function missingSecret(merchantId: string, what: string, flags: string): TracknowError {
-  return new TracknowError('invalid', `merchant ${merchantId} has no ${what}: set it with \`tracknow merchant set ${merchantId} ${flags}\``);
+  return new TracknowError(
+    'invalid',
+    `merchant ${merchantId} has no ${what}: set it with \`tracknow merchant set ${merchantId} ${flags}\``,
+  );
 }
 
 /**

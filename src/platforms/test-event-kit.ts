@@ -69,9 +69,24 @@ export function loadTemplates(platform: PlatformId, files: Readonly<Record<strin
   return Object.entries(files).map(([file, raw]) => {
     const t = asObject(raw);
     const body = asObject(t?.body);
-    const ok = t && body && typeof t.event === 'string' && typeof t.description === 'string' && (t.shape === undefined || typeof t.shape === 'string');
-    if (!ok) throw new TracknowError('internal', `${platform} template ${file} needs "event", "description" and a "body" object`);
-    return { file, event: t.event as string, description: t.description as string, body, ...(typeof t.shape === 'string' && { shape: t.shape }) };
+    const ok =
+      t &&
+      body &&
+      typeof t.event === 'string' &&
+      typeof t.description === 'string' &&
+      (t.shape === undefined || typeof t.shape === 'string');
+    if (!ok)
+      throw new TracknowError(
+        'internal',
+        `${platform} template ${file} needs "event", "description" and a "body" object`,
+      );
+    return {
+      file,
+      event: t.event as string,
+      description: t.description as string,
+      body,
+      ...(typeof t.shape === 'string' && { shape: t.shape }),
+    };
   });
 }
 
@@ -81,7 +96,8 @@ export function loadTemplates(platform: PlatformId, files: Readonly<Record<strin
  */
 export function fillMoney(fill: Fill, template: Money): Money {
   const currency = fill.currency?.trim().toUpperCase() ?? template.currency;
-  if (!isCurrency(currency)) throw usage(`--currency ${JSON.stringify(fill.currency)} is not an ISO 4217 code such as EUR`);
+  if (!isCurrency(currency))
+    throw usage(`--currency ${JSON.stringify(fill.currency)} is not an ISO 4217 code such as EUR`);
   if (fill.amount === undefined) return { minor: template.minor, currency };
   let minor: bigint;
   try {

@@ -8,7 +8,10 @@ export interface MigrateResult {
 }
 
 /** Applies or reverts migrations; concurrent runs serialise on Kysely's migration lock. */
-export async function runMigrations(db: Kysely<any>, action: 'latest' | 'up' | 'down' | 'status'): Promise<MigrateResult> {
+export async function runMigrations(
+  db: Kysely<any>,
+  action: 'latest' | 'up' | 'down' | 'status',
+): Promise<MigrateResult> {
   const migrator = createMigrator(db);
   let applied: string[] = [];
   let reverted: string[] = [];

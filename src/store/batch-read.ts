@@ -61,7 +61,8 @@ interface Extra {
  */
 export async function readBatchState(trx: Kysely<Database>, wants: BatchWants): Promise<BatchState> {
   const texts = (values: readonly string[]) => sql`json_array_elements_text(${JSON.stringify(values)}::json)`;
-  const agg = (values: readonly string[], query: (list: RawBuilder<unknown>) => RawBuilder<unknown>) => (values.length ? sql`(${query(texts(values))})` : sql`null`);
+  const agg = (values: readonly string[], query: (list: RawBuilder<unknown>) => RawBuilder<unknown>) =>
+    values.length ? sql`(${query(texts(values))})` : sql`null`;
   const { lookup } = wants;
   const clickIds = lookup.clickIds.filter(isUuid);
   // Rows come back under the caller's own key strings: a uuid matches in any letter case.
@@ -71,7 +72,8 @@ export async function readBatchState(trx: Kysely<Database>, wants: BatchWants): 
         join webhook_events w on w.merchant_id = k.m and w.platform = k.p and w.dedupe_key = k.d)`
     : sql`null`;
   // Only active influencers' creator links and enabled codes attribute (influencer set --inactive, code disable).
-  const active = (alias: string) => sql`join influencers i on i.id = ${sql.ref(`${alias}.influencer_id`)} and i.inactive_at is null`;
+  const active = (alias: string) =>
+    sql`join influencers i on i.id = ${sql.ref(`${alias}.influencer_id`)} and i.inactive_at is null`;
   // Lists drive index probes (a join, not IN): a stale row estimate once made the planner rescan a list per row.
   const extra = sql`json_build_object(
     'stored', ${keys},
@@ -119,8 +121,12 @@ export async function readBatchState(trx: Kysely<Database>, wants: BatchWants): 
     lookup: {
       creatorsById: new Map(x.creators ?? []),
       creatorsByUsername: new Map(x.usernames ?? []),
-      codes: new Map<string, CodeEntry>((x.codes ?? []).map(([code, influencerId, merchantId]) => [code, { influencerId, merchantId }])),
-      clicks: new Map((x.clicks ?? []).map(([id, code, clickedAtMs]) => [id, { code, clickedAtMs: Number(clickedAtMs) }])),
+      codes: new Map<string, CodeEntry>(
+        (x.codes ?? []).map(([code, influencerId, merchantId]) => [code, { influencerId, merchantId }]),
+      ),
+      clicks: new Map(
+        (x.clicks ?? []).map(([id, code, clickedAtMs]) => [id, { code, clickedAtMs: Number(clickedAtMs) }]),
+      ),
       clickWindows: new Map(x.windows ?? []),
     },
   };

@@ -40,16 +40,21 @@ export async function writeBatch(trx: Kysely<Database>, writes: BatchWrites, che
   };
   if (checked) {
     if (writes.newSales.length) part('sales_inserted', insertNewSalesSql(writes.newSales), writes.newSales.length);
-    if (writes.changedSales.length) part('sales_updated', updateReadSalesSql(writes.changedSales), writes.changedSales.length);
+    if (writes.changedSales.length)
+      part('sales_updated', updateReadSalesSql(writes.changedSales), writes.changedSales.length);
   } else if (writes.newSales.length || writes.changedSales.length) {
     part('sales_written', upsertSalesSql([...writes.newSales, ...writes.changedSales]));
   }
   if (writes.reversals.length) part('reversals_written', insertReversalsSql(writes.reversals));
   if (writes.messages.length) part('messages_written', enqueueNotificationsSql(writes.messages));
-  if (checked && writes.tierGuards?.length) part('tiers_guarded', tierGuardSql(writes.tierGuards), writes.tierGuards.length);
-  if (writes.deliveries.length) part('deliveries_written', insertDecidedSql(writes.deliveries), checked ? writes.deliveries.length : undefined);
+  if (checked && writes.tierGuards?.length)
+    part('tiers_guarded', tierGuardSql(writes.tierGuards), writes.tierGuards.length);
+  if (writes.deliveries.length)
+    part('deliveries_written', insertDecidedSql(writes.deliveries), checked ? writes.deliveries.length : undefined);
   if (parts.length === 0) return;
-  const lost = counted.map(([name, expected]) => sql`(select count(*) from ${sql.table(name)}) <> ${sql.lit(expected)}`);
+  const lost = counted.map(
+    ([name, expected]) => sql`(select count(*) from ${sql.table(name)}) <> ${sql.lit(expected)}`,
+  );
   const tail = lost.length ? sql`select tracknow_lost_race() where ${sql.join(lost, sql` or `)}` : sql`select 1`;
   await sql`with ${sql.join(parts)} ${tail}`.execute(trx);
 }

@@ -70,7 +70,11 @@ export async function openPostgres(url: string, poolSize: number, socketOwner?: 
 
 function unreachable(what: string, err: unknown): TracknowError {
   const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-  return new TracknowError('db_unavailable', `cannot reach ${what} (${reason}); check that it is running and DATABASE_URL is right`, { cause: err });
+  return new TracknowError(
+    'db_unavailable',
+    `cannot reach ${what} (${reason}); check that it is running and DATABASE_URL is right`,
+    { cause: err },
+  );
 }
 
 /** host:port/database of a connection string, without the password. */
@@ -90,7 +94,11 @@ async function openEmbedded(config: Config): Promise<Store> {
     if (claim.kind === 'acquired') return openOwned(config, claim.lock);
     // `tracknow serve` holds the store and shares it on a local socket, one client at a time.
     try {
-      const store = await openPostgres(`postgres://tracknow@localhost/postgres?host=${encodeURIComponent(claim.socketDir)}`, 1, String(claim.pid));
+      const store = await openPostgres(
+        `postgres://tracknow@localhost/postgres?host=${encodeURIComponent(claim.socketDir)}`,
+        1,
+        String(claim.pid),
+      );
       return { ...store, backend: 'pglite' };
     } catch (err) {
       if (Date.now() >= deadline) throw err;
@@ -135,7 +143,11 @@ export async function pgliteStore(pglite: import('@electric-sql/pglite').PGlite,
 }
 
 /** Runs `fn` against an open store and always closes it; maps connection loss to db_unavailable. */
-export async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>, options?: OpenStoreOptions): Promise<T> {
+export async function withStore<T>(
+  config: Config,
+  fn: (store: Store) => Promise<T>,
+  options?: OpenStoreOptions,
+): Promise<T> {
   const store = await openStore(config, options);
   try {
     return await fn(store);

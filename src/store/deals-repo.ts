@@ -26,7 +26,21 @@ export const DEAL_JSON = sql`json_build_array(d.id, d.seq, d.merchant_id, d.infl
 
 const date = (v: string | Date | null) => (v === null ? null : new Date(v));
 
-export function dealOfJson([id, seq, merchantId, influencerId, code, product, ratePpm, fixedMinor, currency, from, until, endedAt, tiers]: DealJson): Deal {
+export function dealOfJson([
+  id,
+  seq,
+  merchantId,
+  influencerId,
+  code,
+  product,
+  ratePpm,
+  fixedMinor,
+  currency,
+  from,
+  until,
+  endedAt,
+  tiers,
+]: DealJson): Deal {
   return {
     id,
     seq: Number(seq),
@@ -45,7 +59,26 @@ export function dealOfJson([id, seq, merchantId, influencerId, code, product, ra
 
 export function dealOfRow(r: DealRow): Deal {
   const fixed = r.fixed_minor === null ? null : r.fixed_minor.toString();
-  return { ...dealOfJson([r.id, Number(r.seq), r.merchant_id, r.influencer_id, r.code, r.product, r.rate_ppm, fixed, r.currency, null, null, null, r.tiers]), from: r.starts_at, until: r.until_at, endedAt: r.ended_at };
+  return {
+    ...dealOfJson([
+      r.id,
+      Number(r.seq),
+      r.merchant_id,
+      r.influencer_id,
+      r.code,
+      r.product,
+      r.rate_ppm,
+      fixed,
+      r.currency,
+      null,
+      null,
+      null,
+      r.tiers,
+    ]),
+    from: r.starts_at,
+    until: r.until_at,
+    endedAt: r.ended_at,
+  };
 }
 
 /** One influencer's month with one merchant: what tiers count. `month` is `YYYY-MM-01` (UTC). */
@@ -84,7 +117,11 @@ export async function readTierCounts(db: Kysely<Database>, keys: readonly TierKe
         and s.status <> 'cancelled' and s.commission_minor is not null)::text as n,
       (select g.version::text from deal_tier_months g where g.influencer_id = k.i and g.merchant_id = k.m and g.month = k.mo) as version
     from ${jsonRows(keys, TIER_COLUMNS, 'k')}`.execute(db);
-  for (const r of rows) found.set(tierKeyString({ influencerId: r.i, merchantId: r.m, month: r.mo }), { count: Number(r.n), version: BigInt(r.version ?? '0') });
+  for (const r of rows)
+    found.set(tierKeyString({ influencerId: r.i, merchantId: r.m, month: r.mo }), {
+      count: Number(r.n),
+      version: BigInt(r.version ?? '0'),
+    });
   return found;
 }
 

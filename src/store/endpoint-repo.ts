@@ -24,7 +24,13 @@ export async function insertEndpoint(db: Kysely<Database>, e: NewEndpoint): Prom
 
 /** Endpoints not removed, oldest first. */
 export async function activeEndpoints(db: Kysely<Database>): Promise<WebhookEndpoint[]> {
-  return db.selectFrom('webhook_endpoints').selectAll().where('removed_at', 'is', null).orderBy('created_at').orderBy('id').execute();
+  return db
+    .selectFrom('webhook_endpoints')
+    .selectAll()
+    .where('removed_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
 }
 
 /**
@@ -33,7 +39,13 @@ export async function activeEndpoints(db: Kysely<Database>): Promise<WebhookEndp
  */
 export async function removeEndpointRow(db: Kysely<Database>, id: string, now: Date): Promise<number | undefined> {
   return db.transaction().execute(async (trx) => {
-    const removed = await trx.updateTable('webhook_endpoints').set({ removed_at: now }).where('id', '=', id).where('removed_at', 'is', null).returning('id').executeTakeFirst();
+    const removed = await trx
+      .updateTable('webhook_endpoints')
+      .set({ removed_at: now })
+      .where('id', '=', id)
+      .where('removed_at', 'is', null)
+      .returning('id')
+      .executeTakeFirst();
     if (!removed) return undefined;
     const failed = await trx
       .updateTable('notification_deliveries')
@@ -42,7 +54,11 @@ export async function removeEndpointRow(db: Kysely<Database>, id: string, now: D
       .where('status', '=', 'pending')
       .returning(['id', 'notification_id'])
       .execute();
-    await closeJobs(trx, failed.map((f) => `notify.deliver:${f.id}`), { status: 'failed', error: 'endpoint removed' });
+    await closeJobs(
+      trx,
+      failed.map((f) => `notify.deliver:${f.id}`),
+      { status: 'failed', error: 'endpoint removed' },
+    );
     await refreshNotifications(trx, [...new Set(failed.map((f) => f.notification_id))]);
     return failed.length;
   });

@@ -12,7 +12,13 @@ export async function enrichmentPending(db: Kysely<Database>, id: string): Promi
 export type EnrichmentState =
   | { readonly id: string; readonly attempts: number; readonly status: 'processed'; readonly outcome: string }
   | { readonly id: string; readonly attempts: number; readonly status: 'failed'; readonly error: string }
-  | { readonly id: string; readonly attempts: number; readonly status: 'enriching'; readonly error: string | undefined; readonly nextAttemptAt: Date };
+  | {
+      readonly id: string;
+      readonly attempts: number;
+      readonly status: 'enriching';
+      readonly error: string | undefined;
+      readonly nextAttemptAt: Date;
+    };
 
 /**
  * Mirrors enrichment jobs' states into their inbox rows (the record `events list` shows), one
@@ -40,7 +46,11 @@ export async function recordEnrichments(trx: Kysely<Database>, states: readonly 
 }
 
 /** Ends the queue entries (and their jobs) of a merchant's orders whose current detail another path (reconcile) ingested. */
-export async function completeOrders(db: Kysely<Database>, merchantId: string, done: readonly { orderId: string; outcome: string }[]): Promise<void> {
+export async function completeOrders(
+  db: Kysely<Database>,
+  merchantId: string,
+  done: readonly { orderId: string; outcome: string }[],
+): Promise<void> {
   if (done.length === 0) return;
   const values = jsonRows(done, { order_id: ['text', (d) => d.orderId], outcome: ['text', (d) => d.outcome] });
   const { rows } = await sql<{ id: string }>`
@@ -49,7 +59,11 @@ export async function completeOrders(db: Kysely<Database>, merchantId: string, d
     from ${values}
     where w.merchant_id = ${merchantId} and w.platform = 'tiktok' and w.order_id = v.order_id and w.status = 'enriching'
     returning w.id`.execute(db);
-  await closeJobs(db, rows.map((r) => `tiktok.enrich:${r.id}`), { status: 'done' });
+  await closeJobs(
+    db,
+    rows.map((r) => `tiktok.enrich:${r.id}`),
+    { status: 'done' },
+  );
 }
 
 /** A queued notification's order and type and, for returns and cancellations, its body (their status decides the lookup). */
@@ -60,7 +74,13 @@ export async function enrichmentNotification(
   const row = await db
     .selectFrom('webhook_events')
     .select(['id', 'order_id', 'event_type'])
-    .select(sql<string | null>`case when event_type in ('RETURN_STATUS_CHANGE', 'CANCELLATION_STATUS_CHANGE') then body end`.as('request_body'))
+    .select(
+      sql<
+        string | null
+      >`case when event_type in ('RETURN_STATUS_CHANGE', 'CANCELLATION_STATUS_CHANGE') then body end`.as(
+        'request_body',
+      ),
+    )
     .where('id', '=', id)
     .executeTakeFirst();
   return row && { id: row.id, orderId: row.order_id, eventType: row.event_type, requestBody: row.request_body };

@@ -14,7 +14,8 @@ export interface InboxRecord {
   readonly body: string;
 }
 
-export const inboxKey = (r: { merchantId: string; platform: string; dedupeKey: string }) => `${r.merchantId}|${r.platform}|${r.dedupeKey}`;
+export const inboxKey = (r: { merchantId: string; platform: string; dedupeKey: string }) =>
+  `${r.merchantId}|${r.platform}|${r.dedupeKey}`;
 
 /** A delivery stored with its outcome already decided (ingest decides before it writes). */
 export interface DecidedDelivery extends InboxRecord {
@@ -64,7 +65,11 @@ export interface InboxResult {
 /** Records what processing decided, for every delivery of the batch, in one statement. */
 export async function markInbox(trx: Kysely<Database>, results: readonly InboxResult[]): Promise<void> {
   if (results.length === 0) return;
-  const values = jsonRows(results, { id: ['uuid', (r) => r.id], status: ['text', (r) => r.status], outcome: ['text', (r) => r.outcome] });
+  const values = jsonRows(results, {
+    id: ['uuid', (r) => r.id],
+    status: ['text', (r) => r.status],
+    outcome: ['text', (r) => r.outcome],
+  });
   await sql`
     update webhook_events as w
     set status = v.status, outcome = v.outcome, processed_at = now(), attempts = w.attempts + 1, last_error = null

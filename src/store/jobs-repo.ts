@@ -4,7 +4,8 @@ import { instant, jsonRows } from './json-rows.js';
 import type { Database } from './schema.js';
 
 const at = (d: Date) => sql`${d.toISOString()}::timestamptz`;
-const textList = (values: readonly string[]) => sql`(select value from json_array_elements_text(${JSON.stringify(values)}::json))`;
+const textList = (values: readonly string[]) =>
+  sql`(select value from json_array_elements_text(${JSON.stringify(values)}::json))`;
 
 export interface NewJob {
   readonly task: string;
@@ -84,13 +85,20 @@ export async function claimJobs(db: Kysely<Database>, o: ClaimOptions): Promise<
   return rows.map((r) => ({ ...r, attempts: Number(r.attempts), max_attempts: Number(r.max_attempts) }));
 }
 
-export type JobWrite = { readonly status: 'done' } | { readonly status: 'pending'; readonly runAt: Date; readonly error: string | null } | { readonly status: 'failed'; readonly error: string };
+export type JobWrite =
+  | { readonly status: 'done' }
+  | { readonly status: 'pending'; readonly runAt: Date; readonly error: string | null }
+  | { readonly status: 'failed'; readonly error: string };
 
 /**
  * Writes attempts' results, one statement for the batch and only while our lease holds (a job
  * retaken after our lease ran out, or failed by hand meanwhile, is left alone). Returns the ids written.
  */
-export async function settleJobs(db: Kysely<Database>, workerId: string, writes: readonly { id: string; write: JobWrite }[]): Promise<Set<string>> {
+export async function settleJobs(
+  db: Kysely<Database>,
+  workerId: string,
+  writes: readonly { id: string; write: JobWrite }[],
+): Promise<Set<string>> {
   if (writes.length === 0) return new Set();
   const rows = jsonRows(writes, {
     id: ['uuid', (w) => w.id],
@@ -109,7 +117,12 @@ export async function settleJobs(db: Kysely<Database>, workerId: string, writes:
 }
 
 /** Gives claimed jobs back unattempted (their claim does not count), due at `when`. */
-export async function releaseJobs(db: Kysely<Database>, ids: readonly string[], workerId: string, when: Date): Promise<string[]> {
+export async function releaseJobs(
+  db: Kysely<Database>,
+  ids: readonly string[],
+  workerId: string,
+  when: Date,
+): Promise<string[]> {
   if (ids.length === 0) return [];
   const { rows } = await sql<{ id: string }>`
     update jobs set locked_by = null, locked_at = null, attempts = greatest(attempts - 1, 0), run_at = ${at(when)}, updated_at = now()
@@ -136,10 +149,27 @@ export interface JobRow {
 }
 
 /** Jobs, the most recently changed first. */
-export async function selectJobs(db: Kysely<Database>, o: { status?: JobStatus | undefined; task?: string | undefined; limit: number }): Promise<JobRow[]> {
+export async function selectJobs(
+  db: Kysely<Database>,
+  o: { status?: JobStatus | undefined; task?: string | undefined; limit: number },
+): Promise<JobRow[]> {
   let q = db
     .selectFrom('jobs')
-    .select(['id', 'task', 'key', 'status', 'attempts', 'max_attempts', 'run_at', 'locked_by', 'locked_at', 'last_error', 'payload', 'created_at', 'updated_at'])
+    .select([
+      'id',
+      'task',
+      'key',
+      'status',
+      'attempts',
+      'max_attempts',
+      'run_at',
+      'locked_by',
+      'locked_at',
+      'last_error',
+      'payload',
+      'created_at',
+      'updated_at',
+    ])
     .orderBy('updated_at', 'desc')
     .orderBy('id', 'desc')
     .limit(o.limit);
@@ -152,7 +182,11 @@ export async function selectJobs(db: Kysely<Database>, o: { status?: JobStatus |
  * Puts failed jobs back in the queue, due `now`, with their attempts reset (a fresh give-up
  * budget). Jobs matched by `where` (ids or keys). Returns the ids re-queued.
  */
-export async function requeueJobs(db: Kysely<Database>, by: { ids?: readonly string[]; keys?: readonly string[] }, now: Date): Promise<string[]> {
+export async function requeueJobs(
+  db: Kysely<Database>,
+  by: { ids?: readonly string[]; keys?: readonly string[] },
+  now: Date,
+): Promise<string[]> {
   const ids = by.ids ?? [];
   const keys = by.keys ?? [];
   if (ids.length === 0 && keys.length === 0) return [];
@@ -165,7 +199,11 @@ export async function requeueJobs(db: Kysely<Database>, by: { ids?: readonly str
 }
 
 /** Ends pending jobs by key without running them (their work was done another way), or fails them. */
-export async function closeJobs(db: Kysely<Database>, keys: readonly string[], end: { status: 'done' } | { status: 'failed'; error: string }): Promise<number> {
+export async function closeJobs(
+  db: Kysely<Database>,
+  keys: readonly string[],
+  end: { status: 'done' } | { status: 'failed'; error: string },
+): Promise<number> {
   if (keys.length === 0) return 0;
   const error = end.status === 'failed' ? end.error : null;
   const { rows } = await sql`

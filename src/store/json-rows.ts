@@ -14,7 +14,11 @@ export const instant = (v: Date | null): Cell => (v === null ? null : v.toISOStr
  * array literals escape every string through regexes (slow on JSON bodies full of quotes);
  * JSON.stringify and PostgreSQL's JSON parser are native, and pg and PGlite pass text alike.
  */
-export function jsonRows<R>(rows: readonly R[], columns: Readonly<Record<string, Column<R>>>, alias = 'v'): RawBuilder<unknown> {
+export function jsonRows<R>(
+  rows: readonly R[],
+  columns: Readonly<Record<string, Column<R>>>,
+  alias = 'v',
+): RawBuilder<unknown> {
   // Plain indexed loops and one raw column list: this runs per webhook batch and per backfill
   // batch, and destructuring iterators or a query node per column showed up in the GC profile.
   const names = Object.keys(columns);

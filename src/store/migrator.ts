@@ -31,7 +31,11 @@ export async function assertMigrated(db: Kysely<any>): Promise<void> {
 export function unwrapMigrationResult({ error, results }: MigrationResultSet): string[] {
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
-    throw new TracknowError('internal', `migration ${failed?.migrationName ?? ''} failed: ${String((error as Error).message ?? error)}`, { cause: error });
+    throw new TracknowError(
+      'internal',
+      `migration ${failed?.migrationName ?? ''} failed: ${String((error as Error).message ?? error)}`,
+      { cause: error },
+    );
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -31,10 +31,25 @@ export interface DeliveryRow {
 }
 
 /** Outbox rows, newest first. */
-export async function selectNotifications(db: Kysely<Database>, o: { status?: DeliveryStatus; limit: number }): Promise<NotificationRow[]> {
+export async function selectNotifications(
+  db: Kysely<Database>,
+  o: { status?: DeliveryStatus; limit: number },
+): Promise<NotificationRow[]> {
   let q = db
     .selectFrom('notifications')
-    .select(['id', 'event', 'influencer_id', 'subject_id', 'status', 'attempts', 'last_error', 'next_attempt_at', 'created_at', 'delivered_at', 'fanned_out_at'])
+    .select([
+      'id',
+      'event',
+      'influencer_id',
+      'subject_id',
+      'status',
+      'attempts',
+      'last_error',
+      'next_attempt_at',
+      'created_at',
+      'delivered_at',
+      'fanned_out_at',
+    ])
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .limit(o.limit);
@@ -43,7 +58,10 @@ export async function selectNotifications(db: Kysely<Database>, o: { status?: De
 }
 
 /** The deliveries of some outbox rows, with their endpoint's URL. */
-export async function selectDeliveries(db: Kysely<Database>, notificationIds: readonly string[]): Promise<DeliveryRow[]> {
+export async function selectDeliveries(
+  db: Kysely<Database>,
+  notificationIds: readonly string[],
+): Promise<DeliveryRow[]> {
   if (notificationIds.length === 0) return [];
   const { rows } = await sql<DeliveryRow>`
     select d.id, d.notification_id, d.channel, d.endpoint_id, e.url, d.status, d.attempts, d.last_error, d.next_attempt_at, d.delivered_at
@@ -58,7 +76,12 @@ export async function selectDeliveries(db: Kysely<Database>, notificationIds: re
  * deliveries to removed endpoints stay failed. Returns how many were re-queued per id, or,
  * changing nothing, the ids that do not exist.
  */
-export async function requeueFailed(db: Kysely<Database>, ids: readonly string[], now: Date, giveUpAt: Date): Promise<{ requeued: Map<string, number>; missing: string[] }> {
+export async function requeueFailed(
+  db: Kysely<Database>,
+  ids: readonly string[],
+  now: Date,
+  giveUpAt: Date,
+): Promise<{ requeued: Map<string, number>; missing: string[] }> {
   return db.transaction().execute(async (trx) => {
     const found = await trx.selectFrom('notifications').select('id').where('id', 'in', ids).execute();
     const missing = ids.filter((id) => !found.some((f) => f.id === id));

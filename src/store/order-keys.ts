@@ -17,5 +17,7 @@ export const orderKeyString = (k: OrderKey) => `${k.merchantId}|${k.platform}|${
 export async function lockOrders(trx: Kysely<Database>, keys: readonly OrderKey[]): Promise<void> {
   if (keys.length === 0) return;
   const strings = [...new Set(keys.map(orderKeyString))];
-  await sql`select pg_advisory_xact_lock(h) from (select distinct hashtextextended(k, 0) as h from unnest(${strings}::text[]) as k) as locks order by h`.execute(trx);
+  await sql`select pg_advisory_xact_lock(h) from (select distinct hashtextextended(k, 0) as h from unnest(${strings}::text[]) as k) as locks order by h`.execute(
+    trx,
+  );
 }

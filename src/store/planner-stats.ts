@@ -18,7 +18,9 @@ export class PlannerStats {
   ) {}
 
   static async of(db: Kysely<Database>): Promise<PlannerStats> {
-    const { rows } = await sql<{ n: number }>`select reltuples::float8 as n from pg_class where oid = 'webhook_events'::regclass`.execute(db);
+    const { rows } = await sql<{
+      n: number;
+    }>`select reltuples::float8 as n from pg_class where oid = 'webhook_events'::regclass`.execute(db);
     return new PlannerStats(db, Number(rows[0]?.n ?? -1));
   }
 
@@ -34,7 +36,9 @@ export class PlannerStats {
 
   async refresh(): Promise<void> {
     // The key columns only: sampling the raw bodies cost more than the rest together.
-    await sql`analyze webhook_events (merchant_id, platform, dedupe_key, order_id), sales (merchant_id, platform, external_order_id)`.execute(this.db);
+    await sql`analyze webhook_events (merchant_id, platform, dedupe_key, order_id), sales (merchant_id, platform, external_order_id)`.execute(
+      this.db,
+    );
     this.basis = Math.max(0, this.basis) + this.#grown;
     this.#grown = 0;
   }

@@ -26,16 +26,36 @@ interface Dimension {
 // Buckets are UTC; weeks are ISO weeks (Monday first), labelled like isoWeekKey() in the domain.
 const time = (trunc: 'day' | 'week' | 'month', format: string): Dimension => {
   const bucket = (col: RawBuilder<unknown>) =>
-    trunc === 'day' ? sql`(${col} at time zone 'UTC')::date` : sql`date_trunc(${sql.lit(trunc)}, ${col} at time zone 'UTC')`;
-  return { sale: bucket(sql.ref('s.ordered_at')), click: bucket(sql.ref('c.clicked_at')), text: sql`to_char(k, ${sql.lit(format)})`, label: sql`null`, joinCodes: false };
+    trunc === 'day'
+      ? sql`(${col} at time zone 'UTC')::date`
+      : sql`date_trunc(${sql.lit(trunc)}, ${col} at time zone 'UTC')`;
+  return {
+    sale: bucket(sql.ref('s.ordered_at')),
+    click: bucket(sql.ref('c.clicked_at')),
+    text: sql`to_char(k, ${sql.lit(format)})`,
+    label: sql`null`,
+    joinCodes: false,
+  };
 };
 
 const DIMENSIONS: Record<ReportGrouping, Dimension> = {
   day: time('day', 'YYYY-MM-DD'),
   week: time('week', 'IYYY-"W"IW'),
   month: time('month', 'YYYY-MM'),
-  influencer: { sale: sql`s.influencer_id`, click: sql`tc.influencer_id`, text: sql`k::text`, label: sql`(select name from influencers where id = k)`, joinCodes: true },
-  merchant: { sale: sql`s.merchant_id`, click: sql`tc.merchant_id`, text: sql`k::text`, label: sql`(select name from merchants where id = k)`, joinCodes: true },
+  influencer: {
+    sale: sql`s.influencer_id`,
+    click: sql`tc.influencer_id`,
+    text: sql`k::text`,
+    label: sql`(select name from influencers where id = k)`,
+    joinCodes: true,
+  },
+  merchant: {
+    sale: sql`s.merchant_id`,
+    click: sql`tc.merchant_id`,
+    text: sql`k::text`,
+    label: sql`(select name from merchants where id = k)`,
+    joinCodes: true,
+  },
   // A creator link names no code: those sales group under a null code. A click is always on a code.
   code: {
     sale: sql`case when s.attribution_method not in ('creator_id', 'creator_username') then s.attribution_value end`,
@@ -48,7 +68,8 @@ const DIMENSIONS: Record<ReportGrouping, Dimension> = {
   platform: { sale: sql`s.platform`, click: sql`null::text`, text: sql`k`, label: sql`null`, joinCodes: false },
 };
 
-const where = (conditions: RawBuilder<unknown>[]) => (conditions.length === 0 ? sql`` : sql`where ${sql.join(conditions, sql` and `)}`);
+const where = (conditions: RawBuilder<unknown>[]) =>
+  conditions.length === 0 ? sql`` : sql`where ${sql.join(conditions, sql` and `)}`;
 
 /**
  * The whole report in one statement, grouped in the database: attributed sales per key and
@@ -56,7 +77,10 @@ const where = (conditions: RawBuilder<unknown>[]) => (conditions.length === 0 ? 
  * clicks per key. A sale whose amount is not known yet counts as an order in its merchant's
  * currency, with no amount. Returns the two kinds of groups for `assembleReport`.
  */
-export async function reportGroups(db: Kysely<Database>, scope: ReportScope): Promise<{ sales: SalesGroup[]; clicks: ClicksGroup[] }> {
+export async function reportGroups(
+  db: Kysely<Database>,
+  scope: ReportScope,
+): Promise<{ sales: SalesGroup[]; clicks: ClicksGroup[] }> {
   const dim = DIMENSIONS[scope.by];
   const saleWhere: RawBuilder<unknown>[] = [sql`s.influencer_id is not null`];
   const clickWhere: RawBuilder<unknown>[] = [];

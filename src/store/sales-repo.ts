@@ -45,7 +45,8 @@ export function appliedRefunds(value: unknown): readonly AppliedRefund[] {
 }
 
 /** A JSON array inside the batch's one JSON parameter, read by `json_to_recordset` as jsonb. */
-const refundsJson = (refunds: readonly AppliedRefund[]) => refunds.map((r) => ({ id: r.id, minor: r.minor.toString() })) as unknown as Cell;
+const refundsJson = (refunds: readonly AppliedRefund[]) =>
+  refunds.map((r) => ({ id: r.id, minor: r.minor.toString() })) as unknown as Cell;
 
 export interface SaleWrite {
   readonly id: string;

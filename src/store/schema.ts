@@ -114,7 +114,11 @@ export interface SalesTable {
   click_id: string | null;
   currency: string | null;
   base_minor: Int8 | null;
-  base_scope: ColumnType<'order' | 'attributed_lines', 'order' | 'attributed_lines' | undefined, 'order' | 'attributed_lines'>;
+  base_scope: ColumnType<
+    'order' | 'attributed_lines',
+    'order' | 'attributed_lines' | undefined,
+    'order' | 'attributed_lines'
+  >;
   total_minor: Int8 | null;
   amounts_at: Timestamp | null;
   refunded_minor: ColumnType<bigint, bigint | number | undefined, bigint | number>;
@@ -212,7 +216,8 @@ export interface LedgerEntriesTable {
   created_at: DefaultTimestamp;
 }
 
-export type NotificationEvent = 'sale.created' | 'sale.cancelled' | 'sale.validated' | 'sale.reversed' | 'payout.created' | 'payout.returned';
+export type NotificationEvent =
+  'sale.created' | 'sale.cancelled' | 'sale.validated' | 'sale.reversed' | 'payout.created' | 'payout.returned';
 
 export interface NotificationsTable {
   id: string;
@@ -220,7 +225,11 @@ export interface NotificationsTable {
   influencer_id: string | null;
   subject_id: string;
   payload: Json;
-  status: ColumnType<'pending' | 'delivered' | 'failed', 'pending' | 'delivered' | 'failed' | undefined, 'pending' | 'delivered' | 'failed'>;
+  status: ColumnType<
+    'pending' | 'delivered' | 'failed',
+    'pending' | 'delivered' | 'failed' | undefined,
+    'pending' | 'delivered' | 'failed'
+  >;
   attempts: ColumnType<number, number | undefined, number>;
   last_error: string | null;
   next_attempt_at: DefaultTimestamp;
@@ -305,7 +314,11 @@ export interface JobsTable {
   payload: Json;
   key: string | null;
   lane: string | null;
-  status: ColumnType<'pending' | 'done' | 'failed', 'pending' | 'done' | 'failed' | undefined, 'pending' | 'done' | 'failed'>;
+  status: ColumnType<
+    'pending' | 'done' | 'failed',
+    'pending' | 'done' | 'failed' | undefined,
+    'pending' | 'done' | 'failed'
+  >;
   run_at: DefaultTimestamp;
   attempts: ColumnType<number, number | undefined, number>;
   max_attempts: ColumnType<number, number | undefined, number>;

@@ -14,7 +14,13 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
 /** The merchant columns that hold platform secrets and tokens. */
-export const SECRET_COLUMNS = ['tiktok_app_secret', 'tiktok_access_token', 'tiktok_refresh_token', 'shopify_secret', 'woocommerce_secret'] as const;
+export const SECRET_COLUMNS = [
+  'tiktok_app_secret',
+  'tiktok_access_token',
+  'tiktok_refresh_token',
+  'shopify_secret',
+  'woocommerce_secret',
+] as const;
 export type SecretColumn = (typeof SECRET_COLUMNS)[number];
 
 /** Where a value lives: the additional data of its seal. */
@@ -28,7 +34,8 @@ export function keyId(key: Buffer): string {
   return createHash('sha256').update('tracknow secret key id\0').update(key).digest('hex').slice(0, 8);
 }
 
-export const isSealed = (value: string | null | undefined): boolean => typeof value === 'string' && value.startsWith(PREFIX);
+export const isSealed = (value: string | null | undefined): boolean =>
+  typeof value === 'string' && value.startsWith(PREFIX);
 
 /** The key id a sealed value names, else undefined. */
 export function sealedKeyId(value: string): string | undefined {
@@ -56,9 +63,14 @@ export function open(stored: string, key: Buffer | undefined, place: SecretPlace
   if (!isSealed(stored)) return stored;
   const [id = '', data = ''] = stored.slice(PREFIX.length).split(':');
   const what = `${place.column} of merchant ${place.rowId}`;
-  if (!key) throw new SecretKeyError(`${what} is stored encrypted (key id ${id}): set TRACKNOW_ENCRYPTION_KEY to the key that encrypted it`);
+  if (!key)
+    throw new SecretKeyError(
+      `${what} is stored encrypted (key id ${id}): set TRACKNOW_ENCRYPTION_KEY to the key that encrypted it`,
+    );
   if (id !== keyId(key)) {
-    throw new SecretKeyError(`${what} was encrypted with key id ${id}, but TRACKNOW_ENCRYPTION_KEY has key id ${keyId(key)}: set the key that encrypted it`);
+    throw new SecretKeyError(
+      `${what} was encrypted with key id ${id}, but TRACKNOW_ENCRYPTION_KEY has key id ${keyId(key)}: set the key that encrypted it`,
+    );
   }
   const body = Buffer.from(data, 'base64');
   if (body.length < IV_BYTES + TAG_BYTES) throw damaged(what);
@@ -73,10 +85,17 @@ export function open(stored: string, key: Buffer | undefined, place: SecretPlace
 }
 
 const damaged = (what: string, cause?: unknown) =>
-  new SecretKeyError(`${what} does not decrypt with TRACKNOW_ENCRYPTION_KEY (damaged or moved to another row): set it again with \`tracknow merchant set\``, { cause });
+  new SecretKeyError(
+    `${what} does not decrypt with TRACKNOW_ENCRYPTION_KEY (damaged or moved to another row): set it again with \`tracknow merchant set\``,
+    { cause },
+  );
 
 /** Seals the given plain column values for a row when a key is set; other fields pass through. */
-export function sealColumns<T extends Partial<Record<SecretColumn, unknown>>>(columns: T, key: Buffer | undefined, rowId: string): T {
+export function sealColumns<T extends Partial<Record<SecretColumn, unknown>>>(
+  columns: T,
+  key: Buffer | undefined,
+  rowId: string,
+): T {
   if (!key) return columns;
   const out: Record<string, unknown> = { ...columns };
   for (const column of SECRET_COLUMNS) {
@@ -87,13 +106,22 @@ export function sealColumns<T extends Partial<Record<SecretColumn, unknown>>>(co
 }
 
 /** A stored column, opened; null stays null. */
-export function openColumn(value: string | null, key: Buffer | undefined, column: SecretColumn, rowId: string): string | null {
+export function openColumn(
+  value: string | null,
+  key: Buffer | undefined,
+  column: SecretColumn,
+  rowId: string,
+): string | null {
   return value === null ? null : open(value, key, { column, rowId });
 }
 
 /** A merchant row with every secret column opened (plain values pass through). */
-export function openColumns<T extends { id: string } & Record<SecretColumn, string | null>>(row: T, key: Buffer | undefined): T {
+export function openColumns<T extends { id: string } & Record<SecretColumn, string | null>>(
+  row: T,
+  key: Buffer | undefined,
+): T {
   const out: T = { ...row };
-  for (const column of SECRET_COLUMNS) (out as Record<SecretColumn, string | null>)[column] = openColumn(row[column], key, column, row.id);
+  for (const column of SECRET_COLUMNS)
+    (out as Record<SecretColumn, string | null>)[column] = openColumn(row[column], key, column, row.id);
   return out;
 }

@@ -46,7 +46,8 @@ export interface SharedStore {
  * and payout keep working while `tracknow serve` runs. One client at a time; others retry.
  */
 export async function shareStore(store: Store, home: string): Promise<SharedStore> {
-  if (!store.pglite || !store.gate || !store.lock) throw new TracknowError('internal', 'only an embedded store this process owns can be shared');
+  if (!store.pglite || !store.gate || !store.lock)
+    throw new TracknowError('internal', 'only an embedded store this process owns can be shared');
   const path = socketPath(home);
   // We hold the store lock, so a socket file here is a crashed holder's leftover.
   await unlink(path).catch(() => undefined);

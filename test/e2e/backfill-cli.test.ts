@@ -14,21 +14,51 @@ for (const backend of BACKENDS) {
       merchant = (await cli('merchant', 'add', '--name', 'Glow', '--currency', 'USD', '--json')).json().id;
       const mia = (await cli('influencer', 'add', '--name', 'Mia', '--json')).json().id;
       const zed = (await cli('influencer', 'add', '--name', 'Zed', '--json')).json().id;
-      expect((await cli('link-creator', '--influencer', mia, '--creator-id', 'tiktok_creator_123', '--username', '@glowwithmia')).code).toBe(0);
+      expect(
+        (
+          await cli(
+            'link-creator',
+            '--influencer',
+            mia,
+            '--creator-id',
+            'tiktok_creator_123',
+            '--username',
+            '@glowwithmia',
+          )
+        ).code,
+      ).toBe(0);
       expect((await cli('code', 'add', '--influencer', mia, '--code', 'ABC12345')).code).toBe(0);
       expect((await cli('code', 'add', '--influencer', zed, '--code', 'ZX9Q77')).code).toBe(0);
     });
     afterAll(async () => target.cleanup());
 
     it('--json: one document with the counts, exit 0; --dry-run writes nothing', async () => {
-      const dry = await cli('backfill', 'tiktok', '--merchant', merchant, ORDERS_CSV, AFFILIATE_CSV, '--dry-run', '--json');
+      const dry = await cli(
+        'backfill',
+        'tiktok',
+        '--merchant',
+        merchant,
+        ORDERS_CSV,
+        AFFILIATE_CSV,
+        '--dry-run',
+        '--json',
+      );
       expect(dry.code).toBe(0);
       expect(dry.json()).toMatchObject({ created: 4, dry_run: true });
       expect(await salesCount()).toBe(0);
 
       const first = await cli('backfill', 'tiktok', '--merchant', merchant, ORDERS_CSV, AFFILIATE_CSV, '--json');
       expect({ code: first.code, stderr: first.stderr }).toEqual({ code: 0, stderr: '' });
-      expect(first.json()).toEqual({ rows: 9, orders: 6, created: 4, updated: 1, unchanged: 1, unattributed: 0, errors: [], dry_run: false });
+      expect(first.json()).toEqual({
+        rows: 9,
+        orders: 6,
+        created: 4,
+        updated: 1,
+        unchanged: 1,
+        unattributed: 0,
+        errors: [],
+        dry_run: false,
+      });
       expect(await salesCount()).toBe(4);
     });
 
@@ -48,7 +78,9 @@ for (const backend of BACKENDS) {
       const r = await cli('backfill', 'tiktok', '--merchant', merchant, path, '--json');
       expect(r.code).toBe(1);
       const out = r.json();
-      expect(out.errors.map((e: { file: string; line: number }) => [e.file, e.line])).toEqual(bad.map((b) => [path, b.line]));
+      expect(out.errors.map((e: { file: string; line: number }) => [e.file, e.line])).toEqual(
+        bad.map((b) => [path, b.line]),
+      );
       expect(out).toMatchObject({ rows: 11, orders: 6, created: 1 });
       expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: 3 rows not imported/)]);
     });
@@ -69,7 +101,9 @@ for (const backend of BACKENDS) {
       expect(noMerchant.code).toBe(2);
       expect(noMerchant.stderr).toMatch(/--merchant/);
       expect((await cli('backfill', 'tiktok', '--merchant', merchant)).code).toBe(2);
-      expect((await cli('backfill', 'tiktok', '--merchant', merchant, '--date-format', 'iso', ORDERS_CSV)).code).toBe(2);
+      expect((await cli('backfill', 'tiktok', '--merchant', merchant, '--date-format', 'iso', ORDERS_CSV)).code).toBe(
+        2,
+      );
       const unknown = await cli('backfill', 'tiktok', '--merchant', '00000000-0000-4000-8000-000000000000', ORDERS_CSV);
       expect(unknown.code).toBe(1);
       expect(unknown.stderr).toMatch(/^error: no merchant/);

@@ -12,19 +12,68 @@ for (const backend of BACKENDS) {
     const cli = (...args: string[]) => target.run(args);
 
     it('creates records with --json: one document on stdout, secrets masked', async () => {
-      const m = await cli('merchant', 'add', '--name', 'Glow', '--currency', 'eur', '--commission-rate', '12.5', '--shopify-secret', 'shpss_supersecret_9876', '--json');
+      const m = await cli(
+        'merchant',
+        'add',
+        '--name',
+        'Glow',
+        '--currency',
+        'eur',
+        '--commission-rate',
+        '12.5',
+        '--shopify-secret',
+        'shpss_supersecret_9876',
+        '--json',
+      );
       expect(m.code).toBe(0);
       const merchant = m.json();
-      expect(merchant).toMatchObject({ name: 'Glow', currency: 'EUR', commission_rate: 12.5, hold_days: 14, shopify_secret: '****9876' });
+      expect(merchant).toMatchObject({
+        name: 'Glow',
+        currency: 'EUR',
+        commission_rate: 12.5,
+        hold_days: 14,
+        shopify_secret: '****9876',
+      });
       expect(m.stdout + m.stderr).not.toContain('supersecret');
-      const i = await cli('influencer', 'add', '--name', "O'Brien; DROP TABLE influencers;--", '--iban', 'DE89 3704 0044 0532 0130 00', '--json');
+      const i = await cli(
+        'influencer',
+        'add',
+        '--name',
+        "O'Brien; DROP TABLE influencers;--",
+        '--iban',
+        'DE89 3704 0044 0532 0130 00',
+        '--json',
+      );
       expect(i.code).toBe(0);
       const influencer = i.json();
       expect(influencer.name).toBe("O'Brien; DROP TABLE influencers;--");
-      const link = await cli('link-creator', '--influencer', influencer.id, '--creator-id', 'tiktok_creator_123', '--username', '@glowwithmia', '--json');
+      const link = await cli(
+        'link-creator',
+        '--influencer',
+        influencer.id,
+        '--creator-id',
+        'tiktok_creator_123',
+        '--username',
+        '@glowwithmia',
+        '--json',
+      );
       expect(link.code).toBe(0);
-      expect(link.json()).toMatchObject({ creator_id: 'tiktok_creator_123', username: 'glowwithmia', influencer_id: influencer.id });
-      const code = await cli('code', 'add', '--influencer', influencer.id, '--code', 'abc12345', '--merchant', merchant.id, '--json');
+      expect(link.json()).toMatchObject({
+        creator_id: 'tiktok_creator_123',
+        username: 'glowwithmia',
+        influencer_id: influencer.id,
+      });
+      const code = await cli(
+        'code',
+        'add',
+        '--influencer',
+        influencer.id,
+        '--code',
+        'abc12345',
+        '--merchant',
+        merchant.id,
+        '--json',
+      );
       expect(code.json()).toMatchObject({ code: 'ABC12345', influencer_id: influencer.id, merchant_id: merchant.id });
       const shown = await cli('influencer', 'show', influencer.id, '--json');
       expect(shown.json()).toMatchObject({ codes: ['ABC12345'], creators: [{ creator_id: 'tiktok_creator_123' }] });
@@ -100,22 +149,25 @@ describe('database selection', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  it.runIf(BACKENDS.includes('postgres'))('names `tracknow migrate` when migrations are pending on PostgreSQL', async () => {
-    const { adminQuery, databaseUrl, testDatabaseUrl } = await import('../helpers/pg-admin.js');
-    const base = testDatabaseUrl()!;
-    const name = `tracknow_empty_${process.pid}_${Date.now()}`;
-    await adminQuery(base, `create database ${name}`);
-    try {
-      const env = { DATABASE_URL: databaseUrl(base, name) };
-      const pending = await runCli(['merchant', 'list'], env);
-      expect(pending.code).toBe(1);
-      expect(pending.stderr).toMatch(/run `tracknow migrate`/);
-      const migrated = await runCli(['migrate', '--json'], env);
-      expect(migrated.code).toBe(0);
-      expect(migrated.json().applied).toContain('0001_core_schema');
-      expect((await runCli(['merchant', 'list', '--json'], env)).json()).toEqual([]);
-    } finally {
-      await adminQuery(base, `drop database if exists ${name} with (force)`);
-    }
-  });
+  it.runIf(BACKENDS.includes('postgres'))(
+    'names `tracknow migrate` when migrations are pending on PostgreSQL',
+    async () => {
+      const { adminQuery, databaseUrl, testDatabaseUrl } = await import('../helpers/pg-admin.js');
+      const base = testDatabaseUrl()!;
+      const name = `tracknow_empty_${process.pid}_${Date.now()}`;
+      await adminQuery(base, `create database ${name}`);
+      try {
+        const env = { DATABASE_URL: databaseUrl(base, name) };
+        const pending = await runCli(['merchant', 'list'], env);
+        expect(pending.code).toBe(1);
+        expect(pending.stderr).toMatch(/run `tracknow migrate`/);
+        const migrated = await runCli(['migrate', '--json'], env);
+        expect(migrated.code).toBe(0);
+        expect(migrated.json().applied).toContain('0001_core_schema');
+        expect((await runCli(['merchant', 'list', '--json'], env)).json()).toEqual([]);
+      } finally {
+        await adminQuery(base, `drop database if exists ${name} with (force)`);
+      }
+    },
+  );
 });

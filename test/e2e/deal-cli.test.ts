@@ -17,7 +17,23 @@ for (const backend of BACKENDS) {
     it('adds, lists and ends deals with the --json shapes', async () => {
       merchant = (await cli('merchant', 'add', '--name', 'Glow', '--json')).json();
       influencer = (await cli('influencer', 'add', '--name', 'Mia', '--json')).json();
-      const add = await cli('deal', 'add', '--merchant', merchant.id, '--influencer', influencer.id, '--rate', '20', '--tiers', '3:25', '--from', '2026-11-01T00:00:00Z', '--name', 'Mia 20%', '--json');
+      const add = await cli(
+        'deal',
+        'add',
+        '--merchant',
+        merchant.id,
+        '--influencer',
+        influencer.id,
+        '--rate',
+        '20',
+        '--tiers',
+        '3:25',
+        '--from',
+        '2026-11-01T00:00:00Z',
+        '--name',
+        'Mia 20%',
+        '--json',
+      );
       expect(add.code, add.stderr).toBe(0);
       deal = add.json();
       expect(deal).toEqual({

@@ -10,7 +10,11 @@ it('runs the main job end to end on a fresh embedded store', async () => {
     const r = await runCli(['demo', '--json'], { TRACKNOW_HOME: home, DATABASE_URL: '' });
     expect(r.code).toBe(0);
     const out = r.json();
-    expect(out).toMatchObject({ home, code: 'MIA15', validate: { validated: 2, credited: [{ currency: 'USD', amount: '56.33' }] } });
+    expect(out).toMatchObject({
+      home,
+      code: 'MIA15',
+      validate: { validated: 2, credited: [{ currency: 'USD', amount: '56.33' }] },
+    });
     expect(out.payout.payouts).toEqual([expect.objectContaining({ currency: 'USD', amount: '56.33' })]);
     expect(r.stderr).toContain('"commission":18.83');
     expect(r.stderr).not.toContain('tts_secret');

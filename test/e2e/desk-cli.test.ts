@@ -5,7 +5,11 @@ import { BACKENDS, createCliTarget, type CliTarget } from '../helpers/db.js';
 import { daysAfter, insertSales } from '../helpers/sales-builder.js';
 
 const T0 = new Date('2026-11-02T10:00:00.000Z');
-const DEBTOR = { TRACKNOW_SEPA_DEBTOR_NAME: 'Tracknow GmbH', TRACKNOW_SEPA_DEBTOR_IBAN: 'DE02120300000000202051', TRACKNOW_SEPA_DEBTOR_BIC: 'BYLADEM1001' };
+const DEBTOR = {
+  TRACKNOW_SEPA_DEBTOR_NAME: 'Tracknow GmbH',
+  TRACKNOW_SEPA_DEBTOR_IBAN: 'DE02120300000000202051',
+  TRACKNOW_SEPA_DEBTOR_BIC: 'BYLADEM1001',
+};
 
 for (const backend of BACKENDS) {
   describe(`the operator's desk on the CLI [${backend}]`, () => {
@@ -16,8 +20,14 @@ for (const backend of BACKENDS) {
     beforeAll(async () => {
       target = await createCliTarget(backend);
       const merchant = (await cli(['merchant', 'add', '--name', 'Glow', '--currency', 'EUR', '--json'])).json();
-      mia = (await cli(['influencer', 'add', '--name', 'Mia', '--paypal-email', 'mia@example.com', '--json'])).json().id;
-      await target.store().then((store) => insertSales(store.db, [1, 2, 3, 4].map(() => ({ merchantId: merchant.id, influencerId: mia, orderedAt: T0, baseMinor: 10000n }))));
+      mia = (await cli(['influencer', 'add', '--name', 'Mia', '--paypal-email', 'mia@example.com', '--json'])).json()
+        .id;
+      await target.store().then((store) =>
+        insertSales(
+          store.db,
+          [1, 2, 3, 4].map(() => ({ merchantId: merchant.id, influencerId: mia, orderedAt: T0, baseMinor: 10000n })),
+        ),
+      );
       expect((await cli(['validate', '--as-of', daysAfter(T0, 14).toISOString(), '--json'])).code).toBe(0);
     }, 240_000);
     afterAll(async () => target.cleanup());
@@ -44,7 +54,9 @@ for (const backend of BACKENDS) {
       const run = (await cli(['payout', '--out', out, '--json'])).json();
       expect(run.payouts).toEqual([expect.objectContaining({ influencer_id: mia, amount: '60.00', method: 'paypal' })]);
       const batch = run.files.find((f: string) => f.endsWith('.paypal-EUR.csv'));
-      expect(await readFile(batch, 'utf8')).toMatch(/^mia@example\.com,60\.00,EUR,TN[0-9A-F]{28},Commission payout TN[0-9A-F]{32},PAYPAL\r\n$/);
+      expect(await readFile(batch, 'utf8')).toMatch(
+        /^mia@example\.com,60\.00,EUR,TN[0-9A-F]{28},Commission payout TN[0-9A-F]{32},PAYPAL\r\n$/,
+      );
       const id = run.payouts[0].id;
       const returned = await cli(['payout', 'return', id, '--reason', 'account closed', '--json']);
       expect(returned.code).toBe(0);
@@ -53,15 +65,54 @@ for (const backend of BACKENDS) {
       expect(again.stderr).toMatch(/^error: .*already returned/);
       const list = (await cli(['payout', 'list', '--status', 'returned', '--json'])).json();
       expect(list).toEqual([
-        { id, influencer_id: mia, currency: 'EUR', amount: '60.00', method: 'paypal', status: 'returned', created_at: expect.any(String), returned_at: expect.any(String), reason: 'account closed' },
+        {
+          id,
+          influencer_id: mia,
+          currency: 'EUR',
+          amount: '60.00',
+          method: 'paypal',
+          status: 'returned',
+          created_at: expect.any(String),
+          returned_at: expect.any(String),
+          reason: 'account closed',
+        },
       ]);
       expect((await cli(['payout', 'show', id, '--json'])).json()).toMatchObject({ id, status: 'returned' });
-      expect((await cli(['balance', '--influencer', mia, '--json'])).json()).toEqual([{ influencer_id: mia, currency: 'EUR', pending: '0.00', available: '60.00', paid: '0.00' }]);
+      expect((await cli(['balance', '--influencer', mia, '--json'])).json()).toEqual([
+        { influencer_id: mia, currency: 'EUR', pending: '0.00', available: '60.00', paid: '0.00' },
+      ]);
       const month = new Date().toISOString().slice(0, 7);
       const statement = (await cli(['statement', '--influencer', mia, '--month', month, '--json'])).json();
-      expect(statement.currencies).toEqual([{ currency: 'EUR', opening: '0.00', credited: '60.00', reversed: '0.00', paid: '60.00', returned: '60.00', closing: '60.00' }]);
-      expect(statement.lines.map((l: { kind: string }) => l.kind)).toEqual(['credit', 'credit', 'credit', 'credit', 'payout', 'return']);
-      const html = await cli(['statement', '--influencer', mia, '--month', month, '--format', 'html', '--out', join(target.home, 's.html')]);
+      expect(statement.currencies).toEqual([
+        {
+          currency: 'EUR',
+          opening: '0.00',
+          credited: '60.00',
+          reversed: '0.00',
+          paid: '60.00',
+          returned: '60.00',
+          closing: '60.00',
+        },
+      ]);
+      expect(statement.lines.map((l: { kind: string }) => l.kind)).toEqual([
+        'credit',
+        'credit',
+        'credit',
+        'credit',
+        'payout',
+        'return',
+      ]);
+      const html = await cli([
+        'statement',
+        '--influencer',
+        mia,
+        '--month',
+        month,
+        '--format',
+        'html',
+        '--out',
+        join(target.home, 's.html'),
+      ]);
       expect(html.code).toBe(0);
       expect(await readFile(join(target.home, 's.html'), 'utf8')).toContain('<td class="n">60.00</td>');
       const off = await cli(['influencer', 'set', mia, '--inactive', '--no-paypal-email', '--json']);

@@ -20,7 +20,15 @@ for (const backend of BACKENDS) {
     const cli = (...args: string[]) => target.run(args);
 
     it('prints the secret in full once, at `endpoint add`, and masks it after', async () => {
-      const added = await cli('endpoint', 'add', '--url', receiver.url, '--events', 'sale.created,payout.created', '--json');
+      const added = await cli(
+        'endpoint',
+        'add',
+        '--url',
+        receiver.url,
+        '--events',
+        'sale.created,payout.created',
+        '--json',
+      );
       expect(added.code, added.stderr).toBe(0);
       const endpoint = added.json();
       expect(endpoint).toMatchObject({ url: receiver.url, events: ['sale.created', 'payout.created'] });
@@ -28,7 +36,13 @@ for (const backend of BACKENDS) {
       const last4 = endpoint.secret.slice(-4);
 
       const listed = await cli('endpoint', 'list', '--json');
-      expect(listed.json()).toEqual([expect.objectContaining({ id: endpoint.id, secret: `****${last4}`, events: ['sale.created', 'payout.created'] })]);
+      expect(listed.json()).toEqual([
+        expect.objectContaining({
+          id: endpoint.id,
+          secret: `****${last4}`,
+          events: ['sale.created', 'payout.created'],
+        }),
+      ]);
       const human = await cli('endpoint', 'list');
       expect(human.stdout).toContain(endpoint.id);
       expect(human.stdout + listed.stdout + listed.stderr + human.stderr).not.toContain(endpoint.secret);
@@ -46,7 +60,9 @@ for (const backend of BACKENDS) {
     it('refuses non-http URLs, unknown events and missing flags', async () => {
       const ftp = await cli('endpoint', 'add', '--url', 'ftp://example.com/hook');
       expect([ftp.code, ftp.stdout]).toEqual([2, '']);
-      expect(ftp.stderr).toMatch(/^error: option '--url <url>' argument 'ftp:\/\/example\.com\/hook' is invalid\. only http\(s\) URLs are accepted/);
+      expect(ftp.stderr).toMatch(
+        /^error: option '--url <url>' argument 'ftp:\/\/example\.com\/hook' is invalid\. only http\(s\) URLs are accepted/,
+      );
       expect((await cli('endpoint', 'add', '--url', 'https://x.example', '--events', 'sale.exploded')).code).toBe(2);
       expect((await cli('endpoint', 'add', '--json')).code).toBe(2);
       expect((await cli('endpoint', 'remove', '00000000-0000-4000-8000-000000000000')).code).toBe(1);
@@ -64,7 +80,19 @@ for (const backend of BACKENDS) {
     });
 
     it('`serve` delivers in the background; `notify list` shows attempts and errors', async () => {
-      const m = (await cli('merchant', 'add', '--name', 'Glow', '--tiktok-app-key', 'k1', '--tiktok-app-secret', 'secret-for-notify', '--json')).json();
+      const m = (
+        await cli(
+          'merchant',
+          'add',
+          '--name',
+          'Glow',
+          '--tiktok-app-key',
+          'k1',
+          '--tiktok-app-secret',
+          'secret-for-notify',
+          '--json',
+        )
+      ).json();
       const inf = (await cli('influencer', 'add', '--name', 'Mia', '--json')).json();
       expect((await cli('link-creator', '--influencer', inf.id, '--creator-id', 'creator-n1')).code).toBe(0);
       const secret = (await cli('endpoint', 'list', '--json')).json()[0].secret as string;
@@ -73,8 +101,19 @@ for (const backend of BACKENDS) {
       const serve = await spawnServe({ ...target.env, TRACKNOW_NOTIFY_INTERVAL_MS: '200' });
       try {
         // The simple shape: 12550 minor units at 15 %, attributed by creator id.
-        const body = JSON.stringify({ type: 'ORDER_STATUS_CHANGE', timestamp: 1760000000, data: { order_id: 'o-notify-1', order_status: 111, payment: { total_amount: 12550, currency: 'USD' }, creator_info: { creator_id: 'creator-n1' } } });
-        const reply = await post(`${serve.url}/api/webhook/tiktok/${m.id}`, body, { authorization: tiktokSignature(body, 'secret-for-notify', 'k1') });
+        const body = JSON.stringify({
+          type: 'ORDER_STATUS_CHANGE',
+          timestamp: 1760000000,
+          data: {
+            order_id: 'o-notify-1',
+            order_status: 111,
+            payment: { total_amount: 12550, currency: 'USD' },
+            creator_info: { creator_id: 'creator-n1' },
+          },
+        });
+        const reply = await post(`${serve.url}/api/webhook/tiktok/${m.id}`, body, {
+          authorization: tiktokSignature(body, 'secret-for-notify', 'k1'),
+        });
         expect(reply.json()).toMatchObject({ code: 0, data: { commission: 18.83 } });
         // The first answer is a 503: the row waits for its retry, visible in `notify list`.
         await receiver.waitFor(1);
@@ -82,16 +121,32 @@ for (const backend of BACKENDS) {
         expect((await serve.stop()).code).toBe(0);
       }
       const first = receiver.requests[0]!;
-      expect(JSON.parse(first.body)).toMatchObject({ type: 'sale.created', data: { order_id: 'o-notify-1', commission: '18.83', currency: 'USD', merchant_name: 'Glow' } });
+      expect(JSON.parse(first.body)).toMatchObject({
+        type: 'sale.created',
+        data: { order_id: 'o-notify-1', commission: '18.83', currency: 'USD', merchant_name: 'Glow' },
+      });
       const listed = await cli('notify', 'list', '--status', 'pending', '--json');
       expect(listed.code).toBe(0);
       const [row] = listed.json();
-      expect(Object.keys(row)).toEqual(expect.arrayContaining(['id', 'event', 'status', 'attempts', 'last_error', 'next_attempt_at']));
-      expect(row).toMatchObject({ id: first.headers['webhook-id'], event: 'sale.created', status: 'pending', attempts: 1, last_error: 'HTTP 503' });
+      expect(Object.keys(row)).toEqual(
+        expect.arrayContaining(['id', 'event', 'status', 'attempts', 'last_error', 'next_attempt_at']),
+      );
+      expect(row).toMatchObject({
+        id: first.headers['webhook-id'],
+        event: 'sale.created',
+        status: 'pending',
+        attempts: 1,
+        last_error: 'HTTP 503',
+      });
       expect(Date.parse(row.next_attempt_at)).toBeGreaterThan(Date.now());
       expect((await cli('notify', '--json')).json()).toMatchObject({ attempted: 0 }); // not due yet
       expect((await cli('notify', 'list', '--status', 'failed', '--json')).json()).toEqual([]);
-      expect(() => new Webhook('whsec_' + Buffer.alloc(32).toString('base64')).verify(first.body, first.headers as Record<string, string>)).toThrow();
+      expect(() =>
+        new Webhook('whsec_' + Buffer.alloc(32).toString('base64')).verify(
+          first.body,
+          first.headers as Record<string, string>,
+        ),
+      ).toThrow();
     });
   });
 }

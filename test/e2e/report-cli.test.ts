@@ -38,8 +38,25 @@ for (const backend of BACKENDS) {
       expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
       const report = r.json();
       expect(Object.keys(report)).toEqual(['from', 'to', 'by', 'merchant_id', 'rows']);
-      expect(Object.keys(report.rows[0])).toEqual(['key', 'currency', 'clicks', 'orders', 'conversion', 'sales', 'commission', 'refunded', 'label']);
-      const sales = (await cli(['sales', 'list', '--json'])).json() as { merchant_id: string; influencer_id: string | null; currency: string | null; amount: string | null; commission: string | null; status: string }[];
+      expect(Object.keys(report.rows[0])).toEqual([
+        'key',
+        'currency',
+        'clicks',
+        'orders',
+        'conversion',
+        'sales',
+        'commission',
+        'refunded',
+        'label',
+      ]);
+      const sales = (await cli(['sales', 'list', '--json'])).json() as {
+        merchant_id: string;
+        influencer_id: string | null;
+        currency: string | null;
+        amount: string | null;
+        commission: string | null;
+        status: string;
+      }[];
       const merchants = (await cli(['merchant', 'list', '--json'])).json() as { id: string; currency: string }[];
       expect(sales).toHaveLength(8);
       const expected = new Map<string, { orders: number; sales: bigint; commission: bigint }>();
@@ -49,14 +66,24 @@ for (const backend of BACKENDS) {
         const e = expected.get(`${s.influencer_id}|${currency}`) ?? { orders: 0, sales: 0n, commission: 0n };
         e.orders += 1;
         e.sales += s.amount === null ? 0n : parseMajor(s.amount, currency);
-        if (s.status === 'pending' || s.status === 'validated') e.commission += s.commission === null ? 0n : parseMajor(s.commission, currency);
+        if (s.status === 'pending' || s.status === 'validated')
+          e.commission += s.commission === null ? 0n : parseMajor(s.commission, currency);
         expected.set(`${s.influencer_id}|${currency}`, e);
       }
-      const got = new Map(report.rows.map((x: { key: string; currency: string; orders: number; sales: string; commission: string }) => [`${x.key}|${x.currency}`, x]));
+      const got = new Map(
+        report.rows.map((x: { key: string; currency: string; orders: number; sales: string; commission: string }) => [
+          `${x.key}|${x.currency}`,
+          x,
+        ]),
+      );
       expect([...got.keys()].sort()).toEqual([...expected.keys()].sort());
       for (const [k, e] of expected) {
         const currency = k.split('|')[1]!;
-        expect(got.get(k)).toMatchObject({ orders: e.orders, sales: formatMajor(e.sales, currency), commission: formatMajor(e.commission, currency) });
+        expect(got.get(k)).toMatchObject({
+          orders: e.orders,
+          sales: formatMajor(e.sales, currency),
+          commission: formatMajor(e.commission, currency),
+        });
       }
     });
 
@@ -91,9 +118,39 @@ for (const backend of BACKENDS) {
       const csv = await cli(['report', ...NOV, '--by', 'code', '--format', 'csv']);
       expect(csv.stdout.split('\r\n')[0]).toBe('key,label,currency,clicks,orders,conversion,sales,commission,refunded');
       expect(parse(csv.stdout, { columns: true })).toEqual([
-        { key: 'ANN10', label: '', currency: 'EUR', clicks: '6', orders: '3', conversion: '0.5', sales: '230.00', commission: '21.00', refunded: '90.00' },
-        { key: '', label: '', currency: 'EUR', clicks: '0', orders: '1', conversion: '', sales: '40.00', commission: '0.00', refunded: '40.00' },
-        { key: 'BOB', label: '', currency: 'USD', clicks: '5', orders: '2', conversion: '0.4', sales: '200.00', commission: '30.00', refunded: '0.00' },
+        {
+          key: 'ANN10',
+          label: '',
+          currency: 'EUR',
+          clicks: '6',
+          orders: '3',
+          conversion: '0.5',
+          sales: '230.00',
+          commission: '21.00',
+          refunded: '90.00',
+        },
+        {
+          key: '',
+          label: '',
+          currency: 'EUR',
+          clicks: '0',
+          orders: '1',
+          conversion: '',
+          sales: '40.00',
+          commission: '0.00',
+          refunded: '40.00',
+        },
+        {
+          key: 'BOB',
+          label: '',
+          currency: 'USD',
+          clicks: '5',
+          orders: '2',
+          conversion: '0.4',
+          sales: '200.00',
+          commission: '30.00',
+          refunded: '0.00',
+        },
       ]);
       const out = join(target.home, 'nov.csv');
       const written = await cli(['report', ...NOV, '--by', 'code', '--format', 'csv', '--out', out, '--json']);
@@ -110,17 +167,34 @@ for (const backend of BACKENDS) {
       page.on('request', (req) => requests.push(req.url()));
       try {
         await page.goto(pathToFileURL(file).href);
-        const cells = await page.$$eval('#rows tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+        const cells = await page.$$eval('#rows tbody tr', (trs) =>
+          trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
+        );
         expect(cells).toEqual([
           [`Ann Lee (${world.ann.slice(0, 8)})`, 'EUR', '6', '3', '50.00%', '230.00', '21.00', '90.00'],
           [`Bob <b>Ray</b> (${world.bob.slice(0, 8)})`, 'EUR', '5', '1', '60.00%', '40.00', '0.00', '40.00'],
           [`Bob <b>Ray</b> (${world.bob.slice(0, 8)})`, 'USD', '5', '2', '60.00%', '200.00', '30.00', '0.00'],
         ]);
-        const totals = await page.$$eval('[data-total]', (cards) => Object.fromEntries(cards.map((c) => [c.getAttribute('data-total'), c.querySelector('b')?.textContent])));
-        expect(totals).toMatchObject({ clicks: '11', orders: '6', conversion: '54.55%', 'sales-EUR': '270.00', 'commission-EUR': '21.00', 'refunded-EUR': '130.00', 'sales-USD': '200.00' });
+        const totals = await page.$$eval('[data-total]', (cards) =>
+          Object.fromEntries(cards.map((c) => [c.getAttribute('data-total'), c.querySelector('b')?.textContent])),
+        );
+        expect(totals).toMatchObject({
+          clicks: '11',
+          orders: '6',
+          conversion: '54.55%',
+          'sales-EUR': '270.00',
+          'commission-EUR': '21.00',
+          'refunded-EUR': '130.00',
+          'sales-USD': '200.00',
+        });
         // Drawn: every bar has a laid-out box, proportional to its amount.
         const bars = await page.$$eval('svg.chart[data-metric="sales"][data-currency="EUR"] rect.bar', (rects) =>
-          rects.map((rect) => ({ key: rect.getAttribute('data-key'), value: rect.getAttribute('data-value'), width: rect.getBoundingClientRect().width, height: rect.getBoundingClientRect().height })),
+          rects.map((rect) => ({
+            key: rect.getAttribute('data-key'),
+            value: rect.getAttribute('data-value'),
+            width: rect.getBoundingClientRect().width,
+            height: rect.getBoundingClientRect().height,
+          })),
         );
         expect(bars.map((b) => [b.key, b.value])).toEqual([
           [world.ann, '230.00 EUR'],
@@ -137,30 +211,54 @@ for (const backend of BACKENDS) {
 
     it('draws a month by day with quiet days as empty columns, and renders the picture', async () => {
       await target.store().then(async (store) => {
-        const people = [world.ann, world.bob, await insertInfluencer(store.db, { name: 'Cleo Park' }), await insertInfluencer(store.db, { name: 'Dev Shah' })];
-        await store.db.insertInto('tracking_codes').values({ code: 'CLEO', influencer_id: people[2]!, merchant_id: null }).execute();
+        const people = [
+          world.ann,
+          world.bob,
+          await insertInfluencer(store.db, { name: 'Cleo Park' }),
+          await insertInfluencer(store.db, { name: 'Dev Shah' }),
+        ];
+        await store.db
+          .insertInto('tracking_codes')
+          .values({ code: 'CLEO', influencer_id: people[2]!, merchant_id: null })
+          .execute();
         const sales = [];
         for (let day = 1; day <= 30; day++) {
           const n = day % 7 === 0 || day === 20 ? 0 : 2 + ((day * 5) % 9);
           await insertClicks(store.db, 'CLEO', `2026-11-${String(day).padStart(2, '0')}T12:00:00Z`, n * 12);
           for (let i = 0; i < n; i++) {
             const base = BigInt(2500 + ((day * 7919 + i * 104729) % 15000));
-            sales.push({ merchantId: world.eur, influencerId: people[(day + i) % 4]!, currency: 'EUR', orderedAt: `2026-11-${String(day).padStart(2, '0')}T${String(8 + i).padStart(2, '0')}:00:00Z`, base, commission: (base * 15n) / 100n, status: 'validated' as const });
+            sales.push({
+              merchantId: world.eur,
+              influencerId: people[(day + i) % 4]!,
+              currency: 'EUR',
+              orderedAt: `2026-11-${String(day).padStart(2, '0')}T${String(8 + i).padStart(2, '0')}:00:00Z`,
+              base,
+              commission: (base * 15n) / 100n,
+              status: 'validated' as const,
+            });
           }
         }
         await insertReportSales(store.db, sales);
       });
       const file = join(target.home, 'days.html');
       expect((await cli(['report', ...NOV, '--by', 'day', '--format', 'html', '--out', file])).code).toBe(0);
-      const json = (await cli(['report', ...NOV, '--by', 'day', '--json'])).json() as { rows: { key: string; currency: string; sales: string }[] };
+      const json = (await cli(['report', ...NOV, '--by', 'day', '--json'])).json() as {
+        rows: { key: string; currency: string; sales: string }[];
+      };
       const page = await browser.newPage({ viewport: { width: 900, height: 640 } });
       try {
         await page.goto(pathToFileURL(file).href);
         const columns = await page.$$eval('svg.chart[data-metric="sales"][data-currency="EUR"] rect.bar', (rects) =>
-          rects.map((r) => ({ key: r.getAttribute('data-key'), value: r.getAttribute('data-value'), height: r.getBoundingClientRect().height })),
+          rects.map((r) => ({
+            key: r.getAttribute('data-key'),
+            value: r.getAttribute('data-value'),
+            height: r.getBoundingClientRect().height,
+          })),
         );
         expect(columns).toHaveLength(30);
-        expect(columns.map((c) => c.key)).toEqual(Array.from({ length: 30 }, (_, i) => `2026-11-${String(i + 1).padStart(2, '0')}`));
+        expect(columns.map((c) => c.key)).toEqual(
+          Array.from({ length: 30 }, (_, i) => `2026-11-${String(i + 1).padStart(2, '0')}`),
+        );
         const eur = new Map(json.rows.filter((x) => x.currency === 'EUR').map((x) => [x.key, x.sales]));
         for (const c of columns) {
           expect(c.value).toBe(`${eur.get(c.key!) ?? '0'} EUR`);

@@ -11,13 +11,21 @@ const KEY = randomBytes(32).toString('base64');
 const OTHER_KEY = randomBytes(32).toString('base64');
 
 /** Spawns the binary and returns its argv as the process list shows it, read while it waits on its secret. */
-function spawnWaiting(args: string[], env: Record<string, string>): { cmdline: () => Promise<string>; done: Promise<CliResult>; stdin: NodeJS.WritableStream } {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+function spawnWaiting(
+  args: string[],
+  env: Record<string, string>,
+): { cmdline: () => Promise<string>; done: Promise<CliResult>; stdin: NodeJS.WritableStream } {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const done = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, json: () => JSON.parse(stdout) })));
+  const done = new Promise<CliResult>((resolve) =>
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, json: () => JSON.parse(stdout) })),
+  );
   const cmdline = async () => {
     for (let n = 0; n < 200; n++) {
       try {
@@ -44,7 +52,8 @@ function filesUnder(dir: string): string[] {
 for (const backend of BACKENDS) {
   describe(`secrets out of argv and out of the database [${backend}]`, () => {
     let target: CliTarget;
-    const cli = (args: string[], extra: Record<string, string> = {}, input?: string) => runCli(args, { ...target.env, ...extra }, input);
+    const cli = (args: string[], extra: Record<string, string> = {}, input?: string) =>
+      runCli(args, { ...target.env, ...extra }, input);
     const secretFile = async (name: string, value: string) => {
       const path = join(target.home, name);
       await writeFile(path, `${value}\n`, { mode: 0o600 });
@@ -60,7 +69,10 @@ for (const backend of BACKENDS) {
       const fifo = join(target.home, 'shopify.fifo');
       expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
       const secret = `shpss_fifo_${randomBytes(8).toString('hex')}`;
-      const run = spawnWaiting(['merchant', 'add', '--json', '--name', 'Fifo Shop', '--shopify-secret-file', fifo], target.env);
+      const run = spawnWaiting(
+        ['merchant', 'add', '--json', '--name', 'Fifo Shop', '--shopify-secret-file', fifo],
+        target.env,
+      );
       const argv = await run.cmdline();
       expect(argv).toContain('--shopify-secret-file');
       expect(argv).not.toContain(secret);
@@ -85,17 +97,40 @@ for (const backend of BACKENDS) {
     }, 300_000);
 
     it('a literal secret still works but warns; a bare flag without a TTY is a usage error naming the other ways', async () => {
-      const literal = await cli(['merchant', 'add', '--json', '--name', 'Literal', '--tiktok-app-secret', 'tts_literal_0123456789']);
+      const literal = await cli([
+        'merchant',
+        'add',
+        '--json',
+        '--name',
+        'Literal',
+        '--tiktok-app-secret',
+        'tts_literal_0123456789',
+      ]);
       expect(literal.code).toBe(0);
-      expect(literal.stderr).toMatch(/^warning: --tiktok-app-secret given on the command line shows in `ps` and shell history/);
+      expect(literal.stderr).toMatch(
+        /^warning: --tiktok-app-secret given on the command line shows in `ps` and shell history/,
+      );
       expect(literal.stderr + literal.stdout).not.toContain('tts_literal_0123456789');
       const bare = await cli(['merchant', 'add', '--name', 'Bare', '--shopify-secret']);
       expect(bare.code).toBe(2);
-      expect(bare.stderr).toMatch(/^error: --shopify-secret needs a value: pass - to read it from stdin, or --shopify-secret-file PATH/);
-      const both = await cli(['merchant', 'add', '--name', 'Both', '--shopify-secret', '-', '--woocommerce-secret', '-'], {}, 'a\nb\n');
+      expect(bare.stderr).toMatch(
+        /^error: --shopify-secret needs a value: pass - to read it from stdin, or --shopify-secret-file PATH/,
+      );
+      const both = await cli(
+        ['merchant', 'add', '--name', 'Both', '--shopify-secret', '-', '--woocommerce-secret', '-'],
+        {},
+        'a\nb\n',
+      );
       expect(both.code).toBe(2);
       expect(both.stderr).toMatch(/only one secret can come from stdin/);
-      const empty = await cli(['merchant', 'add', '--name', 'Empty', '--shopify-secret-file', await secretFile('empty', '')]);
+      const empty = await cli([
+        'merchant',
+        'add',
+        '--name',
+        'Empty',
+        '--shopify-secret-file',
+        await secretFile('empty', ''),
+      ]);
       expect(empty.code).toBe(2);
       expect(empty.stderr).toMatch(/gave an empty secret/);
     }, 300_000);
@@ -108,26 +143,54 @@ for (const backend of BACKENDS) {
         woo: `wc_whsec_enc_${randomBytes(8).toString('hex')}`,
       };
       const add = await cli(
-        ['merchant', 'add', '--json', '--name', 'Sealed', '--tiktok-app-key', 'ak1', '--tiktok-app-secret-file', await secretFile('t', plain.tiktok),
-          '--shopify-secret-file', await secretFile('s', plain.shopify), '--woocommerce-secret', '-'],
+        [
+          'merchant',
+          'add',
+          '--json',
+          '--name',
+          'Sealed',
+          '--tiktok-app-key',
+          'ak1',
+          '--tiktok-app-secret-file',
+          await secretFile('t', plain.tiktok),
+          '--shopify-secret-file',
+          await secretFile('s', plain.shopify),
+          '--woocommerce-secret',
+          '-',
+        ],
         keyed,
         `${plain.woo}\n`,
       );
       expect(add.code, add.stderr).toBe(0);
       const merchant = add.json();
-      expect(merchant).toMatchObject({ shopify_secret: '****(encrypted)', woocommerce_secret: '****(encrypted)', tiktok_app_secret: '****(encrypted)' });
+      expect(merchant).toMatchObject({
+        shopify_secret: '****(encrypted)',
+        woocommerce_secret: '****(encrypted)',
+        tiktok_app_secret: '****(encrypted)',
+      });
 
       // The secret still signs: send-test-webhook opens it with the key.
-      const dry = await cli(['send-test-webhook', '--json', '--platform', 'shopify', '--merchant', merchant.id, '--dry-run'], keyed);
+      const dry = await cli(
+        ['send-test-webhook', '--json', '--platform', 'shopify', '--merchant', merchant.id, '--dry-run'],
+        keyed,
+      );
       expect(dry.code, dry.stderr).toBe(0);
       const req = dry.json();
-      expect(req.headers['X-Shopify-Hmac-Sha256']).toBe(createHmac('sha256', plain.shopify).update(req.body).digest('base64'));
+      expect(req.headers['X-Shopify-Hmac-Sha256']).toBe(
+        createHmac('sha256', plain.shopify).update(req.body).digest('base64'),
+      );
       const missing = await cli(['send-test-webhook', '--platform', 'shopify', '--merchant', merchant.id, '--dry-run']);
       expect(missing.code).toBe(1);
-      expect(missing.stderr).toMatch(/^error: shopify_secret of merchant \S+ is stored encrypted \(key id [0-9a-f]{8}\): set TRACKNOW_ENCRYPTION_KEY/);
-      const wrong = await cli(['send-test-webhook', '--platform', 'shopify', '--merchant', merchant.id, '--dry-run'], { TRACKNOW_ENCRYPTION_KEY: OTHER_KEY });
+      expect(missing.stderr).toMatch(
+        /^error: shopify_secret of merchant \S+ is stored encrypted \(key id [0-9a-f]{8}\): set TRACKNOW_ENCRYPTION_KEY/,
+      );
+      const wrong = await cli(['send-test-webhook', '--platform', 'shopify', '--merchant', merchant.id, '--dry-run'], {
+        TRACKNOW_ENCRYPTION_KEY: OTHER_KEY,
+      });
       expect(wrong.code).toBe(1);
-      expect(wrong.stderr).toMatch(/was encrypted with key id [0-9a-f]{8}, but TRACKNOW_ENCRYPTION_KEY has key id [0-9a-f]{8}/);
+      expect(wrong.stderr).toMatch(
+        /was encrypted with key id [0-9a-f]{8}, but TRACKNOW_ENCRYPTION_KEY has key id [0-9a-f]{8}/,
+      );
       const bad = await cli(['merchant', 'list'], { TRACKNOW_ENCRYPTION_KEY: 'c2hvcnQ=' });
       expect(bad.code).toBe(1);
       expect(bad.stderr).toMatch(/TRACKNOW_ENCRYPTION_KEY must be base64 of 32 bytes/);
@@ -139,7 +202,15 @@ for (const backend of BACKENDS) {
 
     it('secrets encrypt seals the rows written before the key, once; the listener-facing reads still verify', async () => {
       const early = `shpss_early_${randomBytes(8).toString('hex')}`;
-      const add = await cli(['merchant', 'add', '--json', '--name', 'Early', '--shopify-secret-file', await secretFile('e', early)]);
+      const add = await cli([
+        'merchant',
+        'add',
+        '--json',
+        '--name',
+        'Early',
+        '--shopify-secret-file',
+        await secretFile('e', early),
+      ]);
       expect(add.code, add.stderr).toBe(0);
       const noKey = await cli(['secrets', 'encrypt']);
       expect(noKey.code).toBe(2);
@@ -155,7 +226,10 @@ for (const backend of BACKENDS) {
       const other = await cli(['secrets', 'encrypt'], { TRACKNOW_ENCRYPTION_KEY: OTHER_KEY });
       expect(other.code).toBe(1);
       expect(other.stderr).toMatch(/was encrypted with key id/);
-      const signed = await cli(['send-test-webhook', '--json', '--platform', 'shopify', '--merchant', add.json().id, '--dry-run'], { TRACKNOW_ENCRYPTION_KEY: KEY });
+      const signed = await cli(
+        ['send-test-webhook', '--json', '--platform', 'shopify', '--merchant', add.json().id, '--dry-run'],
+        { TRACKNOW_ENCRYPTION_KEY: KEY },
+      );
       const req = signed.json();
       expect(req.headers['X-Shopify-Hmac-Sha256']).toBe(createHmac('sha256', early).update(req.body).digest('base64'));
       if (backend === 'postgres') expect((await storedBytes(target)).includes(early)).toBe(false);

@@ -35,15 +35,33 @@ describe('the embedded store across processes', () => {
   });
 
   it('keeps other commands working while serve holds the store, and stops cleanly on SIGTERM', async () => {
-    const m = (await cli(['merchant', 'add', '--name', 'Glow', '--tiktok-app-key', 'k1', '--tiktok-app-secret', 'secret-for-serve-test', '--json'])).json();
+    const m = (
+      await cli([
+        'merchant',
+        'add',
+        '--name',
+        'Glow',
+        '--tiktok-app-key',
+        'k1',
+        '--tiktok-app-secret',
+        'secret-for-serve-test',
+        '--json',
+      ])
+    ).json();
     const serve = await spawnServe(target.env);
     try {
       // Two commands at once, through the shared socket, while webhooks arrive.
-      const body = JSON.stringify({ type: 'ORDER_STATUS_CHANGE', timestamp: 1760000000, data: { order_id: 'o-serve-1', order_status: 111, payment: { total_amount: 12550, currency: 'USD' } } });
+      const body = JSON.stringify({
+        type: 'ORDER_STATUS_CHANGE',
+        timestamp: 1760000000,
+        data: { order_id: 'o-serve-1', order_status: 111, payment: { total_amount: 12550, currency: 'USD' } },
+      });
       const [a, b, hook] = await Promise.all([
         cli(['influencer', 'add', '--name', 'While serving', '--json']),
         cli(['merchant', 'list', '--json']),
-        post(`${serve.url}/api/webhook/tiktok/${m.id}`, body, { authorization: tiktokSignature(body, 'secret-for-serve-test', 'k1') }),
+        post(`${serve.url}/api/webhook/tiktok/${m.id}`, body, {
+          authorization: tiktokSignature(body, 'secret-for-serve-test', 'k1'),
+        }),
       ]);
       expect([a.code, b.code, hook.status]).toEqual([0, 0, 200]);
       expect(b.json().map((x: { id: string }) => x.id)).toContain(m.id);

@@ -8,7 +8,21 @@ import { get, listen, post, type Reply } from '../helpers/http.js';
 import { seedWorld, TIKTOK } from '../helpers/world.js';
 import { recordFault } from './report.js';
 import { hostileAmount, LOOSE_CURRENCIES, lookalike, longValue, unknownCurrency } from './helpers/hostile-inputs.js';
-import { counts, inParallel, raw, KEYS_A, orderObject, PLATFORMS, sampleOf, signatureHeaders, Tally, toBody, topicHeaders, type Keys, type Platform } from './helpers/hostile-kit.js';
+import {
+  counts,
+  inParallel,
+  raw,
+  KEYS_A,
+  orderObject,
+  PLATFORMS,
+  sampleOf,
+  signatureHeaders,
+  Tally,
+  toBody,
+  topicHeaders,
+  type Keys,
+  type Platform,
+} from './helpers/hostile-kit.js';
 
 /**
  * Hostile webhook bodies against the real listener on both back ends. What counts as a write:
@@ -22,7 +36,12 @@ import { counts, inParallel, raw, KEYS_A, orderObject, PLATFORMS, sampleOf, sign
  * - a real currency written loosely ("usd ") is stored as its ISO code, never as sent.
  */
 const RUNS = Number(process.env.FAULT_RUNS ?? 150);
-const KEYS_B: Keys = { appKey: 'rivalkey42', appSecret: 'rival_tts_secret_ffffeeee', shopify: 'shpss_rival_0000', woo: 'wc_rival_1111' };
+const KEYS_B: Keys = {
+  appKey: 'rivalkey42',
+  appSecret: 'rival_tts_secret_ffffeeee',
+  shopify: 'shpss_rival_0000',
+  woo: 'wc_rival_1111',
+};
 
 describeBackends('hostile webhooks', (t, backend) => {
   let listener: Awaited<ReturnType<typeof listen>>;
@@ -30,12 +49,21 @@ describeBackends('hostile webhooks', (t, backend) => {
   let rivalId: string;
   let sameAppId: string;
 
-  const route = (platform: Platform, merchantId = world.merchant.id) => `${listener.url}/api/webhook/${platform}/${merchantId}`;
-  const send = (platform: Platform, body: Buffer, headers: Record<string, string>, merchantId?: string) => post(route(platform, merchantId), body, { ...topicHeaders(platform), ...headers });
-  const signed = (platform: Platform, body: Buffer, extra: Record<string, string> = {}) => send(platform, body, { ...signatureHeaders(platform, body), ...extra });
+  const route = (platform: Platform, merchantId = world.merchant.id) =>
+    `${listener.url}/api/webhook/${platform}/${merchantId}`;
+  const send = (platform: Platform, body: Buffer, headers: Record<string, string>, merchantId?: string) =>
+    post(route(platform, merchantId), body, { ...topicHeaders(platform), ...headers });
+  const signed = (platform: Platform, body: Buffer, extra: Record<string, string> = {}) =>
+    send(platform, body, { ...signatureHeaders(platform, body), ...extra });
 
   /** Sends every input, checks that nothing was written and that the listener logged no 5xx, records the row. */
-  async function check<T>(check: string, inputs: readonly T[], seed: number, sendOne: (input: T, i: number) => Promise<boolean>, noWrites = true): Promise<Tally> {
+  async function check<T>(
+    check: string,
+    inputs: readonly T[],
+    seed: number,
+    sendOne: (input: T, i: number) => Promise<boolean>,
+    noWrites = true,
+  ): Promise<Tally> {
     const before = await counts(t().db);
     const logged = listener.logs.length;
     const tally = new Tally();
@@ -50,7 +78,15 @@ describeBackends('hostile webhooks', (t, backend) => {
     const after = await counts(t().db);
     const fiveHundreds = listener.logs.slice(logged).filter((l) => Number(l.status) >= 500);
     const clean = (!noWrites || JSON.stringify(after) === JSON.stringify(before)) && fiveHundreds.length === 0;
-    recordFault({ section: 'hostile', check, backend, tried: tally.tried, held: clean ? tally.held : 0, lost: 0, note: `seed ${seed}` });
+    recordFault({
+      section: 'hostile',
+      check,
+      backend,
+      tried: tally.tried,
+      held: clean ? tally.held : 0,
+      lost: 0,
+      note: `seed ${seed}`,
+    });
     expect(tally.misses, `${check}: inputs not answered as required (FAULT_SEED=${seed})`).toEqual([]);
     expect(fiveHundreds, `${check}: 5xx in the listener log`).toEqual([]);
     if (noWrites) expect(after, `${check}: rejected inputs wrote`).toEqual(before);
@@ -69,9 +105,24 @@ describeBackends('hostile webhooks', (t, backend) => {
     // Codes and handles with letters that Unicode case mapping folds onto ASCII (ı→I, ſ→S, K→k).
     await addCode(db, { influencerId: world.zed.id, code: 'KISS2024' });
     await linkCreator(db, { influencerId: world.mia.id, creatorId: 'creator_kiki', username: 'kikiglow' });
-    const rival = await addMerchant(db, { name: 'Rival', currency: 'USD', tiktokAppKey: KEYS_B.appKey, tiktokAppSecret: KEYS_B.appSecret, tiktokShopId: '1111111111111111111', shopifyDomain: 'rival.myshopify.com', shopifySecret: KEYS_B.shopify, woocommerceSecret: KEYS_B.woo });
+    const rival = await addMerchant(db, {
+      name: 'Rival',
+      currency: 'USD',
+      tiktokAppKey: KEYS_B.appKey,
+      tiktokAppSecret: KEYS_B.appSecret,
+      tiktokShopId: '1111111111111111111',
+      shopifyDomain: 'rival.myshopify.com',
+      shopifySecret: KEYS_B.shopify,
+      woocommerceSecret: KEYS_B.woo,
+    });
     // A second shop on the same TikTok app: same key and secret, another shop id.
-    const sameApp = await addMerchant(db, { name: 'Sister shop', currency: 'USD', tiktokAppKey: TIKTOK.appKey, tiktokAppSecret: TIKTOK.appSecret, tiktokShopId: '2222222222222222222' });
+    const sameApp = await addMerchant(db, {
+      name: 'Sister shop',
+      currency: 'USD',
+      tiktokAppKey: TIKTOK.appKey,
+      tiktokAppSecret: TIKTOK.appSecret,
+      tiktokShopId: '2222222222222222222',
+    });
     rivalId = rival.id;
     sameAppId = sameApp.id;
     listener = await listen(t().store);
@@ -86,13 +137,19 @@ describeBackends('hostile webhooks', (t, backend) => {
   afterAll(async () => listener?.close());
 
   it('garbage bodies: random bytes, truncated and deeply nested JSON, unsigned and signed', async () => {
-    const deep = fc.record({ depth: fc.oneof(fc.constant(100_000), fc.integer({ min: 65, max: 20_000 })), kind: fc.constantFrom('array', 'object', 'in-order'), balanced: fc.boolean() }).map(({ depth, kind, balanced }) => {
-      const open = kind === 'array' ? '['.repeat(depth) : '{"a":'.repeat(depth);
-      const close = (kind === 'array' ? ']' : '}').repeat(balanced ? depth : depth - 1);
-      const nested = kind === 'array' ? open + close : `${open}1${close}`;
-      if (kind !== 'in-order') return { label: `${kind} depth ${depth}`, body: () => Buffer.from(nested) };
-      return { label: `order with data nested ${depth}`, body: (platform: Platform) => orderWith(platform, nested) };
-    });
+    const deep = fc
+      .record({
+        depth: fc.oneof(fc.constant(100_000), fc.integer({ min: 65, max: 20_000 })),
+        kind: fc.constantFrom('array', 'object', 'in-order'),
+        balanced: fc.boolean(),
+      })
+      .map(({ depth, kind, balanced }) => {
+        const open = kind === 'array' ? '['.repeat(depth) : '{"a":'.repeat(depth);
+        const close = (kind === 'array' ? ']' : '}').repeat(balanced ? depth : depth - 1);
+        const nested = kind === 'array' ? open + close : `${open}1${close}`;
+        if (kind !== 'in-order') return { label: `${kind} depth ${depth}`, body: () => Buffer.from(nested) };
+        return { label: `order with data nested ${depth}`, body: (platform: Platform) => orderWith(platform, nested) };
+      });
     const orderWith = (platform: Platform, nested: string) => {
       const order = orderObject(platform, 'deep');
       (platform === 'tiktok' ? order.data : order).extra = raw(nested);
@@ -109,8 +166,15 @@ describeBackends('hostile webhooks', (t, backend) => {
         return full.subarray(0, Math.floor(at * full.length));
       },
     }));
-    const notObject = fc.jsonValue().filter((v) => typeof v !== 'object' || v === null || Array.isArray(v)).map((v) => ({ label: 'JSON that is not an object', body: () => Buffer.from(JSON.stringify(v)) }));
-    const arb = fc.record({ platform: fc.constantFrom(...PLATFORMS), sign: fc.boolean(), input: fc.oneof(random, truncated, deep, notObject) });
+    const notObject = fc
+      .jsonValue()
+      .filter((v) => typeof v !== 'object' || v === null || Array.isArray(v))
+      .map((v) => ({ label: 'JSON that is not an object', body: () => Buffer.from(JSON.stringify(v)) }));
+    const arb = fc.record({
+      platform: fc.constantFrom(...PLATFORMS),
+      sign: fc.boolean(),
+      input: fc.oneof(random, truncated, deep, notObject),
+    });
     const { inputs, seed } = sampleOf(arb, RUNS * 2);
     await check('garbage bodies', inputs, seed, async ({ platform, sign, input }) => {
       const body = input.body(platform);
@@ -122,16 +186,29 @@ describeBackends('hostile webhooks', (t, backend) => {
   });
 
   it('amounts: huge, negative, fractional cents, NaN and Infinity', async () => {
-    const fields: Record<Platform, string[]> = { tiktok: ['payment.total_amount', 'payment.sub_total'], shopify: ['subtotal_price', 'total_price'], woocommerce: ['total', 'shipping_total', 'total_tax'] };
+    const fields: Record<Platform, string[]> = {
+      tiktok: ['payment.total_amount', 'payment.sub_total'],
+      shopify: ['subtotal_price', 'total_price'],
+      woocommerce: ['total', 'shipping_total', 'total_tax'],
+    };
     const arb = fc
       .record({ platform: fc.constantFrom(...PLATFORMS), field: fc.nat(2), amount: hostileAmount })
       .filter(({ platform, amount }) => !amount.tiktokOnly || platform === 'tiktok')
-      .map(({ platform, field, amount }) => ({ platform, field: fields[platform][field % fields[platform].length]!, value: amount.value }));
+      .map(({ platform, field, amount }) => ({
+        platform,
+        field: fields[platform][field % fields[platform].length]!,
+        value: amount.value,
+      }));
     const { inputs, seed } = sampleOf(arb, RUNS);
     await check('amounts', inputs, seed, async ({ platform, field, value }, i) => {
       const order = orderObject(platform, `amount-${seed}-${i}`);
       const path = field.split('.');
-      const holder = path.length === 2 ? (platform === 'tiktok' ? order.data : order)[path[0]!] : platform === 'tiktok' ? order.data : order;
+      const holder =
+        path.length === 2
+          ? (platform === 'tiktok' ? order.data : order)[path[0]!]
+          : platform === 'tiktok'
+            ? order.data
+            : order;
       holder[path.at(-1)!] = value;
       return expectStatus(await signed(platform, toBody(order)), 400);
     });
@@ -151,21 +228,42 @@ describeBackends('hostile webhooks', (t, backend) => {
     });
     expect(tally.tried).toBe(inputs.length);
     // Loose spellings of real codes: accepted, and the sale is in the ISO code.
-    const loose = PLATFORMS.flatMap((platform) => LOOSE_CURRENCIES.map(([sent, stored]) => ({ platform, sent, stored })));
-    await check('currencies (loose real codes)', loose, seed, async ({ platform, sent, stored }, i) => {
-      const orderId = `loose-currency-${i}`;
-      const order = orderObject(platform, orderId);
-      setCurrency(platform, order, sent);
-      const reply = await signed(platform, toBody(order));
-      const sale = await t().db.selectFrom('sales').select('currency').where('external_order_id', '=', orderId).executeTakeFirst();
-      return reply.status === 200 && sale?.currency === stored;
-    }, false);
+    const loose = PLATFORMS.flatMap((platform) =>
+      LOOSE_CURRENCIES.map(([sent, stored]) => ({ platform, sent, stored })),
+    );
+    await check(
+      'currencies (loose real codes)',
+      loose,
+      seed,
+      async ({ platform, sent, stored }, i) => {
+        const orderId = `loose-currency-${i}`;
+        const order = orderObject(platform, orderId);
+        setCurrency(platform, order, sent);
+        const reply = await signed(platform, toBody(order));
+        const sale = await t()
+          .db.selectFrom('sales')
+          .select('currency')
+          .where('external_order_id', '=', orderId)
+          .executeTakeFirst();
+        return reply.status === 200 && sale?.currency === stored;
+      },
+      false,
+    );
   });
 
   it('long ids and lookalike codes never attribute; over-long order ids are refused', async () => {
     type Hint = 'creator_id' | 'creator_username' | 'promo' | 'utm' | 'track' | 'ref';
-    const hintsOf: Record<Platform, Hint[]> = { tiktok: ['creator_id', 'creator_username', 'promo', 'utm', 'track'], shopify: ['promo', 'ref', 'utm', 'track'], woocommerce: ['promo', 'ref', 'track'] };
-    const realFor = (hint: Hint) => (hint === 'creator_id' ? ['tiktok_creator_123', 'creator_kiki'] : hint === 'creator_username' ? ['glowwithmia', 'kikiglow'] : ['ABC12345', 'ZX9Q77', 'ZZZ00000', 'QQQ11111', 'KISS2024']);
+    const hintsOf: Record<Platform, Hint[]> = {
+      tiktok: ['creator_id', 'creator_username', 'promo', 'utm', 'track'],
+      shopify: ['promo', 'ref', 'utm', 'track'],
+      woocommerce: ['promo', 'ref', 'track'],
+    };
+    const realFor = (hint: Hint) =>
+      hint === 'creator_id'
+        ? ['tiktok_creator_123', 'creator_kiki']
+        : hint === 'creator_username'
+          ? ['glowwithmia', 'kikiglow']
+          : ['ABC12345', 'ZX9Q77', 'ZZZ00000', 'QQQ11111', 'KISS2024'];
     const hinted = fc
       .record({ platform: fc.constantFrom(...PLATFORMS), pick: fc.nat(4), kind: fc.constantFrom('lookalike', 'long') })
       .chain(({ platform, pick, kind }) => {
@@ -173,27 +271,46 @@ describeBackends('hostile webhooks', (t, backend) => {
         const value = kind === 'long' ? longValue : fc.constantFrom(...realFor(hint)).chain(lookalike);
         return value.map((v) => ({ kind: 'hint' as const, platform, hint, value: v }));
       });
-    const longOrderId = fc.record({ platform: fc.constantFrom(...PLATFORMS), value: longValue }).map((x) => ({ kind: 'order id' as const, ...x }));
+    const longOrderId = fc
+      .record({ platform: fc.constantFrom(...PLATFORMS), value: longValue })
+      .map((x) => ({ kind: 'order id' as const, ...x }));
     const sampled = sampleOf(fc.oneof({ arbitrary: hinted, weight: 4 }, { arbitrary: longOrderId, weight: 1 }), RUNS);
     const seed = sampled.seed;
     // Always: letters whose full Unicode case mapping lands on ASCII (ı → I, ſ → S, Kelvin K → k).
     const folded = [
       { kind: 'hint' as const, platform: 'tiktok' as const, hint: 'promo' as const, value: 'K\u0131SS2024' },
       { kind: 'hint' as const, platform: 'shopify' as const, hint: 'utm' as const, value: 'KI\u017fS2024' },
-      { kind: 'hint' as const, platform: 'woocommerce' as const, hint: 'ref' as const, value: 'k\u0131\u017f\u017f2024' },
+      {
+        kind: 'hint' as const,
+        platform: 'woocommerce' as const,
+        hint: 'ref' as const,
+        value: 'k\u0131\u017f\u017f2024',
+      },
       { kind: 'hint' as const, platform: 'tiktok' as const, hint: 'creator_username' as const, value: '\u212aikiglow' },
     ];
     const inputs = [...folded, ...sampled.inputs];
     const before = await counts(t().db);
-    await check('long ids and lookalikes', inputs, seed, async (input, i) => {
-      if (input.kind === 'order id') {
-        return expectStatus(await signed(input.platform, toBody(orderObject(input.platform, input.value))), 400);
-      }
-      const orderId = `hint-${seed}-${i}`;
-      const reply = await signed(input.platform, toBody(withHint(input.platform, orderId, input.hint, input.value)));
-      const sale = await t().db.selectFrom('sales').select(['influencer_id', 'commission_minor']).where('external_order_id', '=', orderId).executeTakeFirst();
-      return reply.status === 200 && sale !== undefined && sale.influencer_id === null && sale.commission_minor === null;
-    }, false);
+    await check(
+      'long ids and lookalikes',
+      inputs,
+      seed,
+      async (input, i) => {
+        if (input.kind === 'order id') {
+          return expectStatus(await signed(input.platform, toBody(orderObject(input.platform, input.value))), 400);
+        }
+        const orderId = `hint-${seed}-${i}`;
+        const reply = await signed(input.platform, toBody(withHint(input.platform, orderId, input.hint, input.value)));
+        const sale = await t()
+          .db.selectFrom('sales')
+          .select(['influencer_id', 'commission_minor'])
+          .where('external_order_id', '=', orderId)
+          .executeTakeFirst();
+        return (
+          reply.status === 200 && sale !== undefined && sale.influencer_id === null && sale.commission_minor === null
+        );
+      },
+      false,
+    );
     // Nothing was credited, and the refused order ids left no row behind.
     const after = await counts(t().db);
     expect(after.ledger).toBe(before.ledger);
@@ -207,28 +324,78 @@ describeBackends('hostile webhooks', (t, backend) => {
       return reply.status === 404;
     });
     // A 10,000-character notification or delivery id keeps its identity: accepted once, a duplicate after.
-    const keys = sampleOf(fc.record({ platform: fc.constantFrom(...PLATFORMS), key: fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: 10_000, maxLength: 10_000 }) }), 12);
-    await check('long idempotency keys', keys.inputs, keys.seed, async ({ platform, key }, i) => {
-      const order = orderObject(platform, `long-key-${keys.seed}-${i}`);
-      if (platform === 'tiktok') Object.assign(order, { tts_notification_id: key, type: 1 });
-      const header: Record<string, string> = platform === 'shopify' ? { 'x-shopify-webhook-id': key } : platform === 'woocommerce' ? { 'x-wc-webhook-delivery-id': key } : {};
-      const body = toBody(order);
-      const first = await signed(platform, body, header);
-      const again = await signed(platform, body, header);
-      return first.status === 200 && first.json().data.outcome === 'created' && again.status === 200 && again.json().data.outcome === 'duplicate';
-    }, false);
+    const keys = sampleOf(
+      fc.record({
+        platform: fc.constantFrom(...PLATFORMS),
+        key: fc.string({
+          unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)),
+          minLength: 10_000,
+          maxLength: 10_000,
+        }),
+      }),
+      12,
+    );
+    await check(
+      'long idempotency keys',
+      keys.inputs,
+      keys.seed,
+      async ({ platform, key }, i) => {
+        const order = orderObject(platform, `long-key-${keys.seed}-${i}`);
+        if (platform === 'tiktok') Object.assign(order, { tts_notification_id: key, type: 1 });
+        const header: Record<string, string> =
+          platform === 'shopify'
+            ? { 'x-shopify-webhook-id': key }
+            : platform === 'woocommerce'
+              ? { 'x-wc-webhook-delivery-id': key }
+              : {};
+        const body = toBody(order);
+        const first = await signed(platform, body, header);
+        const again = await signed(platform, body, header);
+        return (
+          first.status === 200 &&
+          first.json().data.outcome === 'created' &&
+          again.status === 200 &&
+          again.json().data.outcome === 'duplicate'
+        );
+      },
+      false,
+    );
   });
 
   it("foreign signatures: another merchant's secret, shop or route → 401", async () => {
-    type Variant = 'rival keys' | 'our key, rival secret' | 'rival key, our secret' | 'sister shop id' | 'rival shop domain' | 'signed for rival, sent to us' | 'signature of another body';
+    type Variant =
+      | 'rival keys'
+      | 'our key, rival secret'
+      | 'rival key, our secret'
+      | 'sister shop id'
+      | 'rival shop domain'
+      | 'signed for rival, sent to us'
+      | 'signature of another body';
     const variants: Record<Platform, Variant[]> = {
-      tiktok: ['rival keys', 'our key, rival secret', 'rival key, our secret', 'sister shop id', 'signed for rival, sent to us', 'signature of another body'],
+      tiktok: [
+        'rival keys',
+        'our key, rival secret',
+        'rival key, our secret',
+        'sister shop id',
+        'signed for rival, sent to us',
+        'signature of another body',
+      ],
       shopify: ['rival keys', 'rival shop domain', 'signed for rival, sent to us', 'signature of another body'],
       woocommerce: ['rival keys', 'signed for rival, sent to us', 'signature of another body'],
     };
     const arb = fc
-      .record({ platform: fc.constantFrom(...PLATFORMS), pick: fc.nat(5), cents: fc.integer({ min: 1, max: 10_000_000 }), toRival: fc.boolean() })
-      .map(({ platform, pick, cents, toRival }) => ({ platform, variant: variants[platform][pick % variants[platform].length]!, cents, toRival }));
+      .record({
+        platform: fc.constantFrom(...PLATFORMS),
+        pick: fc.nat(5),
+        cents: fc.integer({ min: 1, max: 10_000_000 }),
+        toRival: fc.boolean(),
+      })
+      .map(({ platform, pick, cents, toRival }) => ({
+        platform,
+        variant: variants[platform][pick % variants[platform].length]!,
+        cents,
+        toRival,
+      }));
     const { inputs, seed } = sampleOf(arb, RUNS);
     await check('foreign signatures', inputs, seed, async ({ platform, variant, cents, toRival }, i) => {
       const order = orderObject(platform, `foreign-${seed}-${i}`);
@@ -236,14 +403,17 @@ describeBackends('hostile webhooks', (t, backend) => {
       let headers: Record<string, string> = {};
       let target = world.merchant.id;
       if (variant === 'rival keys') headers = signatureHeaders(platform, toBody(order), KEYS_B);
-      else if (variant === 'our key, rival secret') headers = signatureHeaders(platform, toBody(order), { ...KEYS_A, appSecret: KEYS_B.appSecret });
-      else if (variant === 'rival key, our secret') headers = signatureHeaders(platform, toBody(order), { ...KEYS_A, appKey: KEYS_B.appKey });
+      else if (variant === 'our key, rival secret')
+        headers = signatureHeaders(platform, toBody(order), { ...KEYS_A, appSecret: KEYS_B.appSecret });
+      else if (variant === 'rival key, our secret')
+        headers = signatureHeaders(platform, toBody(order), { ...KEYS_A, appKey: KEYS_B.appKey });
       else if (variant === 'sister shop id') {
         // Same TikTok app, so the HMAC is valid: the shop id inside must decide.
         order.shop_id = '2222222222222222222';
         headers = signatureHeaders(platform, toBody(order));
         if (toRival) target = rivalId;
-      } else if (variant === 'rival shop domain') headers = { ...signatureHeaders(platform, toBody(order)), 'x-shopify-shop-domain': 'rival.myshopify.com' };
+      } else if (variant === 'rival shop domain')
+        headers = { ...signatureHeaders(platform, toBody(order)), 'x-shopify-shop-domain': 'rival.myshopify.com' };
       else if (variant === 'signed for rival, sent to us') headers = signatureHeaders(platform, toBody(order), KEYS_B);
       else {
         headers = signatureHeaders(platform, toBody(order));

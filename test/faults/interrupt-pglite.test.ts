@@ -13,7 +13,17 @@ import { runCli } from '../helpers/cli.js';
 import { get } from '../helpers/http.js';
 import { spawnServe } from '../helpers/serve-process.js';
 import { recordFault } from './report.js';
-import { bytesWritten, expectConsistent, killWhen, ledgerState, payable, seedPayeesSql, seedSalesSql, spawnCron, type Sql } from './helpers/cron-jobs.js';
+import {
+  bytesWritten,
+  expectConsistent,
+  killWhen,
+  ledgerState,
+  payable,
+  seedPayeesSql,
+  seedSalesSql,
+  spawnCron,
+  type Sql,
+} from './helpers/cron-jobs.js';
 
 const SALES = 30_000;
 /** Due when validate runs through the store `serve` shares (a third batch of sales). */
@@ -22,7 +32,11 @@ const INFLUENCERS = 4000; // 7-8 sales each: every balance is over the 50.00 min
 const MIN_MINOR = 5000;
 /** PGlite writes its WAL as the UPDATE runs (~2.5 MB per 1,000 sales): past this the run is mid-statement, long before its commit. */
 const MID_VALIDATE_BYTES = 8 * 2 ** 20;
-const SEPA = { TRACKNOW_SEPA_DEBTOR_NAME: 'Glow Cosmetics GmbH', TRACKNOW_SEPA_DEBTOR_IBAN: 'DE02120300000000202051', TRACKNOW_SEPA_DEBTOR_BIC: 'BYLADEM1001' };
+const SEPA = {
+  TRACKNOW_SEPA_DEBTOR_NAME: 'Glow Cosmetics GmbH',
+  TRACKNOW_SEPA_DEBTOR_IBAN: 'DE02120300000000202051',
+  TRACKNOW_SEPA_DEBTOR_BIC: 'BYLADEM1001',
+};
 
 describe('validate and payout interrupted [pglite, embedded store]', () => {
   let home = '';
@@ -34,7 +48,7 @@ describe('validate and payout interrupted [pglite, embedded store]', () => {
     const { PGlite } = await import('@electric-sql/pglite');
     const db = await PGlite.create(join(home, 'db'), { parsers: PGLITE_PARSERS });
     try {
-      return await fn(async <R,>(text: string) => ((await db.exec(text))[0]?.rows ?? []) as R[]);
+      return await fn(async <R>(text: string) => ((await db.exec(text))[0]?.rows ?? []) as R[]);
     } finally {
       await db.close();
     }
@@ -111,7 +125,9 @@ describe('validate and payout interrupted [pglite, embedded store]', () => {
     expect(again.code, again.stderr).toBe(0);
     const { s, paid } = await withStore(async (sql) => ({
       s: await ledgerState(sql),
-      paid: await sql<{ influencer_id: string; n: number; amount: string }>(`select influencer_id, count(*)::int as n, sum(amount_minor)::text as amount from payouts group by 1`),
+      paid: await sql<{ influencer_id: string; n: number; amount: string }>(
+        `select influencer_id, count(*)::int as n, sum(amount_minor)::text as amount from payouts group by 1`,
+      ),
     }));
     const right = paid.filter((p) => p.n === 1 && due.get(p.influencer_id) === p.amount).length;
     recordFault({
@@ -144,7 +160,7 @@ describe('validate and payout interrupted [pglite, embedded store]', () => {
       expect(killed, `validate finished before it was interrupted: ${first.stdout}`).toBe(true);
       // The dead client's transaction must not keep PGlite's one session: /healthz answers again.
       let healthy = false;
-      for (const deadline = Date.now() + 60_000; !healthy && Date.now() < deadline; ) {
+      for (const deadline = Date.now() + 60_000; !healthy && Date.now() < deadline;) {
         healthy = (await get(`${serve.url}/healthz`).catch(() => ({ status: 0 }))).status === 200;
         if (!healthy) await new Promise((resolve) => setTimeout(resolve, 100));
       }
@@ -156,7 +172,7 @@ describe('validate and payout interrupted [pglite, embedded store]', () => {
       const held = Math.max(0, s.validated - s.uncredited - s.doubleCredits - s.strayCredits - before.validated);
       recordFault({
         section: 'faults',
-        check: 'validate killed -9 mid-run through serve\'s shared store, re-run',
+        check: "validate killed -9 mid-run through serve's shared store, re-run",
         backend: 'pglite',
         tried: SHARED_SALES,
         held: healthy && again.json().validated === SHARED_SALES ? held : 0,

@@ -13,7 +13,17 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { recordFault } from './report.js';
-import { expectConsistent, killWhen, ledgerState, payable, seedPayeesSql, seedSalesSql, spawnCron, type LedgerState, type Sql } from './helpers/cron-jobs.js';
+import {
+  expectConsistent,
+  killWhen,
+  ledgerState,
+  payable,
+  seedPayeesSql,
+  seedSalesSql,
+  spawnCron,
+  type LedgerState,
+  type Sql,
+} from './helpers/cron-jobs.js';
 import { createPrivatePg, privatePgAvailable, type PrivatePg } from './helpers/private-pg.js';
 
 /** More than one validate batch (100,000 sales per statement), so a kill can land after the first. */
@@ -22,7 +32,11 @@ const SALES = 120_000;
 const MORE_SALES = 30_000;
 const INFLUENCERS = 10_000;
 const MIN_MINOR = 5000; // payout's default minimum, 50.00 EUR
-const SEPA = { TRACKNOW_SEPA_DEBTOR_NAME: 'Glow Cosmetics GmbH', TRACKNOW_SEPA_DEBTOR_IBAN: 'DE02120300000000202051', TRACKNOW_SEPA_DEBTOR_BIC: 'BYLADEM1001' };
+const SEPA = {
+  TRACKNOW_SEPA_DEBTOR_NAME: 'Glow Cosmetics GmbH',
+  TRACKNOW_SEPA_DEBTOR_IBAN: 'DE02120300000000202051',
+  TRACKNOW_SEPA_DEBTOR_BIC: 'BYLADEM1001',
+};
 
 describe('validate and payout interrupted [postgres, private cluster]', () => {
   let cluster: PrivatePg | undefined;
@@ -31,14 +45,17 @@ describe('validate and payout interrupted [postgres, private cluster]', () => {
   let sql: Sql;
 
   beforeAll(async () => {
-    if (!privatePgAvailable()) throw new Error('the interrupt test needs root and PostgreSQL binaries under /usr/lib/postgresql to run a private cluster');
+    if (!privatePgAvailable())
+      throw new Error(
+        'the interrupt test needs root and PostgreSQL binaries under /usr/lib/postgresql to run a private cluster',
+      );
     cluster = await createPrivatePg();
     await cluster.start();
     const url = cluster.url;
     out = mkdtempSync(join(tmpdir(), 'tracknow-payouts-'));
     env = { DATABASE_URL: url, ...SEPA };
     // A connection per call: the cluster goes down and up under the test.
-    sql = async <T,>(text: string) => {
+    sql = async <T>(text: string) => {
       const client = new pg.Client({ connectionString: url });
       await client.connect();
       try {
@@ -110,7 +127,11 @@ describe('validate and payout interrupted [postgres, private cluster]', () => {
     await backendGone(victim!);
     // One transaction: the killed run's 100,000 validated sales rolled back whole.
     const after = await ledgerState(sql);
-    expect({ validated: after.validated, credits: after.credits, pending: after.pending }).toEqual({ validated: 0, credits: 0, pending: SALES });
+    expect({ validated: after.validated, credits: after.credits, pending: after.pending }).toEqual({
+      validated: 0,
+      credits: 0,
+      pending: SALES,
+    });
 
     const again = await runCli(['validate', '--json', '--as-of', asOf], env);
     expect(again.code, again.stderr).toBe(0);
@@ -152,7 +173,9 @@ describe('validate and payout interrupted [postgres, private cluster]', () => {
     expect(nothing.code, nothing.stderr).toBe(0);
     expect(nothing.json().payouts).toEqual([]);
 
-    const paid = await sql<{ influencer_id: string; n: number; amount: string }>(`select influencer_id, count(*)::int as n, sum(amount_minor)::text as amount from payouts group by 1`);
+    const paid = await sql<{ influencer_id: string; n: number; amount: string }>(
+      `select influencer_id, count(*)::int as n, sum(amount_minor)::text as amount from payouts group by 1`,
+    );
     const right = paid.filter((p) => p.n === 1 && due.get(p.influencer_id) === p.amount).length;
     const s = await ledgerState(sql);
     const files = readdirSync(out);
@@ -182,7 +205,11 @@ describe('validate and payout interrupted [postgres, private cluster]', () => {
     const stopped = await killWhenStopped(run, batchRunningFor(200), 'fast');
     const first = await run.done;
     expect(stopped, `validate finished before the stop: ${first.stdout}`).toBe(true);
-    const cleanFail = first.code === 1 && first.stdout === '' && /^error: .*database/m.test(first.stderr) && !/\n\s+at /.test(first.stderr);
+    const cleanFail =
+      first.code === 1 &&
+      first.stdout === '' &&
+      /^error: .*database/m.test(first.stderr) &&
+      !/\n\s+at /.test(first.stderr);
     await cluster!.start();
     const rolledBack = (await ledgerState(sql)).validated === before.validated;
 
@@ -217,7 +244,8 @@ describe('validate and payout interrupted [postgres, private cluster]', () => {
     const crashed = await killWhenStopped(run, payoutWriting, 'immediate');
     const first = await run.done;
     expect(crashed, `payout finished before the crash: ${first.stderr}`).toBe(true);
-    const cleanFail = first.code === 1 && first.stdout === '' && /^error: /m.test(first.stderr) && !/\n\s+at /.test(first.stderr);
+    const cleanFail =
+      first.code === 1 && first.stdout === '' && /^error: /m.test(first.stderr) && !/\n\s+at /.test(first.stderr);
     await cluster!.start();
     const mid = await ledgerState(sql);
 
@@ -248,7 +276,11 @@ describe('validate and payout interrupted [postgres, private cluster]', () => {
   });
 
   /** Stops the cluster (not the run) once `ready` finds the run's backend; false if the run ended first. */
-  async function killWhenStopped(run: ReturnType<typeof spawnCron>, ready: () => Promise<number | undefined>, mode: 'fast' | 'immediate'): Promise<boolean> {
+  async function killWhenStopped(
+    run: ReturnType<typeof spawnCron>,
+    ready: () => Promise<number | undefined>,
+    mode: 'fast' | 'immediate',
+  ): Promise<boolean> {
     let ended = false;
     void run.done.then(() => (ended = true));
     while (!ended) {

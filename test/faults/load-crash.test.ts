@@ -28,11 +28,18 @@ describe.skipIf(!inject('pgTemplate'))('crash of the listener under load [postgr
         },
       });
       const killedUrls = new Set(killed);
-      const ackedByKilled = [r.phase1, r.phase2].flatMap((p) => [...p.acks.values()]).filter((acks) => acks.some((a) => killedUrls.has(a.url))).length;
+      const ackedByKilled = [r.phase1, r.phase2]
+        .flatMap((p) => [...p.acks.values()])
+        .filter((acks) => acks.some((a) => killedUrls.has(a.url))).length;
       // Committed by a listener that died before answering: the retry is answered `duplicate`.
       const answers = (seq: number) => [...(r.phase1.acks.get(seq) ?? []), ...(r.phase2.acks.get(seq) ?? [])];
-      const committedUnanswered = r.plan.unique.filter((d) => answers(d.seq).length > 0 && answers(d.seq).every((a) => a.outcome === 'duplicate')).length;
-      const cut = (s: Record<string, number>) => Object.entries(s).filter(([k]) => !/^\d+$/.test(k)).reduce((n, [, c]) => n + c, 0);
+      const committedUnanswered = r.plan.unique.filter(
+        (d) => answers(d.seq).length > 0 && answers(d.seq).every((a) => a.outcome === 'duplicate'),
+      ).length;
+      const cut = (s: Record<string, number>) =>
+        Object.entries(s)
+          .filter(([k]) => !/^\d+$/.test(k))
+          .reduce((n, [, c]) => n + c, 0);
       recordFault({
         section: 'faults',
         check: 'kill -9 of serve mid-load (×3), restart, senders retry',

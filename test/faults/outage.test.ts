@@ -57,10 +57,21 @@ function deliveries(): Delivery[] {
         tts_notification_id: `outage-${n}-${k}`,
         shop_id: TIKTOK.shopId,
         timestamp: t0 + n + k,
-        data: { order_id: orderId(n), order_status: status, create_time: t0 + n, update_time: t0 + n + k, payment: { total_amount: amountOf(n), currency: 'USD' }, creator_info: { creator_id: 'tiktok_creator_123' } },
+        data: {
+          order_id: orderId(n),
+          order_status: status,
+          create_time: t0 + n,
+          update_time: t0 + n + k,
+          payment: { total_amount: amountOf(n), currency: 'USD' },
+          creator_info: { creator_id: 'tiktok_creator_123' },
+        },
       });
     const first = body(1, 'AWAITING_SHIPMENT');
-    out.push({ key: `outage-${n}-1`, order: n, body: first }, { key: `outage-${n}-2`, order: n, body: body(2, 'AWAITING_COLLECTION') }, { key: `outage-${n}-1`, order: n, body: first });
+    out.push(
+      { key: `outage-${n}-1`, order: n, body: first },
+      { key: `outage-${n}-2`, order: n, body: body(2, 'AWAITING_COLLECTION') },
+      { key: `outage-${n}-1`, order: n, body: first },
+    );
   }
   // A fixed shuffle: redeliveries race their originals, orders interleave.
   let seed = 42;
@@ -72,11 +83,23 @@ function deliveries(): Delivery[] {
   return out;
 }
 
-async function send(url: string, path: string, method: 'GET' | 'POST', body?: string, headers: Record<string, string> = {}): Promise<Omit<Attempt, 'key'>> {
+async function send(
+  url: string,
+  path: string,
+  method: 'GET' | 'POST',
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<Omit<Attempt, 'key'>> {
   const start = performance.now();
   let status = 0;
   try {
-    const res = await request(`${url}${path}`, { method, ...(body !== undefined && { body }), headers, headersTimeout: 10_000, bodyTimeout: 10_000 });
+    const res = await request(`${url}${path}`, {
+      method,
+      ...(body !== undefined && { body }),
+      headers,
+      headersTimeout: 10_000,
+      bodyTimeout: 10_000,
+    });
     await res.body.text();
     status = res.statusCode;
   } catch {
@@ -116,7 +139,10 @@ describe('database outage under webhook load [postgres, private cluster]', () =>
   let influencerId = '';
 
   beforeAll(async () => {
-    if (!privatePgAvailable()) throw new Error('the outage test needs root and PostgreSQL binaries under /usr/lib/postgresql to run a private cluster');
+    if (!privatePgAvailable())
+      throw new Error(
+        'the outage test needs root and PostgreSQL binaries under /usr/lib/postgresql to run a private cluster',
+      );
     cluster = await createPrivatePg();
     await cluster.start();
     const migrated = await runCli(['migrate', '--json'], { DATABASE_URL: cluster.url });
@@ -156,15 +182,26 @@ describe('database outage under webhook load [postgres, private cluster]', () =>
         const d = queue[next++];
         if (!d || failure) return;
         for (;;) {
-          const a = await send(url, `/api/webhook/tiktok/${merchantId}`, 'POST', d.body, { 'content-type': 'application/json', authorization: tiktokSignature(d.body) });
+          const a = await send(url, `/api/webhook/tiktok/${merchantId}`, 'POST', d.body, {
+            'content-type': 'application/json',
+            authorization: tiktokSignature(d.body),
+          });
           attempts.push({ ...a, key: d.key });
           if (a.status === 200) {
             accepted.add(d.key);
             break;
           }
-          if (performance.now() > deadline) throw new Error(`delivery ${d.key} still failing (${a.status}) after the deadline`);
+          if (performance.now() > deadline)
+            throw new Error(`delivery ${d.key} still failing (${a.status}) after the deadline`);
           if (failure) return;
-          if (a.status === 0 && !alive(serve!.pid)) throw new Error(`tracknow serve died:\n${(await serve!.stop()).stderr.split('\n').filter((l) => !l.includes('"route"')).slice(-30).join('\n')}`);
+          if (a.status === 0 && !alive(serve!.pid))
+            throw new Error(
+              `tracknow serve died:\n${(await serve!.stop()).stderr
+                .split('\n')
+                .filter((l) => !l.includes('"route"'))
+                .slice(-30)
+                .join('\n')}`,
+            );
           await sleep(RETRY_MS);
         }
         done++;
@@ -172,7 +209,16 @@ describe('database outage under webhook load [postgres, private cluster]', () =>
     }
 
     async function outage(mode: OutageMode): Promise<Outage> {
-      const o: Outage = { mode, stopBegin: performance.now(), stopEnd: 0, startBegin: 0, startEnd: 0, healthz: [], healthRecoveredMs: -1, webhookRecoveredMs: -1 };
+      const o: Outage = {
+        mode,
+        stopBegin: performance.now(),
+        stopEnd: 0,
+        startBegin: 0,
+        startEnd: 0,
+        healthz: [],
+        healthRecoveredMs: -1,
+        webhookRecoveredMs: -1,
+      };
       if (mode === 'freeze') pgc.freeze();
       else await pgc.stop(mode);
       o.stopEnd = performance.now();
@@ -191,7 +237,8 @@ describe('database outage under webhook load [postgres, private cluster]', () =>
           o.healthRecoveredMs = h.end - o.startEnd;
           break;
         }
-        if (performance.now() - o.startEnd > 60_000) throw new Error('/healthz did not recover within 60 s of the database coming back');
+        if (performance.now() - o.startEnd > 60_000)
+          throw new Error('/healthz did not recover within 60 s of the database coming back');
         await sleep(50);
       }
       return o;
@@ -228,10 +275,15 @@ describe('database outage under webhook load [postgres, private cluster]', () =>
       // Touching the outage at all (in flight at the stop, or during the restart): any failure must be a quick 503.
       const touching = webhooks.filter((a) => a.end >= o.stopBegin && a.start <= o.startEnd && a.status !== 200);
       const probes = o.healthz.filter((h) => h.start >= o.stopEnd);
-      const good = (a: Omit<Attempt, 'key'>) => a.end - a.start < TIKTOK_LIMIT_MS && (a.status === 503 || (a.status === 200 && a.end >= o.startBegin && !a.path.startsWith('/healthz')));
+      const good = (a: Omit<Attempt, 'key'>) =>
+        a.end - a.start < TIKTOK_LIMIT_MS &&
+        (a.status === 503 || (a.status === 200 && a.end >= o.startBegin && !a.path.startsWith('/healthz')));
       const checked = [...new Set([...during, ...touching])];
       const bad = [...checked, ...probes].filter((a) => !good(a));
-      const worst503 = Math.max(0, ...[...checked, ...probes].filter((a) => a.status === 503).map((a) => a.end - a.start));
+      const worst503 = Math.max(
+        0,
+        ...[...checked, ...probes].filter((a) => a.status === 503).map((a) => a.end - a.start),
+      );
       recordFault({
         section: 'faults',
         check: `db ${{ fast: 'stopped', immediate: 'crashed', freeze: 'hung (SIGSTOP)' }[o.mode]} under webhook load: 503 in < 3 s, self-recovery`,
@@ -259,7 +311,15 @@ describe('database outage under webhook load [postgres, private cluster]', () =>
         [merchantId],
       );
       const stored = new Map(events.map((e) => [e.dedupe_key, e]));
-      const { rows: sales } = await client.query<{ external_order_id: string; n: number; commission_minor: string; total_minor: string; influencer_id: string; status: string; order_status: string }>(
+      const { rows: sales } = await client.query<{
+        external_order_id: string;
+        n: number;
+        commission_minor: string;
+        total_minor: string;
+        influencer_id: string;
+        status: string;
+        order_status: string;
+      }>(
         `select external_order_id, count(*) over (partition by external_order_id)::int as n, commission_minor::text, total_minor::text, influencer_id, status, order_status
            from sales where merchant_id = $1`,
         [merchantId],
@@ -268,7 +328,15 @@ describe('database outage under webhook load [postgres, private cluster]', () =>
       const wrongKeys = [...keys].filter((k) => stored.get(k)?.n !== 1 || stored.get(k)?.status === 'failed');
       const wrongOrders = Array.from({ length: ORDERS }, (_, n) => n).filter((n) => {
         const s = saleOf.get(orderId(n));
-        return !s || s.n !== 1 || s.commission_minor !== String(commissionOf(n)) || s.total_minor !== String(amountOf(n)) || s.influencer_id !== influencerId || s.status !== 'pending' || s.order_status !== 'paid';
+        return (
+          !s ||
+          s.n !== 1 ||
+          s.commission_minor !== String(commissionOf(n)) ||
+          s.total_minor !== String(amountOf(n)) ||
+          s.influencer_id !== influencerId ||
+          s.status !== 'pending' ||
+          s.order_status !== 'paid'
+        );
       });
       const lost = [...keys].filter((k) => accepted.has(k) && stored.get(k)?.n !== 1).length + wrongOrders.length;
       const retried = webhooks.filter((a) => a.status !== 200).length;
@@ -286,7 +354,9 @@ describe('database outage under webhook load [postgres, private cluster]', () =>
       expect(events.length).toBe(keys.size);
       expect(sales.length).toBe(ORDERS);
       // Every non-200 the listener gave was a 503: nothing else (500, reset, timeout) under the outage.
-      expect([...new Set(webhooks.filter((a) => a.status !== 200).map((a) => a.status))].filter((s) => s !== 503)).toEqual([]);
+      expect(
+        [...new Set(webhooks.filter((a) => a.status !== 200).map((a) => a.status))].filter((s) => s !== 503),
+      ).toEqual([]);
     } finally {
       await client.end();
     }

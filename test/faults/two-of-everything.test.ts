@@ -22,10 +22,14 @@ describe.skipIf(!inject('pgTemplate'))('two of everything [postgres]', () => {
         // Both cron hosts also run validate over and over while the listeners take the load.
         validateDuringLoad: true,
       });
-      const perListener = [0, 1].map((l) => [...r.phase1.acks.values()].filter((acks) => acks.some((a) => a.listener === l)).length);
+      const perListener = [0, 1].map(
+        (l) => [...r.phase1.acks.values()].filter((acks) => acks.some((a) => a.listener === l)).length,
+      );
       const both = [...r.phase1.acks.values()].filter((acks) => new Set(acks.map((a) => a.listener)).size === 2).length;
       const busyRuns = (runs: typeof r.validate, field: 'validated' | 'payouts') =>
-        runs.filter((x) => x.code === 0 && (field === 'validated' ? x.json().validated > 0 : x.json().payouts.length > 0)).length;
+        runs.filter(
+          (x) => x.code === 0 && (field === 'validated' ? x.json().validated > 0 : x.json().payouts.length > 0),
+        ).length;
       recordFault({
         section: 'faults',
         check: 'two listeners + two cron hosts on one database',

@@ -5,7 +5,15 @@ import type { Browser } from 'playwright-core';
 export const CHROMIUM = '/usr/bin/chromium';
 
 /** The flags of a quiet headless Chromium that talks to nobody. */
-export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 /**
  * Debian's chromium, installed with apt-get when it is missing and we are root (as in CI);
@@ -18,7 +26,8 @@ export function ensureChromium(): string {
     spawnSync('apt-get', ['update'], { stdio: 'ignore', env });
     spawnSync('apt-get', ['install', '-y', 'chromium'], { stdio: 'ignore', env });
   }
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run apt-get update && apt-get install -y chromium`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: run apt-get update && apt-get install -y chromium`);
   return CHROMIUM;
 }
 

@@ -43,7 +43,11 @@ export function runCli(args: string[], env: Record<string, string> = {}, input?:
  * and stdout/stderr split, without a process per call. With `store`, commands use that open,
  * migrated store instead of opening one (and the lock) themselves.
  */
-export async function runInProcess(args: string[], env: Record<string, string> = {}, store?: Store): Promise<CliResult> {
+export async function runInProcess(
+  args: string[],
+  env: Record<string, string> = {},
+  store?: Store,
+): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const sink = (append: (s: string) => void) =>

@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
-import { openPostgres, openStore, pgliteStore, PGLITE_PARSERS, type Backend, type Store } from '../../src/store/connect.js';
+import {
+  openPostgres,
+  openStore,
+  pgliteStore,
+  PGLITE_PARSERS,
+  type Backend,
+  type Store,
+} from '../../src/store/connect.js';
 import { runInProcess, type CliResult } from './cli.js';
 import { adminQuery, databaseUrl, testDatabaseUrl } from './pg-admin.js';
 

@@ -30,7 +30,9 @@ export function ordersWithBadRows(): { path: string; bad: { line: number; messag
   const row = lines.find((l) => l.startsWith('576461413038785752'))!;
   const extra = [
     row.replaceAll('576461413038785752', '576461413038785801').replace(',39.90,0,0,39.90,', ',39.90,0,0,12abc,'),
-    row.replaceAll('576461413038785752', '576461413038785802').replace('10/01/2026 9:07:33 PM', '31/31/2026 9:07:33 PM'),
+    row
+      .replaceAll('576461413038785752', '576461413038785802')
+      .replace('10/01/2026 9:07:33 PM', '31/31/2026 9:07:33 PM'),
     row.replace('576461413038785752\t', ''),
     row.replaceAll('576461413038785752', '576461413038785803'),
   ];

@@ -45,7 +45,14 @@ export async function startFakeTikTok() {
   const affiliateOrders = new Map<string, Json>();
   const faults = new Map<string, Fault[]>();
   const calls: FakeCall[] = [];
-  const state = { access: 'TTP_access_1', refresh: 'TTP_refresh_1', expired: new Set<string>(), issued: 1, refreshes: 0, affiliateScope: true };
+  const state = {
+    access: 'TTP_access_1',
+    refresh: 'TTP_refresh_1',
+    expired: new Set<string>(),
+    issued: 1,
+    refreshes: 0,
+    affiliateScope: true,
+  };
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -59,7 +66,10 @@ export async function startFakeTikTok() {
       calls.push({ method: req.method ?? '', path: url.pathname, query, body, status, code: Number(envelope.code) });
       setTimeout(() => {
         if (res.destroyed) return;
-        res.writeHead(status, { 'content-type': 'application/json', ...(fault?.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter }) });
+        res.writeHead(status, {
+          'content-type': 'application/json',
+          ...(fault?.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter }),
+        });
         res.end(fault?.raw ?? JSON.stringify(envelope));
       }, fault?.delayMs ?? 0);
     });
@@ -79,8 +89,10 @@ export async function startFakeTikTok() {
       if (ids.length === 0 || ids.length > 50) return fail(400, 36009002, 'ids: 1 to 50 order ids');
       return ok({ orders: ids.flatMap((id) => (orders.has(id) ? [orders.get(id)!] : [])) });
     }
-    if (req.method === 'POST' && path === '/order/202309/orders/search') return search(query, JSON.parse(body || '{}') as Json);
-    if (req.method === 'POST' && path === '/return_refund/202309/returns/search') return searchReturns(query, JSON.parse(body || '{}') as Json);
+    if (req.method === 'POST' && path === '/order/202309/orders/search')
+      return search(query, JSON.parse(body || '{}') as Json);
+    if (req.method === 'POST' && path === '/return_refund/202309/returns/search')
+      return searchReturns(query, JSON.parse(body || '{}') as Json);
     if (req.method === 'POST' && path === AFFILIATE_SEARCH) {
       if (!state.affiliateScope) return fail(403, 105005, 'Access denied: the seller has not authorized this scope');
       return affiliateSearch(query, JSON.parse(body || '{}') as Json);
@@ -88,15 +100,23 @@ export async function startFakeTikTok() {
     return fail(404, 36009404, 'no such API');
   }
 
-  function checkSigned(req: IncomingMessage, path: string, query: Record<string, string>, body: string): [number, Json] | undefined {
+  function checkSigned(
+    req: IncomingMessage,
+    path: string,
+    query: Record<string, string>,
+    body: string,
+  ): [number, Json] | undefined {
     if (query.app_key !== TIKTOK.appKey) return fail(401, 106000, 'invalid app_key');
     if (Math.abs(Date.now() / 1000 - Number(query.timestamp)) > 300) return fail(401, 106002, 'timestamp is expired');
     // The documented algorithm, written out independently of src/.
-    const keys = Object.keys(query).filter((k) => k !== 'sign' && k !== 'access_token').sort();
+    const keys = Object.keys(query)
+      .filter((k) => k !== 'sign' && k !== 'access_token')
+      .sort();
     const input = TIKTOK.appSecret + path + keys.map((k) => k + query[k]).join('') + body + TIKTOK.appSecret;
     const expected = createHmac('sha256', TIKTOK.appSecret).update(input).digest('hex');
     const sign = Buffer.from(query.sign ?? '');
-    if (sign.length !== expected.length || !timingSafeEqual(sign, Buffer.from(expected))) return fail(401, 106001, 'signature is invalid');
+    if (sign.length !== expected.length || !timingSafeEqual(sign, Buffer.from(expected)))
+      return fail(401, 106001, 'signature is invalid');
     if ('access_token' in query) return fail(400, 36009005, '202309 APIs take the token in x-tts-access-token');
     const token = req.headers['x-tts-access-token'];
     if (typeof token === 'string' && state.expired.has(token)) return fail(401, 105002, 'Expired credentials');
@@ -105,13 +125,25 @@ export async function startFakeTikTok() {
   }
 
   function tokens(path: string, query: Record<string, string>): [number, Json] {
-    if (query.app_key !== TIKTOK.appKey || query.app_secret !== TIKTOK.appSecret) return fail(200, 36004004, 'invalid app_key or app_secret');
-    if (path.endsWith('/get') && (query.grant_type !== 'authorized_code' || query.auth_code !== AUTH_CODE)) return fail(200, 36004003, 'invalid auth_code');
-    if (path.endsWith('/refresh') && (query.grant_type !== 'refresh_token' || query.refresh_token !== state.refresh)) return fail(200, 36004005, 'invalid refresh_token');
+    if (query.app_key !== TIKTOK.appKey || query.app_secret !== TIKTOK.appSecret)
+      return fail(200, 36004004, 'invalid app_key or app_secret');
+    if (path.endsWith('/get') && (query.grant_type !== 'authorized_code' || query.auth_code !== AUTH_CODE))
+      return fail(200, 36004003, 'invalid auth_code');
+    if (path.endsWith('/refresh') && (query.grant_type !== 'refresh_token' || query.refresh_token !== state.refresh))
+      return fail(200, 36004005, 'invalid refresh_token');
     if (path.endsWith('/refresh')) state.refreshes++;
     state.access = `TTP_access_${++state.issued}`;
     const now = Math.floor(Date.now() / 1000);
-    return ok({ access_token: state.access, access_token_expire_in: now + 7 * 86400, refresh_token: state.refresh, refresh_token_expire_in: now + 365 * 86400, open_id: 'fake-open-id', seller_name: 'Glow', seller_base_region: 'US', user_type: 0 });
+    return ok({
+      access_token: state.access,
+      access_token_expire_in: now + 7 * 86400,
+      refresh_token: state.refresh,
+      refresh_token_expire_in: now + 365 * 86400,
+      open_id: 'fake-open-id',
+      seller_name: 'Glow',
+      seller_base_region: 'US',
+      user_type: 0,
+    });
   }
 
   function search(query: Record<string, string>, body: Json): [number, Json] {
@@ -119,7 +151,9 @@ export async function startFakeTikTok() {
     if (!Number.isInteger(size) || size < 1 || size > 100) return fail(400, 36009002, 'page_size: 1 to 100');
     const ge = Number(body.update_time_ge ?? 0);
     const lt = body.update_time_lt === undefined ? Number.POSITIVE_INFINITY : Number(body.update_time_lt);
-    const all = [...orders.values()].filter((o) => Number(o.update_time) >= ge && Number(o.update_time) < lt).sort((a, b) => Number(a.update_time) - Number(b.update_time) || String(a.id).localeCompare(String(b.id)));
+    const all = [...orders.values()]
+      .filter((o) => Number(o.update_time) >= ge && Number(o.update_time) < lt)
+      .sort((a, b) => Number(a.update_time) - Number(b.update_time) || String(a.id).localeCompare(String(b.id)));
     const offset = query.page_token ? Number(Buffer.from(query.page_token, 'base64url').toString()) : 0;
     const page = all.slice(offset, offset + size);
     const next = offset + size < all.length ? Buffer.from(String(offset + size)).toString('base64url') : '';
@@ -130,7 +164,8 @@ export async function startFakeTikTok() {
     const size = Number(query.page_size);
     if (!Number.isInteger(size) || size < 1 || size > 50) return fail(400, 36009002, 'page_size: 1 to 50');
     const ids = body.order_ids;
-    if (!Array.isArray(ids) || ids.length === 0 || ids.length > 50 || !ids.every((id) => typeof id === 'string')) return fail(400, 36009002, 'order_ids: 1 to 50 order ids');
+    if (!Array.isArray(ids) || ids.length === 0 || ids.length > 50 || !ids.every((id) => typeof id === 'string'))
+      return fail(400, 36009002, 'order_ids: 1 to 50 order ids');
     const all = (ids as string[]).flatMap((id) => returns.get(id) ?? []);
     const offset = query.page_token ? Number(Buffer.from(query.page_token, 'base64url').toString()) : 0;
     const page = all.slice(offset, offset + size);
@@ -141,9 +176,12 @@ export async function startFakeTikTok() {
   function affiliateSearch(query: Record<string, string>, body: Json): [number, Json] {
     const size = Number(query.page_size);
     if (!Number.isInteger(size) || size < 1 || size > 50) return fail(400, 36009002, 'page_size: 1 to 50');
-    if (typeof body.create_time_ge !== 'number' || typeof body.create_time_lt !== 'number') return fail(400, 36009002, 'create_time_ge and create_time_lt are required');
+    if (typeof body.create_time_ge !== 'number' || typeof body.create_time_lt !== 'number')
+      return fail(400, 36009002, 'create_time_ge and create_time_lt are required');
     const [ge, lt] = [body.create_time_ge, body.create_time_lt];
-    const all = [...affiliateOrders.values()].filter((o) => Number(o.create_time) >= ge && Number(o.create_time) < lt).sort((a, b) => Number(a.create_time) - Number(b.create_time) || String(a.id).localeCompare(String(b.id)));
+    const all = [...affiliateOrders.values()]
+      .filter((o) => Number(o.create_time) >= ge && Number(o.create_time) < lt)
+      .sort((a, b) => Number(a.create_time) - Number(b.create_time) || String(a.id).localeCompare(String(b.id)));
     const offset = query.page_token ? Number(Buffer.from(query.page_token, 'base64url').toString()) : 0;
     const next = offset + size < all.length ? Buffer.from(String(offset + size)).toString('base64url') : '';
     return ok({ orders: all.slice(offset, offset + size), next_page_token: next, total_count: all.length });
@@ -177,7 +215,15 @@ export async function startFakeTikTok() {
 export type FakeTikTok = Awaited<ReturnType<typeof startFakeTikTok>>;
 
 /** An order as Get Order Detail and Search Orders return it (202309), with the PII tracknow must not keep. */
-export function apiOrder(fields: { id: string; status?: string; update_time: number; sub_total: string; total_amount?: string; currency?: string; buyer_message?: string }): Json {
+export function apiOrder(fields: {
+  id: string;
+  status?: string;
+  update_time: number;
+  sub_total: string;
+  total_amount?: string;
+  currency?: string;
+  buyer_message?: string;
+}): Json {
   return {
     id: fields.id,
     status: fields.status ?? 'AWAITING_SHIPMENT',
@@ -187,8 +233,24 @@ export function apiOrder(fields: { id: string; status?: string; update_time: num
     buyer_email: 'v2buyer@scs2.tiktok.com',
     buyer_message: fields.buyer_message ?? '',
     recipient_address: { name: 'Jane Buyer', phone_number: '(+1)213-***-1234', full_address: '1 Main St, Springfield' },
-    payment: { currency: fields.currency ?? 'USD', sub_total: fields.sub_total, total_amount: fields.total_amount ?? fields.sub_total, shipping_fee: '0.00', tax: '0.00', seller_discount: '0.00', platform_discount: '0.00' },
-    line_items: [{ id: `${fields.id}1`, sku_id: '1729385', product_name: 'Glow Serum', sale_price: fields.sub_total, currency: fields.currency ?? 'USD' }],
+    payment: {
+      currency: fields.currency ?? 'USD',
+      sub_total: fields.sub_total,
+      total_amount: fields.total_amount ?? fields.sub_total,
+      shipping_fee: '0.00',
+      tax: '0.00',
+      seller_discount: '0.00',
+      platform_discount: '0.00',
+    },
+    line_items: [
+      {
+        id: `${fields.id}1`,
+        sku_id: '1729385',
+        product_name: 'Glow Serum',
+        sale_price: fields.sub_total,
+        currency: fields.currency ?? 'USD',
+      },
+    ],
   };
 }
 
@@ -241,11 +303,23 @@ function fail(status: number, code: number, message: string): [number, Json] {
 }
 
 function faulted(fault: Fault): [number, Json] {
-  return [fault.status, { code: fault.code ?? fault.status, message: fault.message ?? 'scripted failure', request_id: 'fake' }];
+  return [
+    fault.status,
+    { code: fault.code ?? fault.status, message: fault.message ?? 'scripted failure', request_id: 'fake' },
+  ];
 }
 
 /** A completed return as Search Returns lists it (202309), amounts as decimal strings. */
-export function apiReturn(fields: { returnId: string; orderId: string; refundSubtotal?: string; refundTotal?: string; status?: string; updateTime: number; currency?: string; lines?: string[] }): Json {
+export function apiReturn(fields: {
+  returnId: string;
+  orderId: string;
+  refundSubtotal?: string;
+  refundTotal?: string;
+  status?: string;
+  updateTime: number;
+  currency?: string;
+  lines?: string[];
+}): Json {
   const currency = fields.currency ?? 'USD';
   return {
     return_id: fields.returnId,
@@ -254,7 +328,18 @@ export function apiReturn(fields: { returnId: string; orderId: string; refundSub
     return_status: fields.status ?? 'RETURN_OR_REFUND_REQUEST_COMPLETE',
     create_time: fields.updateTime - 3600,
     update_time: fields.updateTime,
-    refund_amount: { currency, refund_total: fields.refundTotal ?? fields.refundSubtotal ?? '0.00', ...(fields.refundSubtotal === undefined ? {} : { refund_subtotal: fields.refundSubtotal }), refund_shipping_fee: '0.00', refund_tax: '0.00' },
-    return_line_items: (fields.lines ?? []).map((subtotal, i) => ({ return_line_item_id: `${fields.returnId}${i}`, order_line_item_id: `${fields.orderId}${i}`, sku_id: '1729385', refund_amount: { currency, refund_subtotal: subtotal, refund_total: subtotal } })),
+    refund_amount: {
+      currency,
+      refund_total: fields.refundTotal ?? fields.refundSubtotal ?? '0.00',
+      ...(fields.refundSubtotal === undefined ? {} : { refund_subtotal: fields.refundSubtotal }),
+      refund_shipping_fee: '0.00',
+      refund_tax: '0.00',
+    },
+    return_line_items: (fields.lines ?? []).map((subtotal, i) => ({
+      return_line_item_id: `${fields.returnId}${i}`,
+      order_line_item_id: `${fields.orderId}${i}`,
+      sku_id: '1729385',
+      refund_amount: { currency, refund_subtotal: subtotal, refund_total: subtotal },
+    })),
   };
 }

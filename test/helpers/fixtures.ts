@@ -31,7 +31,7 @@ export interface SignatureVector {
   signature: string;
 }
 
-export const signatureVectors = (fixtureJson('signature-vectors.json').vectors as SignatureVector[]);
+export const signatureVectors = fixtureJson('signature-vectors.json').vectors as SignatureVector[];
 
 export const merchant: MerchantSecrets = {
   id: 'm-1',
@@ -45,9 +45,17 @@ export const merchant: MerchantSecrets = {
 };
 
 /** A request as the listener builds it: lower-case header names. */
-export function request(rawBody: Buffer | string, headers: Record<string, string> = {}, receivedAt?: Date): WebhookRequest {
+export function request(
+  rawBody: Buffer | string,
+  headers: Record<string, string> = {},
+  receivedAt?: Date,
+): WebhookRequest {
   const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
-  return { headers: lower, rawBody: Buffer.isBuffer(rawBody) ? rawBody : Buffer.from(rawBody), ...(receivedAt && { receivedAt }) };
+  return {
+    headers: lower,
+    rawBody: Buffer.isBuffer(rawBody) ? rawBody : Buffer.from(rawBody),
+    ...(receivedAt && { receivedAt }),
+  };
 }
 
 /** The codes the fixtures' README assumes exist, each for its own influencer. */

@@ -56,7 +56,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   return async () => {
     if (url) {
-      const { rows } = await adminQuery(url, `select datname from pg_database where datname like $1`, [`tracknow_%${runId}%`]);
+      const { rows } = await adminQuery(url, `select datname from pg_database where datname like $1`, [
+        `tracknow_%${runId}%`,
+      ]);
       for (const row of rows as { datname: string }[]) {
         await adminQuery(url, `drop database if exists ${row.datname} with (force)`).catch(() => undefined);
       }

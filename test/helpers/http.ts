@@ -19,7 +19,10 @@ export async function post(url: string, body: Buffer | string, headers: Record<s
   return { status: res.statusCode, text, json: () => JSON.parse(text) };
 }
 
-export async function get(url: string, headers: Record<string, string> = {}): Promise<Reply & { headers: Record<string, string | string[] | undefined> }> {
+export async function get(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<Reply & { headers: Record<string, string | string[] | undefined> }> {
   const res = await request(url, { method: 'GET', headers });
   const text = await res.body.text();
   return { status: res.statusCode, text, json: () => JSON.parse(text), headers: res.headers };

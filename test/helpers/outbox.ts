@@ -21,7 +21,13 @@ export function salePayload(changes: Record<string, unknown> = {}): Record<strin
 }
 
 /** Writes `n` outbox rows for an influencer, as the services do; returns their ids, oldest first. */
-export async function seedNotifications(db: Kysely<Database>, influencerId: string, n: number, event: NotificationEvent = 'sale.created', payload = salePayload): Promise<string[]> {
+export async function seedNotifications(
+  db: Kysely<Database>,
+  influencerId: string,
+  n: number,
+  event: NotificationEvent = 'sale.created',
+  payload = salePayload,
+): Promise<string[]> {
   const messages = Array.from({ length: n }, () => {
     const p = payload();
     return { event, influencerId, subjectId: typeof p.sale_id === 'string' ? p.sale_id : randomUUID(), payload: p };

@@ -26,7 +26,9 @@ export async function adminQuery(url: string, text: string, values: unknown[] = 
 }
 
 export async function withDatabase<T>(base: string, database: string, fn: (db: Kysely<any>) => Promise<T>): Promise<T> {
-  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl(base, database), max: 2 }) }) });
+  const db = new Kysely<any>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl(base, database), max: 2 }) }),
+  });
   try {
     return await fn(db);
   } finally {

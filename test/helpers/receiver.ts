@@ -46,7 +46,8 @@ export async function startReceiver(respond: Responder = () => 200): Promise<Rec
     async waitFor(n, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       while (requests.length < n) {
-        if (Date.now() > deadline) throw new Error(`receiver got ${requests.length} of ${n} requests in ${timeoutMs} ms`);
+        if (Date.now() > deadline)
+          throw new Error(`receiver got ${requests.length} of ${n} requests in ${timeoutMs} ms`);
         await new Promise<void>((resolve) => {
           waiters.push(resolve);
           setTimeout(resolve, 100);

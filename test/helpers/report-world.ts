@@ -38,7 +38,11 @@ export async function insertReportSales(db: Kysely<Database>, sales: readonly Re
     ordered_at: s.orderedAt,
     last_event_at: s.orderedAt,
   }));
-  for (let i = 0; i < rows.length; i += 500) await db.insertInto('sales').values(rows.slice(i, i + 500)).execute();
+  for (let i = 0; i < rows.length; i += 500)
+    await db
+      .insertInto('sales')
+      .values(rows.slice(i, i + 500))
+      .execute();
 }
 
 export async function insertClicks(db: Kysely<Database>, code: string, at: string, count: number): Promise<void> {
@@ -71,12 +75,60 @@ export async function seedReportWorld(db: Kysely<Database>) {
   const a = { merchantId: eur, influencerId: ann, currency: 'EUR', value: 'ANN10' };
   await insertReportSales(db, [
     { ...a, orderedAt: '2026-11-02T09:00:00Z', base: 10000n, commission: 1500n, status: 'pending' },
-    { ...a, orderedAt: '2026-11-02T23:30:00Z', base: 5000n, commission: 600n, status: 'validated', refunded: 1000n, platform: 'tiktok', method: 'click' },
+    {
+      ...a,
+      orderedAt: '2026-11-02T23:30:00Z',
+      base: 5000n,
+      commission: 600n,
+      status: 'validated',
+      refunded: 1000n,
+      platform: 'tiktok',
+      method: 'click',
+    },
     { ...a, orderedAt: '2026-11-10T12:00:00Z', base: 8000n, commission: 1200n, status: 'reversed' },
-    { merchantId: usd, influencerId: bob, currency: 'USD', orderedAt: '2026-11-03T08:00:00Z', base: 20000n, commission: 3000n, status: 'validated', platform: 'woocommerce', method: 'utm_source', value: 'BOB' },
-    { merchantId: eur, influencerId: bob, currency: 'EUR', orderedAt: '2026-11-03T09:00:00Z', base: 4000n, commission: 600n, status: 'cancelled', platform: 'tiktok', method: 'creator_id', value: '7494049642642441621' },
-    { merchantId: usd, influencerId: bob, currency: null, orderedAt: '2026-11-04T09:00:00Z', base: null, commission: null, status: 'pending', value: 'BOB' },
-    { merchantId: eur, influencerId: null, currency: 'EUR', orderedAt: '2026-11-02T09:00:00Z', base: 99900n, commission: null, status: 'pending' },
+    {
+      merchantId: usd,
+      influencerId: bob,
+      currency: 'USD',
+      orderedAt: '2026-11-03T08:00:00Z',
+      base: 20000n,
+      commission: 3000n,
+      status: 'validated',
+      platform: 'woocommerce',
+      method: 'utm_source',
+      value: 'BOB',
+    },
+    {
+      merchantId: eur,
+      influencerId: bob,
+      currency: 'EUR',
+      orderedAt: '2026-11-03T09:00:00Z',
+      base: 4000n,
+      commission: 600n,
+      status: 'cancelled',
+      platform: 'tiktok',
+      method: 'creator_id',
+      value: '7494049642642441621',
+    },
+    {
+      merchantId: usd,
+      influencerId: bob,
+      currency: null,
+      orderedAt: '2026-11-04T09:00:00Z',
+      base: null,
+      commission: null,
+      status: 'pending',
+      value: 'BOB',
+    },
+    {
+      merchantId: eur,
+      influencerId: null,
+      currency: 'EUR',
+      orderedAt: '2026-11-02T09:00:00Z',
+      base: 99900n,
+      commission: null,
+      status: 'pending',
+    },
     { ...a, orderedAt: '2026-10-31T23:59:59Z', base: 7000n, commission: 1050n, status: 'validated' },
   ]);
   return { eur, usd, ann, bob };

@@ -9,11 +9,20 @@ export const DAY_MS = 86_400_000;
 /** `base` plus whole days (24 h of UTC time, like a hold day) and optional milliseconds. */
 export const daysAfter = (base: Date, days: number, ms = 0) => new Date(base.getTime() + days * DAY_MS + ms);
 
-export async function insertMerchant(db: Kysely<Database>, over: { name?: string; currency?: string; holdDays?: number; ratePpm?: number } = {}): Promise<string> {
+export async function insertMerchant(
+  db: Kysely<Database>,
+  over: { name?: string; currency?: string; holdDays?: number; ratePpm?: number } = {},
+): Promise<string> {
   const id = randomUUID();
   await db
     .insertInto('merchants')
-    .values({ id, name: over.name ?? `Shop ${id.slice(0, 4)}`, currency: over.currency ?? 'EUR', hold_days: over.holdDays ?? 14, commission_rate_ppm: over.ratePpm ?? 150_000 })
+    .values({
+      id,
+      name: over.name ?? `Shop ${id.slice(0, 4)}`,
+      currency: over.currency ?? 'EUR',
+      hold_days: over.holdDays ?? 14,
+      commission_rate_ppm: over.ratePpm ?? 150_000,
+    })
     .execute();
   return id;
 }
@@ -30,7 +39,14 @@ export async function insertInfluencer(db: Kysely<Database>, over: InfluencerSpe
   const id = randomUUID();
   await db
     .insertInto('influencers')
-    .values({ id, name: over.name ?? `Influencer ${id.slice(0, 4)}`, email: over.email ?? null, iban: over.iban ?? null, bic: over.bic ?? null, paypal_email: over.paypalEmail ?? null })
+    .values({
+      id,
+      name: over.name ?? `Influencer ${id.slice(0, 4)}`,
+      email: over.email ?? null,
+      iban: over.iban ?? null,
+      bic: over.bic ?? null,
+      paypal_email: over.paypalEmail ?? null,
+    })
     .execute();
   return id;
 }
@@ -56,7 +72,12 @@ function saleRow(s: SaleSpec) {
   const influencerId = s.influencerId === undefined ? null : s.influencerId;
   const baseMinor = s.baseMinor === undefined ? 10_000n : s.baseMinor;
   const currency = s.currency === undefined ? (baseMinor === null ? null : 'EUR') : s.currency;
-  const commissionMinor = s.commissionMinor === undefined ? (baseMinor === null ? null : (baseMinor * 150_000n + 500_000n) / 1_000_000n) : s.commissionMinor;
+  const commissionMinor =
+    s.commissionMinor === undefined
+      ? baseMinor === null
+        ? null
+        : (baseMinor * 150_000n + 500_000n) / 1_000_000n
+      : s.commissionMinor;
   return {
     id: randomUUID(),
     merchant_id: s.merchantId,
@@ -81,7 +102,11 @@ function saleRow(s: SaleSpec) {
 /** Inserts sales and returns their ids, in order. */
 export async function insertSales(db: Kysely<Database>, specs: readonly SaleSpec[]): Promise<string[]> {
   const rows = specs.map(saleRow);
-  for (let i = 0; i < rows.length; i += 500) await db.insertInto('sales').values(rows.slice(i, i + 500)).execute();
+  for (let i = 0; i < rows.length; i += 500)
+    await db
+      .insertInto('sales')
+      .values(rows.slice(i, i + 500))
+      .execute();
   return rows.map((r) => r.id);
 }
 
@@ -94,10 +119,20 @@ export async function insertSale(db: Kysely<Database>, spec: SaleSpec): Promise<
 export async function reverseSaleDirectly(db: Kysely<Database>, saleId: string): Promise<void> {
   const sale = await db.selectFrom('sales').selectAll().where('id', '=', saleId).executeTakeFirstOrThrow();
   await db.transaction().execute(async (trx) => {
-    await trx.updateTable('sales').set({ status: 'reversed', order_status: 'refunded', reversed_at: new Date() }).where('id', '=', saleId).execute();
+    await trx
+      .updateTable('sales')
+      .set({ status: 'reversed', order_status: 'refunded', reversed_at: new Date() })
+      .where('id', '=', saleId)
+      .execute();
     await trx
       .insertInto('ledger_entries')
-      .values({ influencer_id: sale.influencer_id as string, currency: sale.currency as string, amount_minor: -(sale.commission_minor as bigint), kind: 'reversal', sale_id: saleId })
+      .values({
+        influencer_id: sale.influencer_id as string,
+        currency: sale.currency as string,
+        amount_minor: -(sale.commission_minor as bigint),
+        kind: 'reversal',
+        sale_id: saleId,
+      })
       .execute();
   });
 }

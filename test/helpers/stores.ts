@@ -6,7 +6,8 @@ import { post, type Reply } from './http.js';
 import { SHOPIFY, WOO } from './world.js';
 
 /** Shopify and WooCommerce deliveries as the platforms send them, signed independently of src/. */
-export const base64Hmac = (secret: string, body: Buffer | string) => createHmac('sha256', secret).update(body).digest('base64');
+export const base64Hmac = (secret: string, body: Buffer | string) =>
+  createHmac('sha256', secret).update(body).digest('base64');
 
 /** The fixture's independently computed signature (signature-vectors.json). */
 export function vectorFor(bodyFile: string): string {
@@ -17,11 +18,19 @@ export function vectorFor(bodyFile: string): string {
 
 /** The Shopify order fixture with changes (a copy: the shared file is never edited). */
 export function shopifyOrder(changes: Record<string, unknown> = {}): string {
-  return JSON.stringify({ ...(JSON.parse(fixture('shopify/orders-create.json').toString('utf8')) as object), ...changes });
+  return JSON.stringify({
+    ...(JSON.parse(fixture('shopify/orders-create.json').toString('utf8')) as object),
+    ...changes,
+  });
 }
 
 /** A refunds/create body refunding `amounts` (major-unit strings) of merchandise. */
-export function shopifyRefund(orderId: number, refundId: number, amounts: string[], processedAt = '2026-10-05T09:00:00-04:00'): string {
+export function shopifyRefund(
+  orderId: number,
+  refundId: number,
+  amounts: string[],
+  processedAt = '2026-10-05T09:00:00-04:00',
+): string {
   return JSON.stringify({
     id: refundId,
     order_id: orderId,
@@ -33,7 +42,10 @@ export function shopifyRefund(orderId: number, refundId: number, amounts: string
       quantity: 1,
       line_item_id: 14523678901234,
       subtotal: Number(amount),
-      subtotal_set: { shop_money: { amount, currency_code: 'EUR' }, presentment_money: { amount, currency_code: 'EUR' } },
+      subtotal_set: {
+        shop_money: { amount, currency_code: 'EUR' },
+        presentment_money: { amount, currency_code: 'EUR' },
+      },
     })),
     transactions: [],
   });
@@ -59,7 +71,10 @@ export function sendShopify(url: string, body: string | Buffer, d: ShopifyDelive
 
 /** The WooCommerce order fixture with changes. */
 export function wooOrder(changes: Record<string, unknown> = {}): string {
-  return JSON.stringify({ ...(JSON.parse(fixture('woocommerce/order-created.json').toString('utf8')) as object), ...changes });
+  return JSON.stringify({
+    ...(JSON.parse(fixture('woocommerce/order-created.json').toString('utf8')) as object),
+    ...changes,
+  });
 }
 
 export interface WooDelivery {
@@ -82,20 +97,48 @@ export function sendWoo(url: string, body: string | Buffer, d: WooDelivery): Pro
 /** Row counts of everything a rejected or duplicate delivery must leave alone. */
 export async function counts(db: Kysely<Database>) {
   const n = async (table: 'sales' | 'webhook_events' | 'ledger_entries' | 'notifications' | 'clicks') =>
-    Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
-  return { sales: await n('sales'), events: await n('webhook_events'), ledger: await n('ledger_entries'), notifications: await n('notifications'), clicks: await n('clicks') };
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  return {
+    sales: await n('sales'),
+    events: await n('webhook_events'),
+    ledger: await n('ledger_entries'),
+    notifications: await n('notifications'),
+    clicks: await n('clicks'),
+  };
 }
 
 /** Stands in for `validate`: the sale becomes validated and its commission is credited. */
 export async function markValidated(db: Kysely<Database>, saleId: string): Promise<void> {
   const sale = await db.selectFrom('sales').selectAll().where('id', '=', saleId).executeTakeFirstOrThrow();
-  await db.updateTable('sales').set({ status: 'validated', validated_at: new Date() }).where('id', '=', saleId).execute();
+  await db
+    .updateTable('sales')
+    .set({ status: 'validated', validated_at: new Date() })
+    .where('id', '=', saleId)
+    .execute();
   await db
     .insertInto('ledger_entries')
-    .values({ influencer_id: sale.influencer_id!, currency: sale.currency!, amount_minor: sale.commission_minor!, kind: 'credit', sale_id: saleId })
+    .values({
+      influencer_id: sale.influencer_id!,
+      currency: sale.currency!,
+      amount_minor: sale.commission_minor!,
+      kind: 'credit',
+      sale_id: saleId,
+    })
     .execute();
 }
 
 export async function ledgerOf(db: Kysely<Database>, saleId: string) {
-  return db.selectFrom('ledger_entries').select(['kind', 'amount_minor']).where('sale_id', '=', saleId).orderBy('id').execute();
+  return db
+    .selectFrom('ledger_entries')
+    .select(['kind', 'amount_minor'])
+    .where('sale_id', '=', saleId)
+    .orderBy('id')
+    .execute();
 }

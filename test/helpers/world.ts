@@ -5,7 +5,11 @@ import { addInfluencer } from '../../src/services/records/influencers.js';
 import { addMerchant } from '../../src/services/records/merchants.js';
 import type { Database } from '../../src/store/schema.js';
 
-export const TIKTOK = { appKey: '6a9xk1testkey', appSecret: 'tts_secret_0123456789abcdef', shopId: '7494049642642441621' };
+export const TIKTOK = {
+  appKey: '6a9xk1testkey',
+  appSecret: 'tts_secret_0123456789abcdef',
+  shopId: '7494049642642441621',
+};
 export const SHOPIFY = { domain: 'glow-shop.myshopify.com', secret: 'shpss_test_9f8e7d6c5b4a' };
 export const WOO = { secret: 'wc_whsec_test_1a2b3c' };
 

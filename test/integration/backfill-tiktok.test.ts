@@ -16,10 +16,17 @@ describeBackends('backfill tiktok', (t) => {
   let world: World;
   const db = () => t().db;
   const sale = (merchantId: string, tail: number) =>
-    db().selectFrom('sales').selectAll().where('merchant_id', '=', merchantId).where('external_order_id', '=', orderId(tail)).executeTakeFirst();
-  const salesOf = (merchantId: string) => db().selectFrom('sales').select(['external_order_id']).where('merchant_id', '=', merchantId).execute();
+    db()
+      .selectFrom('sales')
+      .selectAll()
+      .where('merchant_id', '=', merchantId)
+      .where('external_order_id', '=', orderId(tail))
+      .executeTakeFirst();
+  const salesOf = (merchantId: string) =>
+    db().selectFrom('sales').select(['external_order_id']).where('merchant_id', '=', merchantId).execute();
   const newMerchant = (name: string) => addMerchant(db(), { name, currency: 'USD' });
-  const run = (merchantId: string, files: string[], dryRun = false) => backfillTikTok(db(), { merchantId, files, dryRun, batchSize: 2 });
+  const run = (merchantId: string, files: string[], dryRun = false) =>
+    backfillTikTok(db(), { merchantId, files, dryRun, batchSize: 2 });
 
   beforeAll(async () => {
     world = await seedWorld(db());
@@ -29,7 +36,9 @@ describeBackends('backfill tiktok', (t) => {
     const listener = await listen(t().store);
     try {
       const body = fixture('tiktok/notification-order-status-change.json');
-      const reply = await post(`${listener.url}/api/webhook/tiktok/${world.merchant.id}`, body, { authorization: tiktokSignature(body) });
+      const reply = await post(`${listener.url}/api/webhook/tiktok/${world.merchant.id}`, body, {
+        authorization: tiktokSignature(body),
+      });
       expect(reply.json().data).toMatchObject({ outcome: 'created', status: 'pending' });
     } finally {
       await listener.close();
@@ -37,21 +46,53 @@ describeBackends('backfill tiktok', (t) => {
     expect(await sale(world.merchant.id, 752)).toMatchObject({ base_minor: null, influencer_id: null });
 
     const summary = await run(world.merchant.id, [ORDERS_CSV]);
-    expect(summary).toMatchObject({ rows: 7, orders: 5, created: 3, updated: 1, unchanged: 1, unattributed: 1, errors: [], dryRun: false });
+    expect(summary).toMatchObject({
+      rows: 7,
+      orders: 5,
+      created: 3,
+      updated: 1,
+      unchanged: 1,
+      unattributed: 1,
+      errors: [],
+      dryRun: false,
+    });
     const rows = await db().selectFrom('sales').select(['id']).where('external_order_id', '=', orderId(752)).execute();
     expect(rows).toHaveLength(1);
     expect(await sale(world.merchant.id, 752)).toMatchObject({
-      status: 'pending', influencer_id: world.mia.id, attribution_method: 'track_message', attribution_value: 'ABC12345', currency: 'USD', base_minor: 3990n, commission_minor: 599n,
+      status: 'pending',
+      influencer_id: world.mia.id,
+      attribution_method: 'track_message',
+      attribution_value: 'ABC12345',
+      currency: 'USD',
+      base_minor: 3990n,
+      commission_minor: 599n,
     });
   });
 
   it('gives the orders export fixture its outcomes', async () => {
     const m = world.merchant.id;
-    expect(await sale(m, 753)).toMatchObject({ status: 'pending', base_minor: 8125n, total_minor: 8785n, influencer_id: null, commission_minor: null });
+    expect(await sale(m, 753)).toMatchObject({
+      status: 'pending',
+      base_minor: 8125n,
+      total_minor: 8785n,
+      influencer_id: null,
+      commission_minor: null,
+    });
     expect(await sale(m, 754)).toMatchObject({ status: 'cancelled', order_status: 'cancelled' });
-    expect(await sale(m, 755)).toMatchObject({ status: 'pending', influencer_id: world.zed.id, attribution_value: 'ZX9Q77', base_minor: 119900n, commission_minor: 17985n });
+    expect(await sale(m, 755)).toMatchObject({
+      status: 'pending',
+      influencer_id: world.zed.id,
+      attribution_value: 'ZX9Q77',
+      base_minor: 119900n,
+      commission_minor: 17985n,
+    });
     expect(await sale(m, 756)).toBeUndefined();
-    const inbox = await db().selectFrom('webhook_events').selectAll().where('order_id', '=', orderId(753)).where('source', '=', 'backfill').executeTakeFirstOrThrow();
+    const inbox = await db()
+      .selectFrom('webhook_events')
+      .selectAll()
+      .where('order_id', '=', orderId(753))
+      .where('source', '=', 'backfill')
+      .executeTakeFirstOrThrow();
     expect(inbox).toMatchObject({ status: 'processed', event_type: 'export.orders', attempts: 1 });
     expect(inbox.body.split('\n')).toHaveLength(3);
     expect(inbox.body).toContain('"Night Cream ""Deep Repair"" 50ml"');
@@ -59,11 +100,25 @@ describeBackends('backfill tiktok', (t) => {
 
   it('then the affiliate export credits the creator on the affiliated lines only', async () => {
     const summary = await run(world.merchant.id, [AFFILIATE_CSV]);
-    expect(summary).toMatchObject({ rows: 2, orders: 1, created: 0, updated: 1, unchanged: 0, unattributed: 0, errors: [] });
+    expect(summary).toMatchObject({
+      rows: 2,
+      orders: 1,
+      created: 0,
+      updated: 1,
+      unchanged: 0,
+      unattributed: 0,
+      errors: [],
+    });
     expect(await sale(world.merchant.id, 753)).toMatchObject({
-      influencer_id: world.mia.id, attribution_method: 'creator_username', attribution_value: 'glowwithmia', base_minor: 6250n, base_scope: 'attributed_lines',
+      influencer_id: world.mia.id,
+      attribution_method: 'creator_username',
+      attribution_value: 'glowwithmia',
+      base_minor: 6250n,
+      base_scope: 'attributed_lines',
       // A 15% deal is 9.38, and TikTok already pays the creator 3.30 + 6.08 = 9.38: under the default top-up tracknow owes 0.00.
-      platform_commission_minor: 938n, tiktok_affiliate: 'top-up', commission_minor: 0n,
+      platform_commission_minor: 938n,
+      tiktok_affiliate: 'top-up',
+      commission_minor: 0n,
     });
   });
 
@@ -75,33 +130,59 @@ describeBackends('backfill tiktok', (t) => {
   });
 
   it('ends in the same state with the affiliate export first, or both files in one run', async () => {
-    for (const files of [[AFFILIATE_CSV, ORDERS_CSV], [ORDERS_CSV, AFFILIATE_CSV]]) {
+    for (const files of [
+      [AFFILIATE_CSV, ORDERS_CSV],
+      [ORDERS_CSV, AFFILIATE_CSV],
+    ]) {
       const m = await newMerchant(`Order ${files.length}-${files[0]!.slice(-20)}`);
       const summary = await run(m.id, files);
       expect(summary).toMatchObject({ rows: 9, orders: 6, created: 4, unchanged: 1, errors: [] });
-      expect(await sale(m.id, 753)).toMatchObject({ influencer_id: world.mia.id, attribution_method: 'creator_username', base_minor: 6250n, platform_commission_minor: 938n, commission_minor: 0n });
+      expect(await sale(m.id, 753)).toMatchObject({
+        influencer_id: world.mia.id,
+        attribution_method: 'creator_username',
+        base_minor: 6250n,
+        platform_commission_minor: 938n,
+        commission_minor: 0n,
+      });
       expect(await sale(m.id, 755)).toMatchObject({ base_minor: 119900n, commission_minor: 17985n });
     }
   });
 
   it('owes what the merchant chose when TikTok pays the creator itself; a sale keeps the setting it was created with', async () => {
-    for (const [mode, owed] of [['on-top', '9.38'], ['none', '0.00'], ['top-up', '0.00']] as const) {
+    for (const [mode, owed] of [
+      ['on-top', '9.38'],
+      ['none', '0.00'],
+      ['top-up', '0.00'],
+    ] as const) {
       const m = await addMerchant(db(), { name: `Affiliate ${mode}`, currency: 'USD', tiktokAffiliate: mode });
       expect(await run(m.id, [AFFILIATE_CSV])).toMatchObject({ created: 1, errors: [] });
-      expect(await sale(m.id, 753)).toMatchObject({ tiktok_affiliate: mode, platform_commission_minor: 938n, base_minor: 6250n });
-      expect(await listSales(db(), { merchantId: m.id })).toMatchObject([{ commission: owed, platform_commission: '9.38', currency: 'USD' }]);
+      expect(await sale(m.id, 753)).toMatchObject({
+        tiktok_affiliate: mode,
+        platform_commission_minor: 938n,
+        base_minor: 6250n,
+      });
+      expect(await listSales(db(), { merchantId: m.id })).toMatchObject([
+        { commission: owed, platform_commission: '9.38', currency: 'USD' },
+      ]);
       // A later change of the setting affects later sales only: the order's next delivery keeps its terms.
       await updateMerchant(db(), m.id, { tiktokAffiliate: mode === 'on-top' ? 'none' : 'on-top' });
       await run(m.id, [ORDERS_CSV]);
-      expect(await listSales(db(), { merchantId: m.id, limit: 10 })).toContainEqual(expect.objectContaining({ order_id: orderId(753), commission: owed }));
+      expect(await listSales(db(), { merchantId: m.id, limit: 10 })).toContainEqual(
+        expect.objectContaining({ order_id: orderId(753), commission: owed }),
+      );
       expect(await sale(m.id, 753)).toMatchObject({ tiktok_affiliate: mode });
     }
     const orders = await listSales(db(), { merchantId: world.merchant.id });
-    expect(orders.find((o) => o.order_id === orderId(755))).toMatchObject({ commission: '179.85', platform_commission: null });
+    expect(orders.find((o) => o.order_id === orderId(755))).toMatchObject({
+      commission: '179.85',
+      platform_commission: null,
+    });
   });
 
   it('refuses an unknown --tiktok-affiliate setting', async () => {
-    await expect(addMerchant(db(), { name: 'Bad setting', tiktokAffiliate: 'double' })).rejects.toThrow(/top-up, none, on-top/);
+    await expect(addMerchant(db(), { name: 'Bad setting', tiktokAffiliate: 'double' })).rejects.toThrow(
+      /top-up, none, on-top/,
+    );
   });
 
   it('--dry-run reports exactly what a run would do, and writes nothing', async () => {
@@ -119,7 +200,9 @@ describeBackends('backfill tiktok', (t) => {
     const m = await newMerchant('Bad rows');
     const { path, bad } = ordersWithBadRows();
     const summary = await run(m.id, [path]);
-    expect(summary.errors.map((e) => ({ file: e.file, line: e.line }))).toEqual(bad.map((b) => ({ file: path, line: b.line })));
+    expect(summary.errors.map((e) => ({ file: e.file, line: e.line }))).toEqual(
+      bad.map((b) => ({ file: path, line: b.line })),
+    );
     for (const [i, b] of bad.entries()) expect(summary.errors[i]!.message).toMatch(b.message);
     expect(summary).toMatchObject({ rows: 11, orders: 6, created: 5 });
     expect(await sale(m.id, 803)).toMatchObject({ base_minor: 3990n, commission_minor: 599n });
@@ -132,12 +215,21 @@ describeBackends('backfill tiktok', (t) => {
     const before = await counts(db());
     const err = await run(m.id, [ORDERS_CSV, other]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TracknowError);
-    expect(err).toMatchObject({ code: 'invalid', message: expect.stringContaining('payouts.csv: not a TikTok export') });
+    expect(err).toMatchObject({
+      code: 'invalid',
+      message: expect.stringContaining('payouts.csv: not a TikTok export'),
+    });
     expect(await counts(db())).toEqual(before);
   });
 
   it('names an unknown merchant and a missing file', async () => {
-    await expect(run('00000000-0000-4000-8000-000000000000', [ORDERS_CSV])).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('no merchant') });
-    await expect(run(world.merchant.id, ['/nonexistent/orders.csv'])).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('/nonexistent/orders.csv') });
+    await expect(run('00000000-0000-4000-8000-000000000000', [ORDERS_CSV])).rejects.toMatchObject({
+      code: 'not_found',
+      message: expect.stringContaining('no merchant'),
+    });
+    await expect(run(world.merchant.id, ['/nonexistent/orders.csv'])).rejects.toMatchObject({
+      code: 'not_found',
+      message: expect.stringContaining('/nonexistent/orders.csv'),
+    });
   });
 });

@@ -27,7 +27,8 @@ interface Order {
   readonly updated?: string;
 }
 
-const HEADER = 'Order ID,Order Status,SKU ID,Product ID,Quantity,SKU Subtotal After Discount,Order Amount,Created Time,Paid Time,Buyer Message';
+const HEADER =
+  'Order ID,Order Status,SKU ID,Product ID,Quantity,SKU Subtotal After Discount,Order Amount,Created Time,Paid Time,Buyer Message';
 /** `2026-11-10T12:00:00Z` as the Seller Center writes it (US format, read in UTC). */
 const usTime = (iso: string) => {
   const d = new Date(iso);
@@ -50,7 +51,12 @@ describeBackends('commission deals through the listener and the backfill', (t) =
   async function world() {
     const tag = randomBytes(4).toString('hex');
     const domain = `shop-${tag}.myshopify.com`;
-    const merchant = await addMerchant(db(), { name: `Shop ${tag}`, currency: 'USD', shopifyDomain: domain, shopifySecret: `shpss_${tag}_secret` });
+    const merchant = await addMerchant(db(), {
+      name: `Shop ${tag}`,
+      currency: 'USD',
+      shopifyDomain: domain,
+      shopifySecret: `shpss_${tag}_secret`,
+    });
     const mia = await addInfluencer(db(), { name: `Mia ${tag}` });
     const code = `MIA${tag}`.toUpperCase();
     await addCode(db(), { influencerId: mia.id, code, merchantId: merchant.id });
@@ -70,13 +76,35 @@ describeBackends('commission deals through the listener and the backfill', (t) =
       total_price: sum(o.lines),
       taxes_included: false,
       discount_codes: [{ code: o.code, amount: '0.00', type: 'fixed_amount' }],
-      line_items: o.lines.map((l, n) => ({ id: n + 1, product_id: Number(l.product), variant_id: Number(l.product) + 1, sku: `SKU-${l.product}`, quantity: 1, price: l.amount, discount_allocations: [], tax_lines: [] })),
+      line_items: o.lines.map((l, n) => ({
+        id: n + 1,
+        product_id: Number(l.product),
+        variant_id: Number(l.product) + 1,
+        sku: `SKU-${l.product}`,
+        quantity: 1,
+        price: l.amount,
+        discount_allocations: [],
+        tax_lines: [],
+      })),
     });
   }
 
   function exportFile(w: World, orders: readonly Order[]): string {
     const rows = orders.flatMap((o) =>
-      o.lines.map((l) => [o.id, o.updated ? 'Delivered' : 'Shipped', `${l.product}1`, l.product, '1', l.amount, sum(o.lines), usTime(o.at), usTime(o.at), `TRACK:${o.code}`].join(',')),
+      o.lines.map((l) =>
+        [
+          o.id,
+          o.updated ? 'Delivered' : 'Shipped',
+          `${l.product}1`,
+          l.product,
+          '1',
+          l.amount,
+          sum(o.lines),
+          usTime(o.at),
+          usTime(o.at),
+          `TRACK:${o.code}`,
+        ].join(','),
+      ),
     );
     return writeExport(`deals-${w.tag}-${randomBytes(3).toString('hex')}.csv`, [HEADER, ...rows].join('\r\n'));
   }
@@ -84,7 +112,12 @@ describeBackends('commission deals through the listener and the backfill', (t) =
   /** One signed Shopify orders/create through the listener. */
   async function send(w: World, o: Order): Promise<void> {
     const body = shopifyBody(o);
-    const reply = await sendShopify(listener.url, body, { merchantId: w.merchant.id, webhookId: `wh-${o.id}-${o.updated ?? ''}`, domain: w.domain, signature: base64Hmac(`shpss_${w.tag}_secret`, body) });
+    const reply = await sendShopify(listener.url, body, {
+      merchantId: w.merchant.id,
+      webhookId: `wh-${o.id}-${o.updated ?? ''}`,
+      domain: w.domain,
+      signature: base64Hmac(`shpss_${w.tag}_secret`, body),
+    });
     expect(reply.status, reply.text).toBe(200);
   }
 
@@ -95,7 +128,13 @@ describeBackends('commission deals through the listener and the backfill', (t) =
     if (path === 'listener') {
       for (const o of orders) await send(w, o);
     } else {
-      const summary = await backfillTikTok(db(), { merchantId: w.merchant.id, files: [exportFile(w, orders)], timezone: 'UTC', batchSize: 2, inFlight: 1 });
+      const summary = await backfillTikTok(db(), {
+        merchantId: w.merchant.id,
+        files: [exportFile(w, orders)],
+        timezone: 'UTC',
+        batchSize: 2,
+        inFlight: 1,
+      });
       expect(summary.errors).toEqual([]);
     }
     return commissions(w.merchant);
@@ -107,7 +146,12 @@ describeBackends('commission deals through the listener and the backfill', (t) =
   }
 
   let next = 1_000;
-  const order = (w: World, lines: Line[], at = '2026-11-10T12:00:00Z', code = w.code): Order => ({ id: String(8_800_000 + next++), at, code, lines });
+  const order = (w: World, lines: Line[], at = '2026-11-10T12:00:00Z', code = w.code): Order => ({
+    id: String(8_800_000 + next++),
+    at,
+    code,
+    lines,
+  });
   const one = (amount = '100.00'): Line[] => [{ product: '501', amount }];
   const twoLines: Line[] = [
     { product: '501', amount: '50.00' },
@@ -155,7 +199,13 @@ describeBackends('commission deals through the listener and the backfill', (t) =
 
       it('a code deal inside its November window → 25.00, outside it → 15.00', async () => {
         const w = await world();
-        await w.deal({ rate: '25', code: w.code.toLowerCase(), from: '2026-11-01T00:00:00Z', until: '2026-12-01T00:00:00Z', name: 'November' });
+        await w.deal({
+          rate: '25',
+          code: w.code.toLowerCase(),
+          from: '2026-11-01T00:00:00Z',
+          until: '2026-12-01T00:00:00Z',
+          name: 'November',
+        });
         const inside = order(w, one(), '2026-11-30T23:59:00Z');
         const outside = order(w, one(), '2026-12-01T00:00:00Z');
         const before = order(w, one(), '2026-10-31T23:00:00Z');
@@ -217,11 +267,21 @@ describeBackends('commission deals through the listener and the backfill', (t) =
   it('tiers are race-free: concurrent webhooks and a backfill beside the listener make exactly three sales at 10%', async () => {
     const w = await world();
     await w.deal({ rate: '10', influencerId: w.mia.id, tiers: '3:20' });
-    const hooks = Array.from({ length: 8 }, (_, n) => order(w, one(), `2026-11-${String(n + 1).padStart(2, '0')}T10:00:00Z`));
-    const file = Array.from({ length: 8 }, (_, n) => order(w, one(), `2026-11-${String(n + 11).padStart(2, '0')}T10:00:00Z`));
+    const hooks = Array.from({ length: 8 }, (_, n) =>
+      order(w, one(), `2026-11-${String(n + 1).padStart(2, '0')}T10:00:00Z`),
+    );
+    const file = Array.from({ length: 8 }, (_, n) =>
+      order(w, one(), `2026-11-${String(n + 11).padStart(2, '0')}T10:00:00Z`),
+    );
     await Promise.all([
       ...hooks.map((o) => send(w, o)),
-      backfillTikTok(db(), { merchantId: w.merchant.id, files: [exportFile(w, file)], timezone: 'UTC', batchSize: 1, inFlight: 2 }).then((s) => expect(s.errors).toEqual([])),
+      backfillTikTok(db(), {
+        merchantId: w.merchant.id,
+        files: [exportFile(w, file)],
+        timezone: 'UTC',
+        batchSize: 1,
+        inFlight: 2,
+      }).then((s) => expect(s.errors).toEqual([])),
     ]);
     const got = [...(await commissions(w.merchant)).values()];
     expect(got).toHaveLength(16);
@@ -251,13 +311,26 @@ describeBackends('commission deals through the listener and the backfill', (t) =
       { merchantId: w.merchant.id, rate: '10', code: 'a b' },
       { merchantId: 'nope', rate: '10' },
     ];
-    for (const input of bad) await expect(addDeal(db(), input), JSON.stringify(input)).rejects.toMatchObject({ code: 'usage' });
-    await expect(addDeal(db(), { merchantId: '00000000-0000-4000-8000-000000000000', rate: '10' })).rejects.toMatchObject({ code: 'not_found' });
+    for (const input of bad)
+      await expect(addDeal(db(), input), JSON.stringify(input)).rejects.toMatchObject({ code: 'usage' });
+    await expect(
+      addDeal(db(), { merchantId: '00000000-0000-4000-8000-000000000000', rate: '10' }),
+    ).rejects.toMatchObject({ code: 'not_found' });
     await expect(endDeal(db(), '00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ code: 'not_found' });
     const d = await w.deal({ rate: '12.5', tiers: '3:20,10:25', name: 'Spring' });
-    expect(d).toMatchObject({ rate: '12.5', fixed: null, tiers: [{ sales: 3, rate: '20' }, { sales: 10, rate: '25' }], name: 'Spring' });
+    expect(d).toMatchObject({
+      rate: '12.5',
+      fixed: null,
+      tiers: [
+        { sales: 3, rate: '20' },
+        { sales: 10, rate: '25' },
+      ],
+      name: 'Spring',
+    });
     await endDeal(db(), d.id);
     await expect(endDeal(db(), d.id)).rejects.toMatchObject({ code: 'conflict' });
-    expect(await db().selectFrom('deals').select('rate_ppm').where('id', '=', d.id).executeTakeFirstOrThrow()).toEqual({ rate_ppm: 125_000 });
+    expect(await db().selectFrom('deals').select('rate_ppm').where('id', '=', d.id).executeTakeFirstOrThrow()).toEqual({
+      rate_ppm: 125_000,
+    });
   });
 });

@@ -29,9 +29,17 @@ async function deliver(db: Kysely<Database>, merchant: MerchantSecrets, event: s
   return { id: outcome!.eventId, orderId: full.orderId, outcome: outcome! };
 }
 
-const saleOf = (db: Kysely<Database>, orderId: string) => db.selectFrom('sales').selectAll().where('external_order_id', '=', orderId).executeTakeFirstOrThrow();
+const saleOf = (db: Kysely<Database>, orderId: string) =>
+  db.selectFrom('sales').selectAll().where('external_order_id', '=', orderId).executeTakeFirstOrThrow();
 const count = async (db: Kysely<Database>, table: 'sales' | 'notifications' | 'webhook_events') =>
-  Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 describeBackends('events list and replay', (t) => {
   let world: World;
@@ -44,9 +52,22 @@ describeBackends('events list and replay', (t) => {
   it('lists the inbox newest first, filtered, in the contract shape', async () => {
     const a = await deliver(t().db, merchant, 'orders/create', { now: new Date(Date.now() - 60_000) });
     const b = await deliver(t().db, merchant, 'orders/paid', { orderId: a.orderId });
-    const rows = await listEvents(t().db, { platform: 'shopify', merchantId: world.merchant.id, status: 'processed', limit: 2 });
+    const rows = await listEvents(t().db, {
+      platform: 'shopify',
+      merchantId: world.merchant.id,
+      status: 'processed',
+      limit: 2,
+    });
     expect(rows.map((r) => r.id)).toEqual([b.id, a.id]);
-    expect(rows[0]).toMatchObject({ platform: 'shopify', merchant_id: world.merchant.id, order_id: a.orderId, status: 'processed', attempts: 1, last_error: null, event_type: 'orders/paid' });
+    expect(rows[0]).toMatchObject({
+      platform: 'shopify',
+      merchant_id: world.merchant.id,
+      order_id: a.orderId,
+      status: 'processed',
+      attempts: 1,
+      last_error: null,
+      event_type: 'orders/paid',
+    });
     expect(rows[0]!.received_at).toBeInstanceOf(Date);
     expect(await listEvents(t().db, { platform: 'tiktok' })).toEqual([]);
     await expect(listEvents(t().db, { status: 'done' })).rejects.toMatchObject({ code: 'usage' });
@@ -55,14 +76,25 @@ describeBackends('events list and replay', (t) => {
 
   it('replays a processed event without changing its sale, as a new inbox row', async () => {
     const a = await deliver(t().db, merchant, 'orders/create', { code: 'ABC12345' });
-    const before = { sale: await saleOf(t().db, a.orderId), notes: await count(t().db, 'notifications'), sales: await count(t().db, 'sales') };
+    const before = {
+      sale: await saleOf(t().db, a.orderId),
+      notes: await count(t().db, 'notifications'),
+      sales: await count(t().db, 'sales'),
+    };
     const [r1] = await replayEvents(t().db, [a.id]);
     const [r2] = await replayEvents(t().db, [a.id]);
     expect(r1).toMatchObject({ id: a.id, outcome: 'unchanged', sale: { id: before.sale.id, status: 'pending' } });
     expect(r2!.replayId).not.toBe(r1!.replayId);
     expect(await saleOf(t().db, a.orderId)).toEqual(before.sale);
-    expect({ notes: await count(t().db, 'notifications'), sales: await count(t().db, 'sales') }).toEqual({ notes: before.notes, sales: before.sales });
-    const keys = await t().db.selectFrom('webhook_events').select('dedupe_key').where('id', 'in', [r1!.replayId!, r2!.replayId!]).execute();
+    expect({ notes: await count(t().db, 'notifications'), sales: await count(t().db, 'sales') }).toEqual({
+      notes: before.notes,
+      sales: before.sales,
+    });
+    const keys = await t()
+      .db.selectFrom('webhook_events')
+      .select('dedupe_key')
+      .where('id', 'in', [r1!.replayId!, r2!.replayId!])
+      .execute();
     expect(keys.map((k) => k.dedupe_key).sort()).toEqual([`replay:${a.id}:1`, `replay:${a.id}:2`]);
   });
 
@@ -75,13 +107,26 @@ describeBackends('events list and replay', (t) => {
   });
 
   it('never claws back a refund twice after validation', async () => {
-    const order = await deliver(t().db, merchant, 'orders/create', { code: 'ABC12345', amount: '80.00', now: new Date(Date.now() - 30 * 86_400_000) });
+    const order = await deliver(t().db, merchant, 'orders/create', {
+      code: 'ABC12345',
+      amount: '80.00',
+      now: new Date(Date.now() - 30 * 86_400_000),
+    });
     await validate(t().db, { asOf: new Date() });
     expect(await saleOf(t().db, order.orderId)).toMatchObject({ status: 'validated', commission_minor: 1200n });
     const refund = await deliver(t().db, merchant, 'refunds/create', { orderId: order.orderId, amount: '20.00' });
-    const ledger = () => t().db.selectFrom('ledger_entries').select(['kind', 'amount_minor']).where('sale_id', '=', refund.outcome.sale!.id).orderBy('kind').execute();
+    const ledger = () =>
+      t()
+        .db.selectFrom('ledger_entries')
+        .select(['kind', 'amount_minor'])
+        .where('sale_id', '=', refund.outcome.sale!.id)
+        .orderBy('kind')
+        .execute();
     const before = await ledger();
-    expect(before.map((e) => [e.kind, e.amount_minor])).toEqual([['credit', 1200n], ['reversal', -300n]]);
+    expect(before.map((e) => [e.kind, e.amount_minor])).toEqual([
+      ['credit', 1200n],
+      ['reversal', -300n],
+    ]);
     await replayEvents(t().db, [refund.id, order.id]);
     expect(await ledger()).toEqual(before);
     expect(await saleOf(t().db, order.orderId)).toMatchObject({ status: 'validated', refunded_minor: 2000n });
@@ -92,8 +137,15 @@ describeBackends('events list and replay', (t) => {
     expect(a.outcome.sale).toMatchObject({ influencerId: null });
     await addCode(t().db, { influencerId: world.zed.id, code: 'LATECODE1' });
     const [r] = await replayEvents(t().db, [a.id]);
-    expect(r).toMatchObject({ outcome: 'updated', sale: { influencerId: world.zed.id, attributionMethod: 'promo_code' } });
-    const notes = await t().db.selectFrom('notifications').select('event').where('subject_id', '=', r!.sale!.id).execute();
+    expect(r).toMatchObject({
+      outcome: 'updated',
+      sale: { influencerId: world.zed.id, attributionMethod: 'promo_code' },
+    });
+    const notes = await t()
+      .db.selectFrom('notifications')
+      .select('event')
+      .where('subject_id', '=', r!.sale!.id)
+      .execute();
     expect(notes.map((n) => n.event)).toEqual(['sale.created']);
   });
 
@@ -104,14 +156,26 @@ describeBackends('events list and replay', (t) => {
     const fill: Fill = { orderId: order.orderId, deliveryId: randomUUID(), now: new Date(), amount: '10.00' };
     const body = JSON.stringify(kit.build(findTemplate(kit, 'refunds/create'), fill, merchant));
     const id = randomUUID();
-    await t().db
-      .insertInto('webhook_events')
-      .values({ id, platform: 'shopify', merchant_id: merchant.id, dedupe_key: fill.deliveryId, event_type: 'refunds/create', headers: JSON.stringify({ 'x-shopify-topic': 'refunds/create', 'x-shopify-webhook-id': fill.deliveryId }), body, status: 'failed', last_error: 'worker crashed' })
+    await t()
+      .db.insertInto('webhook_events')
+      .values({
+        id,
+        platform: 'shopify',
+        merchant_id: merchant.id,
+        dedupe_key: fill.deliveryId,
+        event_type: 'refunds/create',
+        headers: JSON.stringify({ 'x-shopify-topic': 'refunds/create', 'x-shopify-webhook-id': fill.deliveryId }),
+        body,
+        status: 'failed',
+        last_error: 'worker crashed',
+      })
       .execute();
     const [first] = await replayEvents(t().db, [id]);
     expect(first).toMatchObject({ outcome: 'updated' });
     expect(await saleOf(t().db, order.orderId)).toMatchObject({ refunded_minor: 1000n, commission_minor: 1050n });
-    const [row] = await listEvents(t().db, { status: 'processed', limit: 500 }).then((rows) => rows.filter((r) => r.id === id));
+    const [row] = await listEvents(t().db, { status: 'processed', limit: 500 }).then((rows) =>
+      rows.filter((r) => r.id === id),
+    );
     expect(row).toMatchObject({ status: 'processed', attempts: 1, last_error: null });
     await replayEvents(t().db, [id]);
     expect(await saleOf(t().db, order.orderId)).toMatchObject({ refunded_minor: 1000n });
@@ -131,7 +195,11 @@ describeBackends('tracknow events (CLI)', (_t, backend) => {
     target = await createCliTarget(backend);
     eventId = await withStore(target.config, async (store) => {
       const world = await seedWorld(store.db);
-      return (await deliver(store.db, await findMerchantSecrets(store.db, world.merchant.id), 'orders/create', { code: 'ABC12345' })).id;
+      return (
+        await deliver(store.db, await findMerchantSecrets(store.db, world.merchant.id), 'orders/create', {
+          code: 'ABC12345',
+        })
+      ).id;
     });
   });
   afterAll(async () => target?.cleanup());
@@ -141,15 +209,30 @@ describeBackends('tracknow events (CLI)', (_t, backend) => {
     expect(r.code).toBe(0);
     const rows = r.json();
     expect(rows).toHaveLength(1);
-    expect(Object.keys(rows[0]).sort()).toEqual(['attempts', 'id', 'last_error', 'merchant_id', 'order_id', 'platform', 'received_at', 'status'].sort());
-    expect(rows[0]).toMatchObject({ id: eventId, status: 'processed', received_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    expect(Object.keys(rows[0]).sort()).toEqual(
+      ['attempts', 'id', 'last_error', 'merchant_id', 'order_id', 'platform', 'received_at', 'status'].sort(),
+    );
+    expect(rows[0]).toMatchObject({
+      id: eventId,
+      status: 'processed',
+      received_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
     expect((await runCli(['events', 'list', '--status', 'nope'], target.env)).code).toBe(2);
   });
 
   it('replays idempotently, and exits 1 for an unknown id', async () => {
     const r = await runCli(['events', 'replay', eventId, '--json'], target.env);
     expect(r.code).toBe(0);
-    expect(r.json()).toEqual([expect.objectContaining({ id: eventId, outcome: 'unchanged', sale_status: 'pending', commission: '18.83', currency: 'USD', error: null })]);
+    expect(r.json()).toEqual([
+      expect.objectContaining({
+        id: eventId,
+        outcome: 'unchanged',
+        sale_status: 'pending',
+        commission: '18.83',
+        currency: 'USD',
+        error: null,
+      }),
+    ]);
     const bad = await runCli(['events', 'replay', '00000000-0000-4000-8000-000000000000', eventId], target.env);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/error\s+no stored event/);

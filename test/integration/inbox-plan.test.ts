@@ -14,7 +14,9 @@ describeBackends('inbox dedupe lookup plan', (t) => {
       select gen_random_uuid(), 'tiktok', ${MERCHANT}, 'webhook', 'k' || g, 'o' || g, 'x', '{}', '{}', 'processed'
       from generate_series(1, 100000) g`.execute(db);
     const keys = JSON.stringify(Array.from({ length: 20 }, (_, i) => ({ m: MERCHANT, p: 'tiktok', d: `k${i * 7}` })));
-    const { rows } = await sql<{ 'QUERY PLAN': string }>`explain select w.id from json_to_recordset(${keys}::json) as k(m uuid, p text, d text)
+    const { rows } = await sql<{
+      'QUERY PLAN': string;
+    }>`explain select w.id from json_to_recordset(${keys}::json) as k(m uuid, p text, d text)
       join webhook_events w on w.merchant_id = k.m and w.platform = k.p and w.dedupe_key = k.d`.execute(db);
     const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
     expect(plan).toContain('webhook_events_merchant_id_platform_dedupe_key_key');

@@ -9,7 +9,15 @@ const task = (run: Task['run'], maxAttempts = 5): Task => ({ maxAttempts, run })
 
 describeBackends('the job runner', (t) => {
   const enqueue = (name: string, n: number, extra: { maxAttempts?: number; key?: (i: number) => string } = {}) =>
-    enqueueJobs(t().db, Array.from({ length: n }, (_, i) => ({ task: name, payload: { i }, maxAttempts: extra.maxAttempts ?? 5, key: extra.key?.(i) })));
+    enqueueJobs(
+      t().db,
+      Array.from({ length: n }, (_, i) => ({
+        task: name,
+        payload: { i },
+        maxAttempts: extra.maxAttempts ?? 5,
+        key: extra.key?.(i),
+      })),
+    );
   const job = (id: string) => t().db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
   it('runs every job exactly once between two workers at once', async () => {
@@ -21,7 +29,10 @@ describeBackends('the job runner', (t) => {
         await new Promise((r) => setTimeout(r, Math.random() * 3));
       }),
     };
-    const [a, b] = await Promise.all([runJobs(t().db, { tasks, concurrency: 6, batch: 20 }), runJobs(t().db, { tasks, concurrency: 6, batch: 20 })]);
+    const [a, b] = await Promise.all([
+      runJobs(t().db, { tasks, concurrency: 6, batch: 20 }),
+      runJobs(t().db, { tasks, concurrency: 6, batch: 20 }),
+    ]);
     expect(seen).toHaveLength(300);
     expect(new Set(seen).size).toBe(300);
     expect(a.count!.done + b.count!.done).toBe(300);
@@ -37,7 +48,14 @@ describeBackends('the job runner', (t) => {
 
   it("takes a crashed worker's job again once its lease runs out, and runs it once more", async () => {
     const [id] = await enqueue('lease', 1);
-    const crashed = await claimJobs(t().db, { workerId: 'crashed', now: new Date(), leaseMs: 60_000, limit: 10, tasks: ['lease'], skipLanes: [] });
+    const crashed = await claimJobs(t().db, {
+      workerId: 'crashed',
+      now: new Date(),
+      leaseMs: 60_000,
+      limit: 10,
+      tasks: ['lease'],
+      skipLanes: [],
+    });
     expect(crashed.map((j) => j.id)).toEqual([id]);
     let runs = 0;
     const tasks: TaskRegistry = { lease: task(async () => void runs++) };
@@ -45,10 +63,16 @@ describeBackends('the job runner', (t) => {
     expect((await runJobs(t().db, { tasks, concurrency: 2, leaseMs: 60_000 })).lease?.claimed ?? 0).toBe(0);
     expect(runs).toBe(0);
     const later = () => new Date(Date.now() + 61_000);
-    expect((await runJobs(t().db, { tasks, concurrency: 2, leaseMs: 60_000, now: later })).lease).toMatchObject({ claimed: 1, done: 1 });
+    expect((await runJobs(t().db, { tasks, concurrency: 2, leaseMs: 60_000, now: later })).lease).toMatchObject({
+      claimed: 1,
+      done: 1,
+    });
     expect(runs).toBe(1);
     expect(await job(id!)).toMatchObject({ status: 'done', attempts: 2, locked_by: null });
-    expect((await runJobs(t().db, { tasks, concurrency: 2, leaseMs: 60_000, now: () => new Date(Date.now() + 3_600_000) })).lease?.claimed ?? 0).toBe(0);
+    expect(
+      (await runJobs(t().db, { tasks, concurrency: 2, leaseMs: 60_000, now: () => new Date(Date.now() + 3_600_000) }))
+        .lease?.claimed ?? 0,
+    ).toBe(0);
     expect(runs).toBe(1);
   });
 
@@ -74,20 +98,33 @@ describeBackends('the job runner', (t) => {
     expect((await job(id!)).run_at.getTime() - clock.getTime()).toBe(60_000);
     clock = new Date(clock.getTime() + 60_000);
     expect((await run()).flaky).toMatchObject({ failed: 1 });
-    expect(await job(id!)).toMatchObject({ status: 'failed', attempts: 3, last_error: 'receiver said 503 (gave up after 3 attempts)' });
+    expect(await job(id!)).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+      last_error: 'receiver said 503 (gave up after 3 attempts)',
+    });
     clock = new Date(clock.getTime() + 86_400_000);
     await run();
     expect(calls).toBe(3); // failed for good: never run again by itself
 
     const failed = await listJobs(t().db, { status: 'failed', limit: 100 });
-    expect(failed.find((j) => j.id === id)).toMatchObject({ task: 'flaky', status: 'failed', attempts: 3, max_attempts: 3, run_at: null, running: false });
+    expect(failed.find((j) => j.id === id)).toMatchObject({
+      task: 'flaky',
+      status: 'failed',
+      attempts: 3,
+      max_attempts: 3,
+      run_at: null,
+      running: false,
+    });
     expect(await retryJobs(t().db, [id!.toUpperCase()], clock)).toEqual([{ id, requeued: true }]);
     expect(await job(id!)).toMatchObject({ status: 'pending', attempts: 0 });
     ok = true;
     expect((await run()).flaky).toMatchObject({ done: 1 });
     expect(await job(id!)).toMatchObject({ status: 'done', attempts: 1, last_error: null });
     expect(await retryJobs(t().db, [id!])).toEqual([{ id, requeued: false }]);
-    await expect(retryJobs(t().db, ['00000000-0000-4000-8000-000000000000'])).rejects.toMatchObject({ code: 'not_found' });
+    await expect(retryJobs(t().db, ['00000000-0000-4000-8000-000000000000'])).rejects.toMatchObject({
+      code: 'not_found',
+    });
     await expect(retryJobs(t().db, ['nope'])).rejects.toMatchObject({ code: 'not_found' });
   });
 

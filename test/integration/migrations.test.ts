@@ -18,7 +18,11 @@ describeBackends('migrations', (t, backend) => {
 
   it('go all the way down and up again', async () => {
     for (let n = 0; n < ALL.length; n++) await runMigrations(t().db, 'down');
-    const empty = await sql<{ n: string }>`select count(*) as n from information_schema.tables where table_schema = 'public' and table_name = 'sales'`.execute(t().db);
+    const empty = await sql<{
+      n: string;
+    }>`select count(*) as n from information_schema.tables where table_schema = 'public' and table_name = 'sales'`.execute(
+      t().db,
+    );
     expect(Number(empty.rows[0]!.n)).toBe(0);
     expect((await runMigrations(t().db, 'latest')).applied).toEqual(ALL);
   });

@@ -9,7 +9,14 @@ import { payout, payoutJson, type PayoutOptions } from '../../src/services/payou
 import { validate } from '../../src/services/payouts/validate.js';
 import { openPostgres } from '../../src/store/connect.js';
 import { describeBackends } from '../helpers/db.js';
-import { daysAfter, insertInfluencer, insertMerchant, insertSale, insertSales, reverseSaleDirectly } from '../helpers/sales-builder.js';
+import {
+  daysAfter,
+  insertInfluencer,
+  insertMerchant,
+  insertSale,
+  insertSales,
+  reverseSaleDirectly,
+} from '../helpers/sales-builder.js';
 import { fixtureUrl } from '../helpers/fixtures.js';
 
 const XSD_URL = fixtureUrl('schemas/pain.001.001.03.xsd');
@@ -24,9 +31,28 @@ describeBackends('money path: validate, pay, claw back', (t, backend) => {
   let nobody: string;
   let eur: string;
   let miaSales: string[];
-  const options = (over: Partial<PayoutOptions> = {}): PayoutOptions => ({ asOf: daysAfter(T0, 15), outDir: out, sepaDebtor: DEBTOR, ...over });
-  const balanceOf = async (influencerId: string) => (await balances(t().db, { influencerId })).map(({ currency, pending, available, paid }) => ({ currency, pending, available, paid }));
-  const count = async (table: 'payouts' | 'payout_batches' | 'ledger_entries' | 'notifications') => Number((await t().db.selectFrom(table).select((e) => e.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const options = (over: Partial<PayoutOptions> = {}): PayoutOptions => ({
+    asOf: daysAfter(T0, 15),
+    outDir: out,
+    sepaDebtor: DEBTOR,
+    ...over,
+  });
+  const balanceOf = async (influencerId: string) =>
+    (await balances(t().db, { influencerId })).map(({ currency, pending, available, paid }) => ({
+      currency,
+      pending,
+      available,
+      paid,
+    }));
+  const count = async (table: 'payouts' | 'payout_batches' | 'ledger_entries' | 'notifications') =>
+    Number(
+      (
+        await t()
+          .db.selectFrom(table)
+          .select((e) => e.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   const files = async () => (await readdir(out).catch(() => [])).sort();
 
   beforeAll(async () => {
@@ -34,11 +60,19 @@ describeBackends('money path: validate, pay, claw back', (t, backend) => {
     const db = t().db;
     eur = await insertMerchant(db, { currency: 'EUR', holdDays: 14 });
     const usd = await insertMerchant(db, { currency: 'USD', holdDays: 14 });
-    mia = await insertInfluencer(db, { name: 'Mia Glow', email: 'mia@example.com', iban: 'DE89370400440532013000', bic: 'COBADEFFXXX' });
+    mia = await insertInfluencer(db, {
+      name: 'Mia Glow',
+      email: 'mia@example.com',
+      iban: 'DE89370400440532013000',
+      bic: 'COBADEFFXXX',
+    });
     paul = await insertInfluencer(db, { name: 'Paul', paypalEmail: 'paul@example.com' });
     nobody = await insertInfluencer(db, { name: 'No Details' });
     // Mia: 4 × 15.00 EUR; Paul: 2 × 30.00 USD; No Details: 60.00 EUR; one later sale still in its hold.
-    miaSales = await insertSales(db, [1, 2, 3, 4].map(() => ({ merchantId: eur, influencerId: mia, orderedAt: T0, baseMinor: 10000n })));
+    miaSales = await insertSales(
+      db,
+      [1, 2, 3, 4].map(() => ({ merchantId: eur, influencerId: mia, orderedAt: T0, baseMinor: 10000n })),
+    );
     await insertSales(db, [
       { merchantId: usd, influencerId: paul, orderedAt: T0, currency: 'USD', baseMinor: 20000n },
       { merchantId: usd, influencerId: paul, orderedAt: T0, currency: 'USD', baseMinor: 20000n },
@@ -58,7 +92,10 @@ describeBackends('money path: validate, pay, claw back', (t, backend) => {
       validated: 7,
       cancelled: 0,
       skipped: 0,
-      credited: [{ currency: 'EUR', amount: '120.00' }, { currency: 'USD', amount: '60.00' }],
+      credited: [
+        { currency: 'EUR', amount: '120.00' },
+        { currency: 'USD', amount: '60.00' },
+      ],
       dry_run: false,
     });
     expect(await balanceOf(mia)).toEqual([{ currency: 'EUR', pending: '15.00', available: '60.00', paid: '0.00' }]);
@@ -73,7 +110,10 @@ describeBackends('money path: validate, pay, claw back', (t, backend) => {
         { id: null, influencer_id: paul, currency: 'USD', amount: '60.00', method: 'paypal' },
       ].sort((a, b) => a.influencer_id.localeCompare(b.influencer_id)),
       dry_run: true,
-      totals: [{ currency: 'EUR', count: 1, amount: '60.00' }, { currency: 'USD', count: 1, amount: '60.00' }],
+      totals: [
+        { currency: 'EUR', count: 1, amount: '60.00' },
+        { currency: 'USD', count: 1, amount: '60.00' },
+      ],
       skipped: [{ influencer_id: nobody, currency: 'EUR', amount: '60.00', reason: 'no IBAN or PayPal email on file' }],
       files: [],
     });
@@ -96,7 +136,10 @@ describeBackends('money path: validate, pay, claw back', (t, backend) => {
     const run = await payout(t().db, options({ now: new Date('2024-03-16T09:00:00Z') }));
     const json = payoutJson(run);
     expect(json.payouts.map((p) => [p.influencer_id, p.currency, p.amount, p.method]).sort()).toEqual(
-      [[mia, 'EUR', '60.00', 'sepa'], [paul, 'USD', '60.00', 'paypal']].sort(),
+      [
+        [mia, 'EUR', '60.00', 'sepa'],
+        [paul, 'USD', '60.00', 'paypal'],
+      ].sort(),
     );
     expect(json.skipped).toHaveLength(1);
     expect(await balanceOf(mia)).toEqual([{ currency: 'EUR', pending: '15.00', available: '0.00', paid: '60.00' }]);
@@ -107,14 +150,53 @@ describeBackends('money path: validate, pay, claw back', (t, backend) => {
     const names = await files();
     expect(names).toHaveLength(3);
     const paypal = names.find((n) => n.endsWith('.paypal-USD.csv'));
-    expect(await readFile(join(out, paypal!), 'utf8')).toMatch(/^paul@example\.com,60\.00,USD,TN[0-9A-F]{28},Commission payout TN[0-9A-F]{32},PAYPAL\r\n$/);
+    expect(await readFile(join(out, paypal!), 'utf8')).toMatch(
+      /^paul@example\.com,60\.00,USD,TN[0-9A-F]{28},Commission payout TN[0-9A-F]{32},PAYPAL\r\n$/,
+    );
     expect(names.some((n) => n.endsWith('.partial'))).toBe(false);
     expect(json.files.map((f) => f.slice(out.length + 1)).sort()).toEqual(names);
-    const csv: string[][] = parse(await readFile(join(out, names.find((n) => n.endsWith('.csv') && !n.includes('.paypal-'))!), 'utf8'), { record_delimiter: '\r\n' });
-    expect(csv[0]).toEqual(['influencer_id', 'name', 'email', 'paypal_email', 'iban', 'bic', 'currency', 'amount', 'method', 'payout_id']);
-    expect(csv.slice(1).map((r) => [r[1], r[6], r[7], r[8]]).sort()).toEqual([['Mia Glow', 'EUR', '60.00', 'sepa'], ['Paul', 'USD', '60.00', 'paypal']]);
-    const xml = await readFile(join(out, names.find((n) => n.endsWith('.xml'))!), 'utf8');
-    const result = await validateXML({ xml: { fileName: 'pain.xml', contents: xml }, schema: { fileName: 'pain.001.001.03.xsd', contents: await readFile(XSD_URL, 'utf8') } });
+    const csv: string[][] = parse(
+      await readFile(
+        join(
+          out,
+          names.find((n) => n.endsWith('.csv') && !n.includes('.paypal-'))!,
+        ),
+        'utf8',
+      ),
+      { record_delimiter: '\r\n' },
+    );
+    expect(csv[0]).toEqual([
+      'influencer_id',
+      'name',
+      'email',
+      'paypal_email',
+      'iban',
+      'bic',
+      'currency',
+      'amount',
+      'method',
+      'payout_id',
+    ]);
+    expect(
+      csv
+        .slice(1)
+        .map((r) => [r[1], r[6], r[7], r[8]])
+        .sort(),
+    ).toEqual([
+      ['Mia Glow', 'EUR', '60.00', 'sepa'],
+      ['Paul', 'USD', '60.00', 'paypal'],
+    ]);
+    const xml = await readFile(
+      join(
+        out,
+        names.find((n) => n.endsWith('.xml'))!,
+      ),
+      'utf8',
+    );
+    const result = await validateXML({
+      xml: { fileName: 'pain.xml', contents: xml },
+      schema: { fileName: 'pain.001.001.03.xsd', contents: await readFile(XSD_URL, 'utf8') },
+    });
     expect(result.errors).toEqual([]);
     expect(xml).toContain('<IBAN>DE89370400440532013000</IBAN>');
     expect(xml).toContain('<InstdAmt Ccy="EUR">60.00</InstdAmt>');
@@ -163,10 +245,18 @@ describeBackends('money path: validate, pay, claw back', (t, backend) => {
     expect(await balanceOf(mia)).toEqual([{ currency: 'EUR', pending: '0.00', available: '30.00', paid: '180.00' }]);
     expect(payoutJson(await payout(t().db, options({ dryRun: true }))).payouts).toEqual([]);
     expect(payoutJson(await payout(t().db, options({ dryRun: true, minMajor: '10' }))).payouts).toHaveLength(1);
-    expect(payoutJson(await payout(t().db, options({ dryRun: true, minByCurrency: { eur: '30' } }))).payouts).toHaveLength(1);
-    expect(payoutJson(await payout(t().db, options({ dryRun: true, minByCurrency: { EUR: '30.01' } }))).payouts).toEqual([]);
+    expect(
+      payoutJson(await payout(t().db, options({ dryRun: true, minByCurrency: { eur: '30' } }))).payouts,
+    ).toHaveLength(1);
+    expect(
+      payoutJson(await payout(t().db, options({ dryRun: true, minByCurrency: { EUR: '30.01' } }))).payouts,
+    ).toEqual([]);
     await expect(payout(t().db, options({ dryRun: true, minMajor: 'lots' }))).rejects.toMatchObject({ code: 'usage' });
-    await expect(payout(t().db, options({ dryRun: true, minByCurrency: { EUR: '1.234' } }))).rejects.toMatchObject({ code: 'usage' });
-    await expect(payout(t().db, options({ dryRun: true, minByCurrency: { ZZZ: '1' } }))).rejects.toMatchObject({ code: 'usage' });
+    await expect(payout(t().db, options({ dryRun: true, minByCurrency: { EUR: '1.234' } }))).rejects.toMatchObject({
+      code: 'usage',
+    });
+    await expect(payout(t().db, options({ dryRun: true, minByCurrency: { ZZZ: '1' } }))).rejects.toMatchObject({
+      code: 'usage',
+    });
   });
 });

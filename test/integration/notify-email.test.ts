@@ -14,8 +14,12 @@ interface Mail {
 
 /** Undoes quoted-printable and base64 bodies enough to read the text parts. */
 function readable(raw: string): string {
-  const qp = raw.replace(/=\r?\n/g, '').replace(/(?:=[0-9A-F]{2})+/g, (m) => Buffer.from(m.replaceAll('=', ''), 'hex').toString('utf8'));
-  const b64 = [...raw.matchAll(/\r?\n\r?\n([A-Za-z0-9+/=\r\n]{40,})/g)].map((m) => Buffer.from(m[1]!.replace(/\s/g, ''), 'base64').toString('utf8'));
+  const qp = raw
+    .replace(/=\r?\n/g, '')
+    .replace(/(?:=[0-9A-F]{2})+/g, (m) => Buffer.from(m.replaceAll('=', ''), 'hex').toString('utf8'));
+  const b64 = [...raw.matchAll(/\r?\n\r?\n([A-Za-z0-9+/=\r\n]{40,})/g)].map((m) =>
+    Buffer.from(m[1]!.replace(/\s/g, ''), 'base64').toString('utf8'),
+  );
   return [qp, ...b64].join('\n');
 }
 
@@ -47,13 +51,22 @@ describeBackends('notification emails', (t) => {
   });
   afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  const run = () => deliverDue(t().db, { timeoutMs: 5_000, concurrency: 4, smtp: { url: smtpUrl, from: 'tracknow <notify@tracknow.test>' } });
+  const run = () =>
+    deliverDue(t().db, {
+      timeoutMs: 5_000,
+      concurrency: 4,
+      smtp: { url: smtpUrl, from: 'tracknow <notify@tracknow.test>' },
+    });
 
   it('mails the influencer, money formatted for people, in text and HTML', async () => {
     const lena = await addInfluencer(t().db, { name: 'Lena', email: 'lena@example.com' });
     const nobody = await addInfluencer(t().db, { name: 'No Mail' });
-    await seedNotifications(t().db, lena.id, 1, 'sale.created', () => salePayload({ currency: 'EUR', amount_minor: '12550', commission_minor: '1883' }));
-    await seedNotifications(t().db, lena.id, 1, 'sale.created', () => salePayload({ currency: 'JPY', amount_minor: '12550', commission_minor: '1883', platform: 'shopify' }));
+    await seedNotifications(t().db, lena.id, 1, 'sale.created', () =>
+      salePayload({ currency: 'EUR', amount_minor: '12550', commission_minor: '1883' }),
+    );
+    await seedNotifications(t().db, lena.id, 1, 'sale.created', () =>
+      salePayload({ currency: 'JPY', amount_minor: '12550', commission_minor: '1883', platform: 'shopify' }),
+    );
     await seedNotifications(t().db, nobody.id, 1);
     const summary = await run();
     expect(summary).toMatchObject({ delivered: 2, failed: 0 });

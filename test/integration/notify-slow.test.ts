@@ -26,7 +26,11 @@ describeBackends('a hanging receiver', (t) => {
     expect(Date.now() - started).toBeLessThan(20_000);
     // Half the workers at most went to the hanging receiver; after its first timeout the rest waited.
     expect(summary).toMatchObject({ delivered: 20, retrying: 4, failed: 0, deferred: 16 });
-    const rows = await t().db.selectFrom('notification_deliveries').selectAll().where('endpoint_id', '=', hanging.id).execute();
+    const rows = await t()
+      .db.selectFrom('notification_deliveries')
+      .selectAll()
+      .where('endpoint_id', '=', hanging.id)
+      .execute();
     expect(rows.filter((r) => r.attempts === 1).map((r) => r.last_error)).toEqual(Array(4).fill('timeout after 10 s'));
     expect(rows.every((r) => r.status === 'pending' && r.claim_id === null)).toBe(true);
     const deferred = rows.filter((r) => r.attempts === 0);

@@ -31,8 +31,10 @@ const headersOf = (r: Received) => r.headers as Record<string, string>;
 
 describeBackends('notification webhooks', (t) => {
   let world: Awaited<ReturnType<typeof seedWorld>>;
-  const run = (now?: () => Date) => deliverDue(t().db, { timeoutMs: 5_000, concurrency: 4, random: () => 0.5, ...(now ? { now } : {}) });
-  const deliveryOf = async (notificationId: string) => (await listNotifications(t().db, { limit: 1000 })).find((n) => n.id === notificationId)!;
+  const run = (now?: () => Date) =>
+    deliverDue(t().db, { timeoutMs: 5_000, concurrency: 4, random: () => 0.5, ...(now ? { now } : {}) });
+  const deliveryOf = async (notificationId: string) =>
+    (await listNotifications(t().db, { limit: 1000 })).find((n) => n.id === notificationId)!;
 
   beforeAll(async () => {
     world = await seedWorld(t().db);
@@ -48,13 +50,28 @@ describeBackends('notification webhooks', (t) => {
     const loop = startWorker(t().db, config, { log: () => undefined });
     try {
       const body = fixture('tiktok/seed-order-status-change.json');
-      const reply = await post(`${listener.url}/api/webhook/tiktok/${world.merchant.id}`, body, { authorization: tiktokSignature(body) });
+      const reply = await post(`${listener.url}/api/webhook/tiktok/${world.merchant.id}`, body, {
+        authorization: tiktokSignature(body),
+      });
       expect(reply.status).toBe(200);
       const [request] = await good.waitFor(1);
-      const event = new Webhook(endpoint.secret).verify(request!.body, headersOf(request!)) as { type: string; data: Record<string, unknown> };
+      const event = new Webhook(endpoint.secret).verify(request!.body, headersOf(request!)) as {
+        type: string;
+        data: Record<string, unknown>;
+      };
       expect(event).toMatchObject({
         type: 'sale.created',
-        data: { sale_id: reply.json().data.sale_id, influencer_id: world.mia.id, merchant_id: world.merchant.id, merchant_name: 'Glow Cosmetics', platform: 'tiktok', attribution: 'creator_id', currency: 'USD', amount: '125.50', commission: '18.83' },
+        data: {
+          sale_id: reply.json().data.sale_id,
+          influencer_id: world.mia.id,
+          merchant_id: world.merchant.id,
+          merchant_name: 'Glow Cosmetics',
+          platform: 'tiktok',
+          attribution: 'creator_id',
+          currency: 'USD',
+          amount: '125.50',
+          commission: '18.83',
+        },
       });
       expect(typeof event.data.order_id).toBe('string');
       expect(() => new Webhook(stuck.secret).verify(request!.body, headersOf(request!))).toThrow();
@@ -63,12 +80,22 @@ describeBackends('notification webhooks', (t) => {
       await hanging.waitFor(1);
       const other = fixture('tiktok/enriched-promo-code.json');
       const started = performance.now();
-      expect((await post(`${listener.url}/api/webhook/tiktok/${world.merchant.id}`, other, { authorization: tiktokSignature(other) })).status).toBe(200);
+      expect(
+        (
+          await post(`${listener.url}/api/webhook/tiktok/${world.merchant.id}`, other, {
+            authorization: tiktokSignature(other),
+          })
+        ).status,
+      ).toBe(200);
       expect(performance.now() - started).toBeLessThan(1_500);
       await good.waitFor(2);
       // Recorded, not only received: stopping now must not hand it back for a resend.
       await eventually(async () => {
-        const rows = await t().db.selectFrom('notification_deliveries').select('status').where('endpoint_id', '=', endpoint.id).execute();
+        const rows = await t()
+          .db.selectFrom('notification_deliveries')
+          .select('status')
+          .where('endpoint_id', '=', endpoint.id)
+          .execute();
         expect(rows.map((r) => r.status)).toEqual(['delivered', 'delivered']);
       });
     } finally {
@@ -76,9 +103,18 @@ describeBackends('notification webhooks', (t) => {
       await listener.close();
     }
     // Stopping aborted the hanging sends: they go back unattempted, due now, for the next runner.
-    const stuckRows = await t().db.selectFrom('notification_deliveries').selectAll().where('endpoint_id', '=', stuck.id).execute();
+    const stuckRows = await t()
+      .db.selectFrom('notification_deliveries')
+      .selectAll()
+      .where('endpoint_id', '=', stuck.id)
+      .execute();
     expect(stuckRows.length).toBeGreaterThanOrEqual(1);
-    expect(stuckRows.every((d) => d.status === 'pending' && d.claim_id === null && (d.attempts === 0 || d.last_error?.startsWith('timeout')))).toBe(true);
+    expect(
+      stuckRows.every(
+        (d) =>
+          d.status === 'pending' && d.claim_id === null && (d.attempts === 0 || d.last_error?.startsWith('timeout')),
+      ),
+    ).toBe(true);
     expect((await removeEndpoint(t().db, stuck.id)).failed_deliveries).toBe(stuckRows.length);
     await Promise.all([good.close(), hanging.close()]);
   });
@@ -126,7 +162,9 @@ describeBackends('notification webhooks', (t) => {
     expect(await deliveryOf(id!)).toMatchObject({ status: 'delivered' });
     expect(receiver.requests.map((r) => r.headers['webhook-id'])).toEqual([id, id]);
     expect(await retryNotifications(t().db, [id!])).toEqual([{ id, requeued: 0 }]);
-    await expect(retryNotifications(t().db, ['00000000-0000-4000-8000-000000000000'])).rejects.toMatchObject({ code: 'not_found' });
+    await expect(retryNotifications(t().db, ['00000000-0000-4000-8000-000000000000'])).rejects.toMatchObject({
+      code: 'not_found',
+    });
     await receiver.close();
   });
 
@@ -156,16 +194,29 @@ describeBackends('notification webhooks', (t) => {
     const influencer = await addInfluencer(t().db, { name: 'Picky Pat' });
     await addEndpoint(t().db, { url: receiver.url, influencerId: influencer.id, events: ['payout.created'] });
     const [sale] = await seedNotifications(t().db, influencer.id, 1);
-    const [payout] = await seedNotifications(t().db, influencer.id, 1, 'payout.created', () => ({ payout_id: crypto.randomUUID(), currency: 'EUR', amount: '50.00', method: 'sepa', reference: 'TN-1' }));
+    const [payout] = await seedNotifications(t().db, influencer.id, 1, 'payout.created', () => ({
+      payout_id: crypto.randomUUID(),
+      currency: 'EUR',
+      amount: '50.00',
+      method: 'sepa',
+      reference: 'TN-1',
+    }));
     await run();
     expect(receiver.requests.map((r) => r.headers['webhook-id'])).toEqual([payout]);
-    expect(JSON.parse(receiver.requests[0]!.body)).toMatchObject({ type: 'payout.created', data: { amount: '50.00', currency: 'EUR', method: 'sepa' } });
+    expect(JSON.parse(receiver.requests[0]!.body)).toMatchObject({
+      type: 'payout.created',
+      data: { amount: '50.00', currency: 'EUR', method: 'sepa' },
+    });
     expect(await deliveryOf(sale!)).toMatchObject({ status: 'delivered', attempts: 0, deliveries: [] });
     await receiver.close();
   });
 
   afterAll(async () => {
-    const pending = await t().db.selectFrom('notification_deliveries').select('id').where('claim_id', 'is not', null).execute();
+    const pending = await t()
+      .db.selectFrom('notification_deliveries')
+      .select('id')
+      .where('claim_id', 'is not', null)
+      .execute();
     expect(pending).toEqual([]); // every claim was given back or recorded
   });
 });

@@ -25,7 +25,10 @@ describeBackends('operator records', (t) => {
     [{ storeUrl: 'javascript:alert(1)' }, /http/],
   ])('rejects %o and writes nothing', async (bad, message) => {
     const before = (await listMerchants(t().db)).length;
-    await expect(addMerchant(t().db, { name: 'Bad', ...bad })).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(message) });
+    await expect(addMerchant(t().db, { name: 'Bad', ...bad })).rejects.toMatchObject({
+      code: 'invalid',
+      message: expect.stringMatching(message),
+    });
     expect((await listMerchants(t().db)).length).toBe(before);
   });
 
@@ -34,17 +37,33 @@ describeBackends('operator records', (t) => {
     expect(m.currency).toBe('EUR');
     expect(m.commission_rate_ppm).toBe(125000);
     const updated = await updateMerchant(t().db, m.id, { shopifySecret: 'shpss_abcdefgh', holdDays: '7' });
-    expect(updated).toMatchObject({ name: 'Shop', hold_days: 7, shopify_secret: 'shpss_abcdefgh', commission_rate_ppm: 125000 });
-    await expect(updateMerchant(t().db, '00000000-0000-4000-8000-000000000000', { name: 'x' })).rejects.toMatchObject({ code: 'not_found' });
+    expect(updated).toMatchObject({
+      name: 'Shop',
+      hold_days: 7,
+      shopify_secret: 'shpss_abcdefgh',
+      commission_rate_ppm: 125000,
+    });
+    await expect(updateMerchant(t().db, '00000000-0000-4000-8000-000000000000', { name: 'x' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
     await expect(getMerchant(t().db, 'not-a-uuid')).rejects.toMatchObject({ code: 'not_found' });
     await expect(updateMerchant(t().db, m.id, {})).rejects.toMatchObject({ code: 'usage' });
   });
 
   it('validates influencer payout details', async () => {
-    const ok = await addInfluencer(t().db, { name: 'Mia', iban: 'de89 3704 0044 0532 0130 00', bic: 'cobadeffxxx', email: 'mia@example.com' });
+    const ok = await addInfluencer(t().db, {
+      name: 'Mia',
+      iban: 'de89 3704 0044 0532 0130 00',
+      bic: 'cobadeffxxx',
+      email: 'mia@example.com',
+    });
     expect(ok).toMatchObject({ iban: 'DE89370400440532013000', bic: 'COBADEFFXXX' });
-    await expect(addInfluencer(t().db, { name: 'Bad', iban: 'DE89370400440532013001' })).rejects.toMatchObject({ code: 'invalid' });
-    await expect(addInfluencer(t().db, { name: 'Bad', email: 'not-an-email' })).rejects.toMatchObject({ code: 'invalid' });
+    await expect(addInfluencer(t().db, { name: 'Bad', iban: 'DE89370400440532013001' })).rejects.toMatchObject({
+      code: 'invalid',
+    });
+    await expect(addInfluencer(t().db, { name: 'Bad', email: 'not-an-email' })).rejects.toMatchObject({
+      code: 'invalid',
+    });
     await expect(addInfluencer(t().db, { name: '' })).rejects.toMatchObject({ code: 'invalid' });
     await expect(getInfluencer(t().db, ok.id)).resolves.toMatchObject({ name: 'Mia' });
   });
@@ -54,14 +73,20 @@ describeBackends('operator records', (t) => {
     const b = await addInfluencer(t().db, { name: 'B' });
     const first = await linkCreator(t().db, { influencerId: a.id, creatorId: 'creator_1', username: '@GlowA' });
     expect(first).toMatchObject({ created: true, movedFrom: null, link: { username: 'glowa' } });
-    await expect(linkCreator(t().db, { influencerId: b.id, creatorId: 'creator_1' })).rejects.toMatchObject({ code: 'conflict' });
-    await expect(linkCreator(t().db, { influencerId: b.id, creatorId: 'creator_2', username: 'glowa' })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(linkCreator(t().db, { influencerId: b.id, creatorId: 'creator_1' })).rejects.toMatchObject({
+      code: 'conflict',
+    });
+    await expect(
+      linkCreator(t().db, { influencerId: b.id, creatorId: 'creator_2', username: 'glowa' }),
+    ).rejects.toMatchObject({ code: 'conflict' });
     // The refused link changed nothing.
     const again = await linkCreator(t().db, { influencerId: a.id, creatorId: 'creator_1' });
     expect(again).toMatchObject({ created: false, link: { influencer_id: a.id, username: 'glowa' } });
     const moved = await linkCreator(t().db, { influencerId: b.id, creatorId: 'creator_1', force: true });
     expect(moved).toMatchObject({ movedFrom: a.id, link: { influencer_id: b.id } });
-    await expect(linkCreator(t().db, { influencerId: '00000000-0000-4000-8000-000000000000', creatorId: 'c' })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(
+      linkCreator(t().db, { influencerId: '00000000-0000-4000-8000-000000000000', creatorId: 'c' }),
+    ).rejects.toMatchObject({ code: 'not_found' });
   });
 
   it('keeps codes unique case-insensitively and generates 8-character codes', async () => {
@@ -69,16 +94,24 @@ describeBackends('operator records', (t) => {
     const code = await addCode(t().db, { influencerId: i.id, code: 'mia15' });
     expect(code.code).toBe('MIA15');
     await expect(addCode(t().db, { influencerId: i.id, code: 'Mia15' })).rejects.toMatchObject({ code: 'conflict' });
-    await expect(addCode(t().db, { influencerId: i.id, code: "x'; drop table tracking_codes;--" })).rejects.toMatchObject({ code: 'invalid' });
-    await expect(addCode(t().db, { influencerId: i.id, code: 'A'.repeat(10000) })).rejects.toMatchObject({ code: 'invalid' });
+    await expect(
+      addCode(t().db, { influencerId: i.id, code: "x'; drop table tracking_codes;--" }),
+    ).rejects.toMatchObject({ code: 'invalid' });
+    await expect(addCode(t().db, { influencerId: i.id, code: 'A'.repeat(10000) })).rejects.toMatchObject({
+      code: 'invalid',
+    });
     const generated = await addCode(t().db, { influencerId: i.id });
     expect(generated.code).toMatch(/^[A-Z0-9]{8}$/);
-    expect((await listCodes(t().db, { influencerId: i.id })).map((c) => c.code).sort()).toEqual([generated.code, 'MIA15'].sort());
+    expect((await listCodes(t().db, { influencerId: i.id })).map((c) => c.code).sort()).toEqual(
+      [generated.code, 'MIA15'].sort(),
+    );
   });
 
   it('links many creators concurrently without losing one', async () => {
     const i = await addInfluencer(t().db, { name: 'Busy' });
-    const results = await Promise.allSettled(Array.from({ length: 10 }, (_, n) => linkCreator(t().db, { influencerId: i.id, creatorId: `busy_${n % 5}` })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, n) => linkCreator(t().db, { influencerId: i.id, creatorId: `busy_${n % 5}` })),
+    );
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
     const rows = await t().db.selectFrom('creator_links').selectAll().where('influencer_id', '=', i.id).execute();
     expect(rows.length).toBe(5);

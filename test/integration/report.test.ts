@@ -8,7 +8,17 @@ import { describeBackends } from '../helpers/db.js';
 import { insertReportSales, NOVEMBER, seedReportWorld } from '../helpers/report-world.js';
 import { insertInfluencer, insertMerchant } from '../helpers/sales-builder.js';
 
-const row = (key: string | null, currency: string | null, clicks: number, orders: number, conversion: number | null, sales: string, commission: string, refunded: string, label: string | null = null) => ({
+const row = (
+  key: string | null,
+  currency: string | null,
+  clicks: number,
+  orders: number,
+  conversion: number | null,
+  sales: string,
+  commission: string,
+  refunded: string,
+  label: string | null = null,
+) => ({
   key,
   currency,
   clicks,
@@ -22,12 +32,19 @@ const row = (key: string | null, currency: string | null, clicks: number, orders
 
 describeBackends('report', (t) => {
   let world: Awaited<ReturnType<typeof seedReportWorld>>;
-  const report = async (by: string, extra: { merchantId?: string; from?: Date; to?: Date } = NOVEMBER) => buildReport(t().db, { by, ...extra });
+  const report = async (by: string, extra: { merchantId?: string; from?: Date; to?: Date } = NOVEMBER) =>
+    buildReport(t().db, { by, ...extra });
 
   it('reports November by influencer: clicks per key on each currency row, refunds and cancellations, an unknown amount in the merchant currency', async () => {
     world = await seedReportWorld(t().db);
     const r = await report('influencer');
-    expect({ ...r, rows: undefined }).toEqual({ from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z', by: 'influencer', merchant_id: null, rows: undefined });
+    expect({ ...r, rows: undefined }).toEqual({
+      from: '2026-11-01T00:00:00.000Z',
+      to: '2026-12-01T00:00:00.000Z',
+      by: 'influencer',
+      merchant_id: null,
+      rows: undefined,
+    });
     expect(r.rows).toEqual([
       row(world.ann, 'EUR', 6, 3, 0.5, '230.00', '21.00', '90.00', 'Ann Lee'),
       row(world.bob, 'EUR', 5, 1, 0.6, '40.00', '0.00', '40.00', 'Bob <b>Ray</b>'),
@@ -81,7 +98,9 @@ describeBackends('report', (t) => {
     const r = await report('influencer', { ...NOVEMBER, merchantId: world.usd });
     expect(r.merchant_id).toBe(world.usd);
     expect(r.rows).toEqual([row(world.bob, 'USD', 0, 2, null, '200.00', '30.00', '0.00', 'Bob <b>Ray</b>')]);
-    expect((await report('code', { ...NOVEMBER, merchantId: world.eur })).rows.map((x) => [x.key, x.clicks, x.orders])).toEqual([
+    expect(
+      (await report('code', { ...NOVEMBER, merchantId: world.eur })).rows.map((x) => [x.key, x.clicks, x.orders]),
+    ).toEqual([
       ['ANN10', 6, 3],
       [null, 0, 1],
     ]);
@@ -90,17 +109,34 @@ describeBackends('report', (t) => {
   });
 
   it('rejects bad options as usage errors and an unknown merchant as not found', async () => {
-    await expect(report('year')).rejects.toMatchObject({ code: 'usage', message: expect.stringMatching(/day, week, month, influencer, merchant, code, platform/) });
-    await expect(report('day', { from: NOVEMBER.to, to: NOVEMBER.from })).rejects.toMatchObject({ code: 'usage', message: expect.stringMatching(/after --to/) });
+    await expect(report('year')).rejects.toMatchObject({
+      code: 'usage',
+      message: expect.stringMatching(/day, week, month, influencer, merchant, code, platform/),
+    });
+    await expect(report('day', { from: NOVEMBER.to, to: NOVEMBER.from })).rejects.toMatchObject({
+      code: 'usage',
+      message: expect.stringMatching(/after --to/),
+    });
     await expect(report('day', { merchantId: "x' or 1=1 --" })).rejects.toMatchObject({ code: 'usage' });
-    await expect(report('day', { merchantId: '00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(report('day', { merchantId: '00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
   });
 
   it('by influencer matches the sales, whatever their statuses, currencies and days', async () => {
     const db = t().db;
-    const merchants = [await insertMerchant(db, { currency: 'EUR' }), await insertMerchant(db, { currency: 'JPY' }), await insertMerchant(db, { currency: 'KWD' })];
+    const merchants = [
+      await insertMerchant(db, { currency: 'EUR' }),
+      await insertMerchant(db, { currency: 'JPY' }),
+      await insertMerchant(db, { currency: 'KWD' }),
+    ];
     const currencies = ['EUR', 'JPY', 'KWD'];
-    const influencers = [await insertInfluencer(db), await insertInfluencer(db), await insertInfluencer(db), await insertInfluencer(db)];
+    const influencers = [
+      await insertInfluencer(db),
+      await insertInfluencer(db),
+      await insertInfluencer(db),
+      await insertInfluencer(db),
+    ];
     const statuses = ['pending', 'validated', 'cancelled', 'reversed'] as const;
     let seed = 7;
     // The high bits of the LCG: its low bits cycle too soon to mix statuses with currencies.
@@ -144,7 +180,14 @@ describeBackends('report', (t) => {
     for (const r of mine) {
       const e = expected.get(`${r.key}|${r.currency}`)!;
       const c = r.currency!;
-      expect(r).toMatchObject({ orders: e.orders, sales: formatMajor(e.sales, c), commission: formatMajor(e.commission, c), refunded: formatMajor(e.refunded, c), clicks: 0, conversion: null });
+      expect(r).toMatchObject({
+        orders: e.orders,
+        sales: formatMajor(e.sales, c),
+        commission: formatMajor(e.commission, c),
+        refunded: formatMajor(e.refunded, c),
+        clicks: 0,
+        conversion: null,
+      });
     }
     expect(mine.reduce((n, r) => n + r.orders, 0)).toBeGreaterThan(100);
   });

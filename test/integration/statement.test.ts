@@ -9,7 +9,13 @@ import type { Kysely } from 'kysely';
 import { describeBackends } from '../helpers/db.js';
 import { insertInfluencer, insertMerchant, insertSale } from '../helpers/sales-builder.js';
 
-type Op = { kind: 'credit' | 'reversal' | 'payout' | 'return'; currency: 'EUR' | 'JPY'; minor: bigint; month: number; day: number };
+type Op = {
+  kind: 'credit' | 'reversal' | 'payout' | 'return';
+  currency: 'EUR' | 'JPY';
+  minor: bigint;
+  month: number;
+  day: number;
+};
 
 const MONTHS = ['2026-01', '2026-02', '2026-03', '2026-04'];
 const at = (op: Op) => new Date(Date.UTC(2026, op.month, op.day, 12));
@@ -28,20 +34,51 @@ async function writeLedger(db: Kysely<Database>, merchantId: string, ops: readon
     const created_at = at(op);
     const base = { influencer_id: influencerId, currency: op.currency, created_at };
     if (op.kind === 'credit' || (op.kind === 'reversal' && !credits.some((c) => c.currency === op.currency))) {
-      const saleId = await insertSale(db, { merchantId, influencerId, orderedAt: created_at, currency: op.currency, baseMinor: op.minor * 10n, commissionMinor: op.minor, status: 'validated' });
-      await db.insertInto('ledger_entries').values({ ...base, amount_minor: op.minor, kind: 'credit', sale_id: saleId }).execute();
+      const saleId = await insertSale(db, {
+        merchantId,
+        influencerId,
+        orderedAt: created_at,
+        currency: op.currency,
+        baseMinor: op.minor * 10n,
+        commissionMinor: op.minor,
+        status: 'validated',
+      });
+      await db
+        .insertInto('ledger_entries')
+        .values({ ...base, amount_minor: op.minor, kind: 'credit', sale_id: saleId })
+        .execute();
       credits.push({ saleId, currency: op.currency });
     } else if (op.kind === 'reversal') {
       const sale = credits.find((c) => c.currency === op.currency) as { saleId: string };
-      await db.insertInto('ledger_entries').values({ ...base, amount_minor: -op.minor, kind: 'reversal', sale_id: sale.saleId, event_key: randomUUID() }).execute();
+      await db
+        .insertInto('ledger_entries')
+        .values({ ...base, amount_minor: -op.minor, kind: 'reversal', sale_id: sale.saleId, event_key: randomUUID() })
+        .execute();
     } else if (op.kind === 'return' && payouts.some((p) => p.currency === op.currency && !p.returned)) {
       const p = payouts.find((x) => x.currency === op.currency && !x.returned) as (typeof payouts)[number];
       p.returned = true;
-      await db.insertInto('ledger_entries').values({ ...base, amount_minor: p.minor, kind: 'return', payout_id: p.id }).execute();
+      await db
+        .insertInto('ledger_entries')
+        .values({ ...base, amount_minor: p.minor, kind: 'return', payout_id: p.id })
+        .execute();
     } else {
       const id = randomUUID();
-      await db.insertInto('payouts').values({ id, batch_id: batch, influencer_id: influencerId, currency: op.currency, amount_minor: op.minor, method: 'paypal', reference: id }).execute();
-      await db.insertInto('ledger_entries').values({ ...base, amount_minor: -op.minor, kind: 'payout', payout_id: id }).execute();
+      await db
+        .insertInto('payouts')
+        .values({
+          id,
+          batch_id: batch,
+          influencer_id: influencerId,
+          currency: op.currency,
+          amount_minor: op.minor,
+          method: 'paypal',
+          reference: id,
+        })
+        .execute();
+      await db
+        .insertInto('ledger_entries')
+        .values({ ...base, amount_minor: -op.minor, kind: 'payout', payout_id: id })
+        .execute();
       payouts.push({ id, currency: op.currency, minor: op.minor, returned: false });
     }
   }
@@ -76,10 +113,17 @@ describeBackends('statement', (t) => {
           // Each month opens where the one before closed; the last closes at the available balance.
           for (let i = 1; i < rows.length; i++) expect(minor(rows[i]?.opening)).toBe(minor(rows[i - 1]?.closing));
           expect(minor(rows.at(-1)?.closing)).toBe(parseMajor(available, currency));
-          const sum = (k: 'credited' | 'reversed' | 'paid' | 'returned') => rows.reduce((a, r) => a + minor(r?.[k]), 0n);
-          expect(sum('credited') - sum('reversed') - sum('paid') + sum('returned')).toBe(parseMajor(available, currency));
+          const sum = (k: 'credited' | 'reversed' | 'paid' | 'returned') =>
+            rows.reduce((a, r) => a + minor(r?.[k]), 0n);
+          expect(sum('credited') - sum('reversed') - sum('paid') + sum('returned')).toBe(
+            parseMajor(available, currency),
+          );
           expect(sum('paid') - sum('returned')).toBe(parseMajor(paid, currency));
-          for (const r of rows) if (r) expect(minor(r.closing)).toBe(minor(r.opening) + minor(r.credited) - minor(r.reversed) - minor(r.paid) + minor(r.returned));
+          for (const r of rows)
+            if (r)
+              expect(minor(r.closing)).toBe(
+                minor(r.opening) + minor(r.credited) - minor(r.reversed) - minor(r.paid) + minor(r.returned),
+              );
         }
         const lines = docs.flatMap((d) => d.lines);
         expect(lines).toHaveLength(ops.length);
@@ -96,16 +140,38 @@ describeBackends('statement', (t) => {
       { kind: 'return', currency: 'EUR', minor: 1883n, month: 2, day: 2 },
     ]);
     const feb = statementJson(await statement(db, { influencerId, month: '2026-02' }));
-    expect(feb.currencies).toEqual([{ currency: 'EUR', opening: '0.00', credited: '18.83', reversed: '0.00', paid: '18.83', returned: '0.00', closing: '0.00' }]);
+    expect(feb.currencies).toEqual([
+      {
+        currency: 'EUR',
+        opening: '0.00',
+        credited: '18.83',
+        reversed: '0.00',
+        paid: '18.83',
+        returned: '0.00',
+        closing: '0.00',
+      },
+    ]);
     expect(feb.lines.map((l) => [l.kind, l.amount, l.order_id !== null, l.payout_id !== null])).toEqual([
       ['credit', '18.83', true, false],
       ['payout', '-18.83', false, true],
     ]);
     const mar = statementJson(await statement(db, { influencerId, month: '2026-03' }));
-    expect(mar.currencies).toEqual([{ currency: 'EUR', opening: '0.00', credited: '0.00', reversed: '0.00', paid: '0.00', returned: '18.83', closing: '18.83' }]);
+    expect(mar.currencies).toEqual([
+      {
+        currency: 'EUR',
+        opening: '0.00',
+        credited: '0.00',
+        reversed: '0.00',
+        paid: '0.00',
+        returned: '18.83',
+        closing: '18.83',
+      },
+    ]);
     expect(statementJson(await statement(db, { influencerId, month: '2025-12' })).currencies).toEqual([]);
     await expect(statement(db, { influencerId, month: '2026-13' })).rejects.toMatchObject({ code: 'usage' });
     await expect(statement(db, { influencerId: 'x', month: '2026-01' })).rejects.toMatchObject({ code: 'usage' });
-    await expect(statement(db, { influencerId: randomUUID(), month: '2026-01' })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(statement(db, { influencerId: randomUUID(), month: '2026-01' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
   });
 });

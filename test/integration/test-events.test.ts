@@ -34,26 +34,48 @@ describeBackends('every test-event template ingests', (t) => {
   async function ingest(kit: TestEventKit, template: Template, extra: Partial<Fill> = {}) {
     const fill: Fill = { orderId: kit.randomOrderId(), deliveryId: kit.randomDeliveryId(), now: new Date(), ...extra };
     const body = Buffer.from(JSON.stringify(kit.build(template, fill, merchant)));
-    const headers = { ...kit.headers(template.event, fill, merchant), ...getPlatform(kit.platform).sign(body, merchant) };
+    const headers = {
+      ...kit.headers(template.event, fill, merchant),
+      ...getPlatform(kit.platform).sign(body, merchant),
+    };
     const taken = intake(kit.platform, merchant, request(body, headers, fill.now));
     if (taken.kind !== 'item') throw new Error('a ping');
     const [outcome] = await ingestBatch(t().db, [taken.item]);
     return { fill, outcome: outcome! };
   }
 
-  const all = platformIds.flatMap((p) => getTestEvents(p).templates.map((tpl) => [`${p} ${tpl.file}`, getTestEvents(p), tpl] as const));
+  const all = platformIds.flatMap((p) =>
+    getTestEvents(p).templates.map((tpl) => [`${p} ${tpl.file}`, getTestEvents(p), tpl] as const),
+  );
 
   it.each(all)('%s on a new order', async (_name, kit, template) => {
     const { outcome } = await ingest(kit, template);
-    expect(outcome, template.file).toMatchObject({ outcome: ON_NEW[template.file]!.outcome, sale: { status: ON_NEW[template.file]!.status } });
+    expect(outcome, template.file).toMatchObject({
+      outcome: ON_NEW[template.file]!.outcome,
+      sale: { status: ON_NEW[template.file]!.status },
+    });
   });
 
   it.each(all)('%s after a paid order with a code, at --amount 80.00 EUR', async (_name, kit, template) => {
     const paid = kit.templates.find((x) => x.event === (kit.platform === 'tiktok' ? 'paid' : kit.templates[0]!.event))!;
     const first = await ingest(kit, paid, { amount: '80.00', currency: 'EUR', code: 'ABC12345' });
-    expect(first.outcome.sale).toMatchObject({ status: 'pending', attributionMethod: 'promo_code', commissionMinor: 1200n, currency: 'EUR' });
-    const { outcome } = await ingest(kit, template, { orderId: first.fill.orderId, amount: '20.00', currency: 'EUR', now: new Date(Date.now() + 2000) });
-    const sale = await t().db.selectFrom('sales').selectAll().where('external_order_id', '=', first.fill.orderId).executeTakeFirstOrThrow();
+    expect(first.outcome.sale).toMatchObject({
+      status: 'pending',
+      attributionMethod: 'promo_code',
+      commissionMinor: 1200n,
+      currency: 'EUR',
+    });
+    const { outcome } = await ingest(kit, template, {
+      orderId: first.fill.orderId,
+      amount: '20.00',
+      currency: 'EUR',
+      now: new Date(Date.now() + 2000),
+    });
+    const sale = await t()
+      .db.selectFrom('sales')
+      .selectAll()
+      .where('external_order_id', '=', first.fill.orderId)
+      .executeTakeFirstOrThrow();
     const expected = ON_NEW[template.file]!.status === 'cancelled' ? 'cancelled' : 'pending';
     expect(sale.status, template.file).toBe(expected);
     if (template.event === 'refunds/create') {

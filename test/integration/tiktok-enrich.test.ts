@@ -24,18 +24,42 @@ describeBackends('TikTok enrichment queue', (t) => {
   async function notify(buyerMessage = 'TRACK:ZX9Q77') {
     const orderId = `5764614130387${String(++seq).padStart(5, '0')}`;
     const updateTime = Math.floor(Date.now() / 1000) - 60;
-    fake.orders.set(orderId, apiOrder({ id: orderId, update_time: updateTime, sub_total: '125.50', total_amount: '131.00', buyer_message: buyerMessage }));
-    const body = JSON.stringify({ type: 1, tts_notification_id: `73271123930573${seq}`, shop_id: TIKTOK.shopId, timestamp: updateTime, data: { order_id: orderId, order_status: 'AWAITING_SHIPMENT', is_on_hold_order: false, update_time: updateTime } });
+    fake.orders.set(
+      orderId,
+      apiOrder({
+        id: orderId,
+        update_time: updateTime,
+        sub_total: '125.50',
+        total_amount: '131.00',
+        buyer_message: buyerMessage,
+      }),
+    );
+    const body = JSON.stringify({
+      type: 1,
+      tts_notification_id: `73271123930573${seq}`,
+      shop_id: TIKTOK.shopId,
+      timestamp: updateTime,
+      data: { order_id: orderId, order_status: 'AWAITING_SHIPMENT', is_on_hold_order: false, update_time: updateTime },
+    });
     const before = fake.calls.length;
-    const reply = await post(`${listener.url}/api/webhook/tiktok/${world.merchant.id}`, body, { authorization: tiktokSignature(body) });
+    const reply = await post(`${listener.url}/api/webhook/tiktok/${world.merchant.id}`, body, {
+      authorization: tiktokSignature(body),
+    });
     expect(reply.status).toBe(200);
     expect(fake.calls.length).toBe(before); // no API call in the request path
-    const row = await t().db.selectFrom('webhook_events').selectAll().where('dedupe_key', '=', `73271123930573${seq}`).executeTakeFirstOrThrow();
+    const row = await t()
+      .db.selectFrom('webhook_events')
+      .selectAll()
+      .where('dedupe_key', '=', `73271123930573${seq}`)
+      .executeTakeFirstOrThrow();
     return { orderId, updateTime, row };
   }
-  const sale = (orderId: string) => t().db.selectFrom('sales').selectAll().where('external_order_id', '=', orderId).executeTakeFirstOrThrow();
-  const event = (id: string) => t().db.selectFrom('webhook_events').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-  const merchantRow = () => t().db.selectFrom('merchants').selectAll().where('id', '=', world.merchant.id).executeTakeFirstOrThrow();
+  const sale = (orderId: string) =>
+    t().db.selectFrom('sales').selectAll().where('external_order_id', '=', orderId).executeTakeFirstOrThrow();
+  const event = (id: string) =>
+    t().db.selectFrom('webhook_events').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const merchantRow = () =>
+    t().db.selectFrom('merchants').selectAll().where('id', '=', world.merchant.id).executeTakeFirstOrThrow();
 
   beforeAll(async () => {
     world = await seedWorld(t().db);
@@ -49,7 +73,13 @@ describeBackends('TikTok enrichment queue', (t) => {
   });
   beforeEach(async () => {
     // Fresh API credentials for each case, in step with the fake's current token.
-    await updateMerchant(t().db, world.merchant.id, { tiktokAccessToken: fake.state.access, tiktokRefreshToken: fake.state.refresh, tiktokTokenExpiresAt: new Date(Date.now() + 86_400_000).toISOString(), tiktokShopCipher: SHOP.cipher, tiktokAppSecret: TIKTOK.appSecret });
+    await updateMerchant(t().db, world.merchant.id, {
+      tiktokAccessToken: fake.state.access,
+      tiktokRefreshToken: fake.state.refresh,
+      tiktokTokenExpiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      tiktokShopCipher: SHOP.cipher,
+      tiktokAppSecret: TIKTOK.appSecret,
+    });
   });
 
   it('queues a notification without amounts, then the worker fetches its detail: a pending sale with the right commission', async () => {
@@ -57,13 +87,40 @@ describeBackends('TikTok enrichment queue', (t) => {
     expect(row).toMatchObject({ status: 'enriching', attempts: 0, source: 'webhook' });
     expect(await sale(orderId)).toMatchObject({ status: 'pending', base_minor: null, commission_minor: null });
 
-    expect(await enrichDue(t().db, config, { backoff: FAST })).toEqual({ claimed: 1, enriched: 1, retried: 0, failed: 0 });
-    expect(await sale(orderId)).toMatchObject({ status: 'pending', base_minor: 12550n, total_minor: 13100n, commission_minor: 1883n, currency: 'USD', influencer_id: world.zed.id, attribution_method: 'track_message', attribution_value: 'ZX9Q77' });
-    expect(await event(row.id)).toMatchObject({ status: 'processed', attempts: 1, last_error: null, next_attempt_at: null });
-    const detail = await t().db.selectFrom('webhook_events').selectAll().where('dedupe_key', '=', `detail:${orderId}:${updateTime}`).executeTakeFirstOrThrow();
+    expect(await enrichDue(t().db, config, { backoff: FAST })).toEqual({
+      claimed: 1,
+      enriched: 1,
+      retried: 0,
+      failed: 0,
+    });
+    expect(await sale(orderId)).toMatchObject({
+      status: 'pending',
+      base_minor: 12550n,
+      total_minor: 13100n,
+      commission_minor: 1883n,
+      currency: 'USD',
+      influencer_id: world.zed.id,
+      attribution_method: 'track_message',
+      attribution_value: 'ZX9Q77',
+    });
+    expect(await event(row.id)).toMatchObject({
+      status: 'processed',
+      attempts: 1,
+      last_error: null,
+      next_attempt_at: null,
+    });
+    const detail = await t()
+      .db.selectFrom('webhook_events')
+      .selectAll()
+      .where('dedupe_key', '=', `detail:${orderId}:${updateTime}`)
+      .executeTakeFirstOrThrow();
     expect(detail).toMatchObject({ source: 'reconcile', status: 'processed', order_id: orderId });
     const call = fake.calls.findLast((c) => c.path === '/order/202309/orders')!;
-    expect(call).toMatchObject({ method: 'GET', status: 200, query: { ids: orderId, shop_cipher: SHOP.cipher, app_key: TIKTOK.appKey } });
+    expect(call).toMatchObject({
+      method: 'GET',
+      status: 200,
+      query: { ids: orderId, shop_cipher: SHOP.cipher, app_key: TIKTOK.appKey },
+    });
     expect(await enrichDue(t().db, config)).toEqual({ claimed: 0, enriched: 0, retried: 0, failed: 0 });
     expect(JSON.stringify(listener.logs)).not.toMatch(/TTP_|tts_secret/);
   });
@@ -72,8 +129,14 @@ describeBackends('TikTok enrichment queue', (t) => {
     const { orderId, row } = await notify();
     fake.fail('/order/202309/orders', { status: 500 }, { status: 500 });
     expect(await enrichDue(t().db, config, { backoff: FAST })).toMatchObject({ claimed: 1, enriched: 0, retried: 1 });
-    const listed = (await listEvents(t().db, { merchantId: world.merchant.id, status: 'enriching' })).find((e) => e.id === row.id);
-    expect(listed).toMatchObject({ status: 'enriching', attempts: 1, last_error: expect.stringMatching(/attempt 1: Get Order Detail: TikTok answered HTTP 500/) });
+    const listed = (await listEvents(t().db, { merchantId: world.merchant.id, status: 'enriching' })).find(
+      (e) => e.id === row.id,
+    );
+    expect(listed).toMatchObject({
+      status: 'enriching',
+      attempts: 1,
+      last_error: expect.stringMatching(/attempt 1: Get Order Detail: TikTok answered HTTP 500/),
+    });
     expect(await enrichDue(t().db, config, { backoff: FAST })).toMatchObject({ retried: 1 });
     expect(await event(row.id)).toMatchObject({ status: 'enriching', attempts: 2 });
     expect(await enrichDue(t().db, config, { backoff: FAST })).toMatchObject({ enriched: 1 });
@@ -107,7 +170,9 @@ describeBackends('TikTok enrichment queue', (t) => {
 
   it('refreshes before expiry, without waiting for TikTok to refuse the token', async () => {
     await notify();
-    await updateMerchant(t().db, world.merchant.id, { tiktokTokenExpiresAt: new Date(Date.now() + 5 * 60_000).toISOString() });
+    await updateMerchant(t().db, world.merchant.id, {
+      tiktokTokenExpiresAt: new Date(Date.now() + 5 * 60_000).toISOString(),
+    });
     const [refreshes, refused] = [fake.state.refreshes, fake.calls.filter((c) => c.code === 105002).length];
     expect(await enrichDue(t().db, config, { backoff: FAST })).toMatchObject({ enriched: 1 });
     expect(fake.state.refreshes).toBe(refreshes + 1);
@@ -119,12 +184,24 @@ describeBackends('TikTok enrichment queue', (t) => {
     const { row } = await notify();
     const unknown = await notify();
     fake.orders.delete(unknown.orderId);
-    await t().db.updateTable('merchants').set({ tiktok_app_secret: 'not-the-secret' }).where('id', '=', world.merchant.id).execute();
+    await t()
+      .db.updateTable('merchants')
+      .set({ tiktok_app_secret: 'not-the-secret' })
+      .where('id', '=', world.merchant.id)
+      .execute();
     // Two attempts each, for the test (enrichment jobs get twelve).
-    await t().db.updateTable('jobs').set({ max_attempts: 2 }).where('key', 'in', [`tiktok.enrich:${row.id}`, `tiktok.enrich:${unknown.row.id}`]).execute();
+    await t()
+      .db.updateTable('jobs')
+      .set({ max_attempts: 2 })
+      .where('key', 'in', [`tiktok.enrich:${row.id}`, `tiktok.enrich:${unknown.row.id}`])
+      .execute();
     expect(await enrichDue(t().db, config, { backoff: FAST })).toMatchObject({ claimed: 2, retried: 2 });
     expect((await event(row.id)).last_error).toMatch(/code 106001: signature is invalid/);
-    await t().db.updateTable('merchants').set({ tiktok_app_secret: TIKTOK.appSecret }).where('id', '=', world.merchant.id).execute();
+    await t()
+      .db.updateTable('merchants')
+      .set({ tiktok_app_secret: TIKTOK.appSecret })
+      .where('id', '=', world.merchant.id)
+      .execute();
     expect(await enrichDue(t().db, config, { backoff: FAST })).toMatchObject({ enriched: 1, failed: 1 });
     const failed = await listEvents(t().db, { merchantId: world.merchant.id, status: 'failed' });
     expect(failed.map((e) => e.id)).toEqual([unknown.row.id]);
@@ -134,23 +211,33 @@ describeBackends('TikTok enrichment queue', (t) => {
   it('shares the queue between concurrent workers without fetching a row twice', async () => {
     const notes = [await notify(), await notify(), await notify()];
     const before = fake.calls.length;
-    const [a, b] = await Promise.all([enrichDue(t().db, config, { backoff: FAST, limit: 2 }), enrichDue(t().db, config, { backoff: FAST, limit: 2 })]);
+    const [a, b] = await Promise.all([
+      enrichDue(t().db, config, { backoff: FAST, limit: 2 }),
+      enrichDue(t().db, config, { backoff: FAST, limit: 2 }),
+    ]);
     expect(a.claimed + b.claimed).toBe(3);
     expect(a.enriched + b.enriched).toBe(3);
-    const fetched = fake.calls.slice(before).flatMap((c) => (c.path === '/order/202309/orders' ? c.query.ids!.split(',') : []));
+    const fetched = fake.calls
+      .slice(before)
+      .flatMap((c) => (c.path === '/order/202309/orders' ? c.query.ids!.split(',') : []));
     expect(fetched.sort()).toEqual(notes.map((n) => n.orderId).sort());
   });
 
   it("runs in the background (serve's worker) and stops cleanly", async () => {
     const logs: Record<string, unknown>[] = [];
-    const worker = startWorker(t().db, { ...config, notify: { ...config.notify, intervalMs: 50 } }, { log: (e) => logs.push(e) });
+    const worker = startWorker(
+      t().db,
+      { ...config, notify: { ...config.notify, intervalMs: 50 } },
+      { log: (e) => logs.push(e) },
+    );
     try {
       const { orderId } = await notify();
-      for (let i = 0; i < 200 && (await sale(orderId)).commission_minor === null; i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 200 && (await sale(orderId)).commission_minor === null; i++)
+        await new Promise((r) => setTimeout(r, 50));
       expect(await sale(orderId)).toMatchObject({ commission_minor: 1883n });
     } finally {
       await worker.stop();
     }
-        expect(JSON.stringify(logs)).not.toMatch(/TTP_/);
+    expect(JSON.stringify(logs)).not.toMatch(/TTP_/);
   });
 });

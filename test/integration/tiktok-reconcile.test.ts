@@ -21,13 +21,26 @@ describeBackends('TikTok reconcile and authorization', (t) => {
   const now = () => Math.floor(Date.now() / 1000);
   const addOrder = (fields: Partial<Parameters<typeof apiOrder>[0]> = {}) => {
     const id = `5764614130399${String(++seq).padStart(5, '0')}`;
-    fake.orders.set(id, apiOrder({ id, update_time: now() - 3600, sub_total: '1199.00', buyer_message: 'track:zx9q77', ...fields }));
+    fake.orders.set(
+      id,
+      apiOrder({ id, update_time: now() - 3600, sub_total: '1199.00', buyer_message: 'track:zx9q77', ...fields }),
+    );
     return id;
   };
-  const reconcile = (opts: { since?: string; dryRun?: boolean; pageSize?: number } = {}) => reconcileTikTok(t().db, config, { merchantId: world.merchant.id, retry: RETRY, ...opts });
-  const sale = (orderId: string) => t().db.selectFrom('sales').selectAll().where('external_order_id', '=', orderId).executeTakeFirst();
-  const mark = async () => (await t().db.selectFrom('merchants').select('tiktok_last_sweep_at').where('id', '=', world.merchant.id).executeTakeFirstOrThrow()).tiktok_last_sweep_at;
-  const setMark = (at: Date | null) => t().db.updateTable('merchants').set({ tiktok_last_sweep_at: at }).where('id', '=', world.merchant.id).execute();
+  const reconcile = (opts: { since?: string; dryRun?: boolean; pageSize?: number } = {}) =>
+    reconcileTikTok(t().db, config, { merchantId: world.merchant.id, retry: RETRY, ...opts });
+  const sale = (orderId: string) =>
+    t().db.selectFrom('sales').selectAll().where('external_order_id', '=', orderId).executeTakeFirst();
+  const mark = async () =>
+    (
+      await t()
+        .db.selectFrom('merchants')
+        .select('tiktok_last_sweep_at')
+        .where('id', '=', world.merchant.id)
+        .executeTakeFirstOrThrow()
+    ).tiktok_last_sweep_at;
+  const setMark = (at: Date | null) =>
+    t().db.updateTable('merchants').set({ tiktok_last_sweep_at: at }).where('id', '=', world.merchant.id).execute();
 
   beforeAll(async () => {
     world = await seedWorld(t().db);
@@ -38,18 +51,32 @@ describeBackends('TikTok reconcile and authorization', (t) => {
   beforeEach(async () => {
     fake.orders.clear();
     await setMark(null);
-    await updateMerchant(t().db, world.merchant.id, { tiktokAccessToken: fake.state.access, tiktokRefreshToken: fake.state.refresh, tiktokTokenExpiresAt: new Date(Date.now() + 86_400_000).toISOString(), tiktokShopCipher: SHOP.cipher });
+    await updateMerchant(t().db, world.merchant.id, {
+      tiktokAccessToken: fake.state.access,
+      tiktokRefreshToken: fake.state.refresh,
+      tiktokTokenExpiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      tiktokShopCipher: SHOP.cipher,
+    });
   });
 
   it('picks up an order whose notification never came, idempotently, and moves the sweep mark', async () => {
     const orderId = addOrder();
     const first = await reconcile({ since: '2h' });
     expect(first).toMatchObject({ orders: 1, created: 1, updated: 0, unchanged: 0, errors: [], dry_run: false });
-    expect(await sale(orderId)).toMatchObject({ status: 'pending', base_minor: 119900n, commission_minor: 17985n, influencer_id: world.zed.id, attribution_method: 'track_message' });
+    expect(await sale(orderId)).toMatchObject({
+      status: 'pending',
+      base_minor: 119900n,
+      commission_minor: 17985n,
+      influencer_id: world.zed.id,
+      attribution_method: 'track_message',
+    });
     expect((await mark())?.getTime()).toBe(first.until.getTime());
     const search = fake.calls.findLast((c) => c.path === '/order/202309/orders/search')!;
     expect(search).toMatchObject({ method: 'POST', query: { shop_cipher: SHOP.cipher, page_size: '50' } });
-    expect(JSON.parse(search.body)).toEqual({ update_time_ge: Math.floor(first.since.getTime() / 1000), update_time_lt: Math.floor(first.until.getTime() / 1000) });
+    expect(JSON.parse(search.body)).toEqual({
+      update_time_ge: Math.floor(first.since.getTime() / 1000),
+      update_time_lt: Math.floor(first.until.getTime() / 1000),
+    });
     // From the mark (less a small overlap): the hour-old order is behind it.
     expect(await reconcile()).toMatchObject({ orders: 0, created: 0 });
     expect(await reconcile({ since: '2h' })).toMatchObject({ orders: 1, created: 0, updated: 0, unchanged: 1 });
@@ -74,14 +101,24 @@ describeBackends('TikTok reconcile and authorization', (t) => {
   it('settles notifications waiting in the enrichment queue for the orders it ingests', async () => {
     const orderId = addOrder();
     const merchant = await findMerchantSecrets(t().db, world.merchant.id);
-    const body = JSON.stringify({ type: 1, tts_notification_id: `reconcile-note-${seq}`, shop_id: TIKTOK.shopId, timestamp: now(), data: { order_id: orderId, order_status: 'AWAITING_SHIPMENT', update_time: now() - 3600 } });
+    const body = JSON.stringify({
+      type: 1,
+      tts_notification_id: `reconcile-note-${seq}`,
+      shop_id: TIKTOK.shopId,
+      timestamp: now(),
+      data: { order_id: orderId, order_status: 'AWAITING_SHIPMENT', update_time: now() - 3600 },
+    });
     const taken = intake('tiktok', merchant, request(body, { authorization: tiktokSignature(body) }));
     if (taken.kind !== 'item') throw new Error('ping');
     const [outcome] = await ingestBatch(t().db, [taken.item]);
-    const queued = () => t().db.selectFrom('webhook_events').selectAll().where('id', '=', outcome!.eventId).executeTakeFirstOrThrow();
+    const queued = () =>
+      t().db.selectFrom('webhook_events').selectAll().where('id', '=', outcome!.eventId).executeTakeFirstOrThrow();
     expect((await queued()).status).toBe('enriching');
     await reconcile({ since: '2h' });
-    expect(await queued()).toMatchObject({ status: 'processed', outcome: expect.stringMatching(/^enriched by reconcile/) });
+    expect(await queued()).toMatchObject({
+      status: 'processed',
+      outcome: expect.stringMatching(/^enriched by reconcile/),
+    });
     expect(await sale(orderId)).toMatchObject({ commission_minor: 17985n });
   });
 
@@ -91,52 +128,113 @@ describeBackends('TikTok reconcile and authorization', (t) => {
     fake.expireAccessToken();
     expect(await reconcile({ since: '2h' })).toMatchObject({ orders: 1, created: 1 });
     expect(await sale(orderId)).toBeDefined();
-    expect((await t().db.selectFrom('merchants').select('tiktok_access_token').where('id', '=', world.merchant.id).executeTakeFirstOrThrow()).tiktok_access_token).toBe(fake.state.access);
+    expect(
+      (
+        await t()
+          .db.selectFrom('merchants')
+          .select('tiktok_access_token')
+          .where('id', '=', world.merchant.id)
+          .executeTakeFirstOrThrow()
+      ).tiktok_access_token,
+    ).toBe(fake.state.access);
   });
 
   it('keeps the mark when an order cannot be read or the API refuses', async () => {
     addOrder({ sub_total: '12.345' });
     const good = addOrder();
     const result = await reconcile({ since: '2h' });
-    expect(result).toMatchObject({ orders: 2, created: 1, errors: [{ order_id: expect.any(String), message: expect.stringMatching(/amount/) }] });
+    expect(result).toMatchObject({
+      orders: 2,
+      created: 1,
+      errors: [{ order_id: expect.any(String), message: expect.stringMatching(/amount/) }],
+    });
     expect(await sale(good)).toBeDefined();
     expect(await mark()).toBeNull();
     fake.fail('/order/202309/orders/search', { status: 500 }, { status: 500 }, { status: 500 });
     await expect(reconcile({ since: '2h' })).rejects.toMatchObject({ code: 'upstream', problem: 'server' });
-    await t().db.updateTable('merchants').set({ tiktok_app_secret: 'not-the-secret' }).where('id', '=', world.merchant.id).execute();
+    await t()
+      .db.updateTable('merchants')
+      .set({ tiktok_app_secret: 'not-the-secret' })
+      .where('id', '=', world.merchant.id)
+      .execute();
     await expect(reconcile({ since: '2h' })).rejects.toMatchObject({ code: 'upstream', problem: 'invalid_signature' });
-    await t().db.updateTable('merchants').set({ tiktok_app_secret: TIKTOK.appSecret }).where('id', '=', world.merchant.id).execute();
+    await t()
+      .db.updateTable('merchants')
+      .set({ tiktok_app_secret: TIKTOK.appSecret })
+      .where('id', '=', world.merchant.id)
+      .execute();
     expect(await mark()).toBeNull();
     await expect(reconcile({ since: 'yesterday' })).rejects.toMatchObject({ code: 'usage' });
   });
 
-  it("looks up and keeps the shop cipher when the merchant has none", async () => {
+  it('looks up and keeps the shop cipher when the merchant has none', async () => {
     addOrder();
-    await t().db.updateTable('merchants').set({ tiktok_shop_cipher: null }).where('id', '=', world.merchant.id).execute();
+    await t()
+      .db.updateTable('merchants')
+      .set({ tiktok_shop_cipher: null })
+      .where('id', '=', world.merchant.id)
+      .execute();
     expect(await reconcile({ since: '2h' })).toMatchObject({ orders: 1, created: 1 });
-    expect((await t().db.selectFrom('merchants').select('tiktok_shop_cipher').where('id', '=', world.merchant.id).executeTakeFirstOrThrow()).tiktok_shop_cipher).toBe(SHOP.cipher);
+    expect(
+      (
+        await t()
+          .db.selectFrom('merchants')
+          .select('tiktok_shop_cipher')
+          .where('id', '=', world.merchant.id)
+          .executeTakeFirstOrThrow()
+      ).tiktok_shop_cipher,
+    ).toBe(SHOP.cipher);
   });
 
   it('asks for a new authorization when TikTok refuses the refresh token', async () => {
     addOrder();
     fake.expireAccessToken();
-    await t().db.updateTable('merchants').set({ tiktok_refresh_token: 'TTP_revoked' }).where('id', '=', world.merchant.id).execute();
-    await expect(reconcile({ since: '2h' })).rejects.toMatchObject({ code: 'upstream', message: expect.stringMatching(/Refresh Access Token: .*authorize again: `tracknow tiktok auth --merchant/) });
-    await t().db.updateTable('merchants').set({ tiktok_refresh_token: fake.state.refresh }).where('id', '=', world.merchant.id).execute();
+    await t()
+      .db.updateTable('merchants')
+      .set({ tiktok_refresh_token: 'TTP_revoked' })
+      .where('id', '=', world.merchant.id)
+      .execute();
+    await expect(reconcile({ since: '2h' })).rejects.toMatchObject({
+      code: 'upstream',
+      message: expect.stringMatching(/Refresh Access Token: .*authorize again: `tracknow tiktok auth --merchant/),
+    });
+    await t()
+      .db.updateTable('merchants')
+      .set({ tiktok_refresh_token: fake.state.refresh })
+      .where('id', '=', world.merchant.id)
+      .execute();
     expect(await reconcile({ since: '2h' })).toMatchObject({ orders: 1, created: 1 });
   });
 
   it('exchanges an authorization code for tokens and the shop cipher, and reports no token', async () => {
-    await t().db.updateTable('merchants').set({ tiktok_access_token: null, tiktok_refresh_token: null, tiktok_shop_cipher: null }).where('id', '=', world.merchant.id).execute();
+    await t()
+      .db.updateTable('merchants')
+      .set({ tiktok_access_token: null, tiktok_refresh_token: null, tiktok_shop_cipher: null })
+      .where('id', '=', world.merchant.id)
+      .execute();
     const result = await authorizeTikTok(t().db, config, { merchantId: world.merchant.id, code: AUTH_CODE });
-    expect(result).toMatchObject({ merchant_id: world.merchant.id, shop_cipher: SHOP.cipher, shops: [{ id: SHOP.id }] });
+    expect(result).toMatchObject({
+      merchant_id: world.merchant.id,
+      shop_cipher: SHOP.cipher,
+      shops: [{ id: SHOP.id }],
+    });
     expect(result.access_token_expires_at.getTime()).toBeGreaterThan(Date.now());
     expect(JSON.stringify(result)).not.toMatch(/TTP_/);
-    const row = await t().db.selectFrom('merchants').selectAll().where('id', '=', world.merchant.id).executeTakeFirstOrThrow();
-    expect(row).toMatchObject({ tiktok_access_token: fake.state.access, tiktok_refresh_token: fake.state.refresh, tiktok_shop_cipher: SHOP.cipher });
+    const row = await t()
+      .db.selectFrom('merchants')
+      .selectAll()
+      .where('id', '=', world.merchant.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({
+      tiktok_access_token: fake.state.access,
+      tiktok_refresh_token: fake.state.refresh,
+      tiktok_shop_cipher: SHOP.cipher,
+    });
     const shopsCall = fake.calls.findLast((c) => c.path === '/authorization/202309/shops')!;
     expect(shopsCall.status).toBe(200);
     expect(shopsCall.query.shop_cipher).toBeUndefined();
-    await expect(authorizeTikTok(t().db, config, { merchantId: world.merchant.id, code: 'stale-code' })).rejects.toMatchObject({ code: 'upstream', problem: 'rejected' });
+    await expect(
+      authorizeTikTok(t().db, config, { merchantId: world.merchant.id, code: 'stale-code' }),
+    ).rejects.toMatchObject({ code: 'upstream', problem: 'rejected' });
   });
 });

@@ -6,7 +6,7 @@ import { seedWorld } from '../helpers/world.js';
 /** Deterministic pseudo-random numbers, so a failure can be replayed. */
 function rng(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0) / 2 ** 32;
 }
 
 interface Plan {
@@ -28,10 +28,29 @@ function planOrders(count: number, random: () => number): Plan[] {
     const paid = {
       type: 'ORDER_STATUS_CHANGE',
       timestamp: t0,
-      data: { order_id: orderId, order_status: 111, create_time: t0, update_time: t0, payment: { total_amount: cents, currency: 'USD' }, ...(attributed ? { creator_info: { creator_id: 'tiktok_creator_123' } } : {}) },
+      data: {
+        order_id: orderId,
+        order_status: 111,
+        create_time: t0,
+        update_time: t0,
+        payment: { total_amount: cents, currency: 'USD' },
+        ...(attributed ? { creator_info: { creator_id: 'tiktok_creator_123' } } : {}),
+      },
     };
-    const shipped = { type: 1, tts_notification_id: `ship-${orderId}`, shop_id: '7494049642642441621', timestamp: t0 + 3, data: { order_id: orderId, order_status: 'IN_TRANSIT', update_time: t0 + 3 } };
-    const cancel = { type: 11, tts_notification_id: `cancel-${orderId}`, shop_id: '7494049642642441621', timestamp: t0 + 5, data: { order_id: orderId, cancel_status: 'CANCELLATION_REQUEST_COMPLETE', update_time: t0 + 5 } };
+    const shipped = {
+      type: 1,
+      tts_notification_id: `ship-${orderId}`,
+      shop_id: '7494049642642441621',
+      timestamp: t0 + 3,
+      data: { order_id: orderId, order_status: 'IN_TRANSIT', update_time: t0 + 3 },
+    };
+    const cancel = {
+      type: 11,
+      tts_notification_id: `cancel-${orderId}`,
+      shop_id: '7494049642642441621',
+      timestamp: t0 + 5,
+      data: { order_id: orderId, cancel_status: 'CANCELLATION_REQUEST_COMPLETE', update_time: t0 + 5 },
+    };
     const bodies = [JSON.stringify(paid), JSON.stringify(shipped), ...(cancelled ? [JSON.stringify(cancel)] : [])];
     return { orderId, attributed, cents, cancelled, bodies };
   });
@@ -77,7 +96,13 @@ describeBackends('duplicated, shuffled, concurrent deliveries', (t) => {
     for (const p of plans) {
       const sale = byOrder.get(p.orderId)!;
       const commission = p.attributed ? (BigInt(p.cents) * 150_000n + 500_000n) / 1_000_000n : null;
-      expect({ order: p.orderId, status: sale.status, influencer: sale.influencer_id, base: sale.base_minor, commission: sale.commission_minor }).toEqual({
+      expect({
+        order: p.orderId,
+        status: sale.status,
+        influencer: sale.influencer_id,
+        base: sale.base_minor,
+        commission: sale.commission_minor,
+      }).toEqual({
         order: p.orderId,
         status: p.cancelled ? 'cancelled' : 'pending',
         influencer: p.attributed ? miaId : null,
@@ -85,10 +110,18 @@ describeBackends('duplicated, shuffled, concurrent deliveries', (t) => {
         commission,
       });
     }
-    const events = await t().db.selectFrom('webhook_events').select((eb) => eb.fn.countAll<string>().as('n')).where('merchant_id', '=', merchantId).executeTakeFirstOrThrow();
+    const events = await t()
+      .db.selectFrom('webhook_events')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('merchant_id', '=', merchantId)
+      .executeTakeFirstOrThrow();
     expect(Number(events.n)).toBe(unique.length);
     // Every live attributed sale was announced once; a cancellation that arrived first means no announcement.
-    const created = new Set((await t().db.selectFrom('notifications').select('subject_id').where('event', '=', 'sale.created').execute()).map((n) => n.subject_id));
+    const created = new Set(
+      (await t().db.selectFrom('notifications').select('subject_id').where('event', '=', 'sale.created').execute()).map(
+        (n) => n.subject_id,
+      ),
+    );
     for (const p of plans) {
       const id = byOrder.get(p.orderId)!.id;
       if (p.attributed && !p.cancelled) expect(created.has(id)).toBe(true);

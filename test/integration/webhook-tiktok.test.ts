@@ -12,9 +12,18 @@ describeBackends('TikTok webhooks through the listener', (t) => {
   let url: string;
   const counts = async () => {
     const [sales, events, ledger] = await Promise.all([
-      t().db.selectFrom('sales').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
-      t().db.selectFrom('webhook_events').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
-      t().db.selectFrom('ledger_entries').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+      t()
+        .db.selectFrom('sales')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow(),
+      t()
+        .db.selectFrom('webhook_events')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow(),
+      t()
+        .db.selectFrom('ledger_entries')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow(),
     ]);
     return { sales: Number(sales.n), events: Number(events.n), ledger: Number(ledger.n) };
   };
@@ -33,8 +42,19 @@ describeBackends('TikTok webhooks through the listener', (t) => {
     expect(reply.status).toBe(200);
     expect(reply.text).toMatch(/"commission":18\.83[,}]/);
     expect(reply.json()).toMatchObject({ code: 0, message: 'success', data: { commission: 18.83, currency: 'USD' } });
-    const sale = await t().db.selectFrom('sales').selectAll().where('id', '=', reply.json().data.sale_id).executeTakeFirstOrThrow();
-    expect(sale).toMatchObject({ status: 'pending', base_minor: 12550n, commission_minor: 1883n, currency: 'USD', influencer_id: world.mia.id, attribution_method: 'creator_id' });
+    const sale = await t()
+      .db.selectFrom('sales')
+      .selectAll()
+      .where('id', '=', reply.json().data.sale_id)
+      .executeTakeFirstOrThrow();
+    expect(sale).toMatchObject({
+      status: 'pending',
+      base_minor: 12550n,
+      commission_minor: 1883n,
+      currency: 'USD',
+      influencer_id: world.mia.id,
+      attribution_method: 'creator_id',
+    });
     const note = await t().db.selectFrom('notifications').selectAll().where('subject_id', '=', sale.id).execute();
     expect(note.map((n) => n.event)).toEqual(['sale.created']);
   });
@@ -68,8 +88,17 @@ describeBackends('TikTok webhooks through the listener', (t) => {
   it('attributes by promo code before UTM and TRACK (priority 2), case-insensitively', async () => {
     const reply = await send(fixture('tiktok/enriched-promo-code.json'));
     expect(reply.json()).toMatchObject({ message: 'success', data: { commission: 11.99, currency: 'EUR' } });
-    const sale = await t().db.selectFrom('sales').selectAll().where('id', '=', reply.json().data.sale_id).executeTakeFirstOrThrow();
-    expect(sale).toMatchObject({ attribution_method: 'promo_code', attribution_value: 'ABC12345', base_minor: 7990n, influencer_id: world.mia.id });
+    const sale = await t()
+      .db.selectFrom('sales')
+      .selectAll()
+      .where('id', '=', reply.json().data.sale_id)
+      .executeTakeFirstOrThrow();
+    expect(sale).toMatchObject({
+      attribution_method: 'promo_code',
+      attribution_value: 'ABC12345',
+      base_minor: 7990n,
+      influencer_id: world.mia.id,
+    });
   });
 
   it('records a notification without amounts, then a cancellation ends it, and a late paid event never revives it', async () => {
@@ -79,16 +108,30 @@ describeBackends('TikTok webhooks through the listener', (t) => {
     expect(status.json().data.commission).toBeUndefined();
     const cancel = await send(fixture('tiktok/notification-cancellation.json'));
     expect(cancel.json().data).toMatchObject({ outcome: 'cancelled', status: 'cancelled' });
-    const sale = await t().db.selectFrom('sales').selectAll().where('external_order_id', '=', '576461413038785752').executeTakeFirstOrThrow();
+    const sale = await t()
+      .db.selectFrom('sales')
+      .selectAll()
+      .where('external_order_id', '=', '576461413038785752')
+      .executeTakeFirstOrThrow();
     expect(sale).toMatchObject({ status: 'cancelled', base_minor: null, commission_minor: null });
   });
 
   it('stores unknown event types and answers 200', async () => {
-    const body = JSON.stringify({ type: 99, tts_notification_id: 'unknown-type-1', shop_id: '7494049642642441621', timestamp: 1760000000, data: {} });
+    const body = JSON.stringify({
+      type: 99,
+      tts_notification_id: 'unknown-type-1',
+      shop_id: '7494049642642441621',
+      timestamp: 1760000000,
+      data: {},
+    });
     const reply = await send(body);
     expect(reply.status).toBe(200);
     expect(reply.json()).toMatchObject({ code: 0, data: { outcome: 'ignored' } });
-    const row = await t().db.selectFrom('webhook_events').selectAll().where('dedupe_key', '=', 'unknown-type-1').executeTakeFirstOrThrow();
+    const row = await t()
+      .db.selectFrom('webhook_events')
+      .selectAll()
+      .where('dedupe_key', '=', 'unknown-type-1')
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: 'ignored', body });
   });
 });

@@ -12,7 +12,10 @@ const lookup: AttributionLookup = {
     ['MINE', { influencerId: 'inf-mine', merchantId: 'm-1' }],
     ['CLICKED', { influencerId: 'inf-click', merchantId: null }],
   ]),
-  clicks: new Map([['click-1', { code: 'clicked' }], ['click-orphan', { code: 'GONE' }]]),
+  clicks: new Map([
+    ['click-1', { code: 'clicked' }],
+    ['click-orphan', { code: 'GONE' }],
+  ]),
 };
 
 const h = (method: AttributionHint['method'], value: string): AttributionHint => ({ method, value });
@@ -56,7 +59,11 @@ describe('lookupKeys', () => {
 describe('attribute', () => {
   it('prefers a linked creator over any code', () => {
     const hints = [h('promo_code', 'ABC12345'), h('creator_id', 'tiktok_creator_123')];
-    expect(attribute('m-1', hints, lookup)).toEqual({ influencerId: 'inf-creator', method: 'creator_id', value: 'tiktok_creator_123' });
+    expect(attribute('m-1', hints, lookup)).toEqual({
+      influencerId: 'inf-creator',
+      method: 'creator_id',
+      value: 'tiktok_creator_123',
+    });
   });
 
   it('matches a creator username without @ and case-insensitively', () => {
@@ -69,12 +76,25 @@ describe('attribute', () => {
 
   it('ranks promo over utm over TRACK, whatever the source order (enriched-promo-code)', () => {
     const hints = [h('track_message', 'TRACK:ZX9Q77'), h('utm_source', 'ZX9Q77'), h('promo_code', 'abc12345')];
-    expect(attribute('m-1', hints, lookup)).toEqual({ influencerId: 'inf-abc', method: 'promo_code', value: 'ABC12345' });
+    expect(attribute('m-1', hints, lookup)).toEqual({
+      influencerId: 'inf-abc',
+      method: 'promo_code',
+      value: 'ABC12345',
+    });
   });
 
   it('falls through hints that match nothing', () => {
-    const hints = [h('creator_id', 'unknown'), h('promo_code', 'WELCOME10'), h('utm_source', 'tiktok'), h('track_message', 'TRACK:nope TRACK:zx9q77')];
-    expect(attribute('m-1', hints, lookup)).toEqual({ influencerId: 'inf-zx', method: 'track_message', value: 'ZX9Q77' });
+    const hints = [
+      h('creator_id', 'unknown'),
+      h('promo_code', 'WELCOME10'),
+      h('utm_source', 'tiktok'),
+      h('track_message', 'TRACK:nope TRACK:zx9q77'),
+    ];
+    expect(attribute('m-1', hints, lookup)).toEqual({
+      influencerId: 'inf-zx',
+      method: 'track_message',
+      value: 'ZX9Q77',
+    });
   });
 
   it('keeps the source order within a rank (stable)', () => {
@@ -101,6 +121,8 @@ describe('attribute', () => {
 
   it('returns undefined with no hints or blank ones', () => {
     expect(attribute('m-1', [], lookup)).toBeUndefined();
-    expect(attribute('m-1', [h('promo_code', '  '), h('creator_id', ''), h('track_message', 'TRACK:')], lookup)).toBeUndefined();
+    expect(
+      attribute('m-1', [h('promo_code', '  '), h('creator_id', ''), h('track_message', 'TRACK:')], lookup),
+    ).toBeUndefined();
   });
 });

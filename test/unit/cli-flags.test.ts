@@ -59,18 +59,45 @@ const BAD: Readonly<Record<string, string>> = {
 
 /** Flags whose value is any text: names, secrets, file paths, the platform's own words. */
 const FREE_TEXT = new Set([
-  '--name', '--secret', '--app-key', '--tiktok-app-key', '--tiktok-app-secret', '--tiktok-shop-id', '--tiktok-shop-cipher',
-  '--tiktok-access-token', '--tiktok-refresh-token', '--shopify-secret', '--woocommerce-secret', '--event', '--order-id',
-  '--utm-source', '--buyer-message', '--from-file', '--out', '--reason', '--home', '--host', '--database-url', '--product', '--task',
+  '--name',
+  '--secret',
+  '--app-key',
+  '--tiktok-app-key',
+  '--tiktok-app-secret',
+  '--tiktok-shop-id',
+  '--tiktok-shop-cipher',
+  '--tiktok-access-token',
+  '--tiktok-refresh-token',
+  '--shopify-secret',
+  '--woocommerce-secret',
+  '--event',
+  '--order-id',
+  '--utm-source',
+  '--buyer-message',
+  '--from-file',
+  '--out',
+  '--reason',
+  '--home',
+  '--host',
+  '--database-url',
+  '--product',
+  '--task',
   // Secret files: any path (an unreadable one is a usage error when it is read).
-  '--tiktok-app-secret-file', '--tiktok-access-token-file', '--tiktok-refresh-token-file', '--shopify-secret-file',
-  '--woocommerce-secret-file', '--secret-file',
+  '--tiktok-app-secret-file',
+  '--tiktok-access-token-file',
+  '--tiktok-refresh-token-file',
+  '--shopify-secret-file',
+  '--woocommerce-secret-file',
+  '--secret-file',
 ]);
 
 /** Every leaf command with its words (`['merchant', 'add']`). */
 function leaves(command: Command, path: string[] = []): { path: string[]; command: Command }[] {
   if (command.commands.length === 0) return [{ path, command }];
-  return [...(path.length > 0 && hasAction(command) ? [{ path, command }] : []), ...command.commands.flatMap((c) => leaves(c, [...path, c.name()]))];
+  return [
+    ...(path.length > 0 && hasAction(command) ? [{ path, command }] : []),
+    ...command.commands.flatMap((c) => leaves(c, [...path, c.name()])),
+  ];
 }
 const hasAction = (c: Command) => (c as unknown as { _actionHandler: unknown })._actionHandler != null;
 
@@ -83,7 +110,9 @@ const ARGS: Readonly<Record<string, string[]>> = {
 
 const program = await buildProgram();
 const cases = leaves(program).flatMap(({ path, command }) =>
-  command.options.filter((o) => o.long && (o.required || o.optional)).map((o) => ({ command: path.join(' '), flag: o.long! })),
+  command.options
+    .filter((o) => o.long && (o.required || o.optional))
+    .map((o) => ({ command: path.join(' '), flag: o.long! })),
 );
 
 describe('every flag value is checked at the edge: a bad one exits 2', () => {

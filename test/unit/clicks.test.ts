@@ -3,7 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseTrustedProxies } from '../../src/config.js';
-import { clickCookie, codeFromClickPath, formatAttributionWindow, insideWindow, isBot, parseAttributionWindow, pickDestination, withClickParams, withUtmSource } from '../../src/domain/clicks.js';
+import {
+  clickCookie,
+  codeFromClickPath,
+  formatAttributionWindow,
+  insideWindow,
+  isBot,
+  parseAttributionWindow,
+  pickDestination,
+  withClickParams,
+  withUtmSource,
+} from '../../src/domain/clicks.js';
 import { TrustedProxies } from '../../src/http/proxies.js';
 import { clickSalt, hashIp, SALT_FILE } from '../../src/services/records/clicks.js';
 
@@ -60,9 +70,13 @@ describe('bots', () => {
 
 describe('redirect URL, cookie and client IP', () => {
   it('appends utm_source and keeps the existing query byte for byte', () => {
-    expect(withUtmSource('https://shop.example/p?variant=42&note=a%20b&flag#top', 'ABC12345')).toBe('https://shop.example/p?variant=42&note=a%20b&flag&utm_source=ABC12345#top');
+    expect(withUtmSource('https://shop.example/p?variant=42&note=a%20b&flag#top', 'ABC12345')).toBe(
+      'https://shop.example/p?variant=42&note=a%20b&flag&utm_source=ABC12345#top',
+    );
     expect(withUtmSource('https://shop.example/', 'ZX9Q77')).toBe('https://shop.example/?utm_source=ZX9Q77');
-    expect(withUtmSource('https://shop.example/?utm_source=old&utm_medium=social', 'ZX9Q77')).toBe('https://shop.example/?utm_medium=social&utm_source=ZX9Q77');
+    expect(withUtmSource('https://shop.example/?utm_source=old&utm_medium=social', 'ZX9Q77')).toBe(
+      'https://shop.example/?utm_medium=social&utm_source=ZX9Q77',
+    );
   });
 
   it('picks the first http(s) destination', () => {
@@ -73,7 +87,9 @@ describe('redirect URL, cookie and client IP', () => {
 
   it('builds a 30-day Lax HttpOnly cookie, Secure over https', () => {
     const id = '3f1c2b9e-8d4a-4c55-9b1e-0a2b3c4d5e6f';
-    expect(clickCookie('ABC12345', id, false)).toBe(`tracknow=ABC12345.${id}; Max-Age=2592000; Path=/; SameSite=Lax; HttpOnly`);
+    expect(clickCookie('ABC12345', id, false)).toBe(
+      `tracknow=ABC12345.${id}; Max-Age=2592000; Path=/; SameSite=Lax; HttpOnly`,
+    );
     expect(clickCookie('ABC12345', id, true)).toMatch(/; HttpOnly; Secure$/);
   });
 
@@ -92,19 +108,26 @@ describe('redirect URL, cookie and client IP', () => {
   });
 
   it('parses TRACKNOW_TRUSTED_PROXIES and refuses what is not an address or CIDR', () => {
-    expect(parseTrustedProxies(' 10.0.0.1 ,, 2001:db8::/32 ')).toEqual([{ address: '10.0.0.1', family: 'ipv4' }, { address: '2001:db8::', family: 'ipv6', prefix: 32 }]);
-    for (const bad of ['10.0.0.0/33', 'proxy.local', '10.0.0.1/8/1', '10.0.0.0/x']) expect(() => parseTrustedProxies(bad), bad).toThrow(/TRACKNOW_TRUSTED_PROXIES/);
+    expect(parseTrustedProxies(' 10.0.0.1 ,, 2001:db8::/32 ')).toEqual([
+      { address: '10.0.0.1', family: 'ipv4' },
+      { address: '2001:db8::', family: 'ipv6', prefix: 32 },
+    ]);
+    for (const bad of ['10.0.0.0/33', 'proxy.local', '10.0.0.1/8/1', '10.0.0.0/x'])
+      expect(() => parseTrustedProxies(bad), bad).toThrow(/TRACKNOW_TRUSTED_PROXIES/);
   });
 
   it('adds tracknow_click beside utm_source, replacing stale ones', () => {
-    expect(withClickParams('https://shop.example/p?a=1&tracknow_click=old&utm_source=x', 'ABC12345', 'c-1')).toBe('https://shop.example/p?a=1&utm_source=ABC12345&tracknow_click=c-1');
+    expect(withClickParams('https://shop.example/p?a=1&tracknow_click=old&utm_source=x', 'ABC12345', 'c-1')).toBe(
+      'https://shop.example/p?a=1&utm_source=ABC12345&tracknow_click=c-1',
+    );
   });
 
   it('reads attribution windows and tells whether an order is inside one', () => {
     expect(parseAttributionWindow('30d')).toBe(2_592_000);
     expect(parseAttributionWindow('48h')).toBe(172_800);
     expect(parseAttributionWindow('2w')).toBe(1_209_600);
-    for (const bad of ['0d', '30', '30m', '401d', '-1d', '1.5d']) expect(() => parseAttributionWindow(bad), bad).toThrow(RangeError);
+    for (const bad of ['0d', '30', '30m', '401d', '-1d', '1.5d'])
+      expect(() => parseAttributionWindow(bad), bad).toThrow(RangeError);
     expect(formatAttributionWindow(2_592_000)).toBe('30d');
     expect(formatAttributionWindow(7200)).toBe('2h');
     const day = 86_400_000;

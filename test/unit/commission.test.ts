@@ -55,9 +55,12 @@ describe('parseRatePercent', () => {
     expect(parseRatePercent(text)).toBe(ppm);
   });
 
-  it.each(['', '-1', '100.0001', '101', '1e1', 'NaN', 'Infinity', '12.34567', '.5', '5.', '+5', '1,5', '0x10', '15 %'])('rejects %j', (text) => {
-    expect(() => parseRatePercent(text)).toThrow(RangeError);
-  });
+  it.each(['', '-1', '100.0001', '101', '1e1', 'NaN', 'Infinity', '12.34567', '.5', '5.', '+5', '1,5', '0x10', '15 %'])(
+    'rejects %j',
+    (text) => {
+      expect(() => parseRatePercent(text)).toThrow(RangeError);
+    },
+  );
 });
 
 describe('formatRatePercent', () => {
@@ -73,6 +76,11 @@ describe('formatRatePercent', () => {
   });
 
   it('round-trips with parseRatePercent', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 1_000_000 }), (ppm) => parseRatePercent(String(formatRatePercent(ppm))) === ppm));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 1_000_000 }),
+        (ppm) => parseRatePercent(String(formatRatePercent(ppm))) === ppm,
+      ),
+    );
   });
 });

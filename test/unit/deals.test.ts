@@ -1,16 +1,47 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chooseTerms, commissionOnTerms, parseTiers, specificity, type Deal, type DealContext } from '../../src/domain/deals.js';
+import {
+  chooseTerms,
+  commissionOnTerms,
+  parseTiers,
+  specificity,
+  type Deal,
+  type DealContext,
+} from '../../src/domain/deals.js';
 import type { OrderLine } from '../../src/domain/order-event.js';
 
 const usd = (minor: bigint) => ({ minor, currency: 'USD' });
 let seq = 0;
 function deal(fields: Partial<Deal> & { id: string }): Deal {
-  return { seq: ++seq, merchantId: 'm', influencerId: null, code: null, product: null, ratePpm: null, fixed: null, from: null, until: null, endedAt: null, tiers: [], ...fields };
+  return {
+    seq: ++seq,
+    merchantId: 'm',
+    influencerId: null,
+    code: null,
+    product: null,
+    ratePpm: null,
+    fixed: null,
+    from: null,
+    until: null,
+    endedAt: null,
+    tiers: [],
+    ...fields,
+  };
 }
 const NOV = new Date('2026-11-15T12:00:00Z');
 function ctx(over: Partial<DealContext> = {}): DealContext {
-  return { merchantId: 'm', influencerId: 'mia', code: null, orderedAt: NOV, currency: 'USD', baseMinor: 10_000n, lines: [], merchantRatePpm: 150_000, salesThisMonth: 0, ...over };
+  return {
+    merchantId: 'm',
+    influencerId: 'mia',
+    code: null,
+    orderedAt: NOV,
+    currency: 'USD',
+    baseMinor: 10_000n,
+    lines: [],
+    merchantRatePpm: 150_000,
+    salesThisMonth: 0,
+    ...over,
+  };
 }
 const two: OrderLine[] = [
   { productId: 'P1', skuId: 'S1', base: usd(5_000n) },
@@ -25,7 +56,13 @@ const pay = (deals: Deal[], c: DealContext) => {
 const infl20 = deal({ id: 'infl20', influencerId: 'mia', ratePpm: 200_000 });
 const prod30 = deal({ id: 'prod30', product: 'P1', ratePpm: 300_000 });
 const both40 = deal({ id: 'both40', influencerId: 'mia', product: 'P1', ratePpm: 400_000 });
-const code25 = deal({ id: 'code25', code: 'NOV', ratePpm: 250_000, from: new Date('2026-11-01T00:00:00Z'), until: new Date('2026-12-01T00:00:00Z') });
+const code25 = deal({
+  id: 'code25',
+  code: 'NOV',
+  ratePpm: 250_000,
+  from: new Date('2026-11-01T00:00:00Z'),
+  until: new Date('2026-12-01T00:00:00Z'),
+});
 const fixed5 = deal({ id: 'fixed5', influencerId: 'mia', fixed: usd(500n) });
 const tiered = deal({ id: 'tiered', influencerId: 'mia', ratePpm: 100_000, tiers: [{ after: 3, ratePpm: 200_000 }] });
 
@@ -35,20 +72,44 @@ describe('chooseTerms (table)', () => {
     ['influencer deal 20% on 100.00', [infl20], {}, 'infl20', 2_000n],
     ['influencer deal for someone else', [infl20], { influencerId: 'zed' }, null, 1_500n],
     ['product 30% on one of two 50.00 lines', [prod30], { lines: two }, 'prod30', 2_250n],
-    ['product deal matches the SKU id too', [deal({ id: 'sku', product: 'S2', ratePpm: 300_000 })], { lines: two }, 'sku', 2_250n],
+    [
+      'product deal matches the SKU id too',
+      [deal({ id: 'sku', product: 'S2', ratePpm: 300_000 })],
+      { lines: two },
+      'sku',
+      2_250n,
+    ],
     ['product deal on an order without lines: no effect', [prod30], {}, null, 1_500n],
     ['influencer+product 40% beats product and influencer', [infl20, prod30, both40], { lines: two }, 'both40', 3_000n],
     ['code deal inside its window', [code25], { code: 'nov' }, 'code25', 2_500n],
-    ['code deal outside its window', [code25], { code: 'NOV', orderedAt: new Date('2026-12-01T00:00:00Z') }, null, 1_500n],
+    [
+      'code deal outside its window',
+      [code25],
+      { code: 'NOV', orderedAt: new Date('2026-12-01T00:00:00Z') },
+      null,
+      1_500n,
+    ],
     ['code deal, another code', [code25], { code: 'OTHER' }, null, 1_500n],
     ['fixed 5.00 whatever the amount', [fixed5], { baseMinor: 987_654n }, 'fixed5', 500n],
     ['fixed in another currency falls to the next rule', [infl20, fixed5], { currency: 'EUR' }, 'infl20', 2_000n],
     ['fixed gives way to a product deal on a line', [fixed5, prod30], { lines: two }, 'prod30', 2_250n],
     ['tiers: third sale at the base rate', [tiered], { salesThisMonth: 2 }, 'tiered', 1_000n],
     ['tiers: fourth sale at 20%', [tiered], { salesThisMonth: 3 }, 'tiered', 2_000n],
-    ['ended deal: an order after the end falls back', [{ ...infl20, endedAt: new Date('2026-11-10T00:00:00Z') }], {}, null, 1_500n],
-    ['ended deal: an order before the end keeps it', [{ ...infl20, endedAt: new Date('2026-11-20T00:00:00Z') }], {}, 'infl20', 2_000n],
-    ['another merchant\'s deal', [{ ...infl20, merchantId: 'other' }], {}, null, 1_500n],
+    [
+      'ended deal: an order after the end falls back',
+      [{ ...infl20, endedAt: new Date('2026-11-10T00:00:00Z') }],
+      {},
+      null,
+      1_500n,
+    ],
+    [
+      'ended deal: an order before the end keeps it',
+      [{ ...infl20, endedAt: new Date('2026-11-20T00:00:00Z') }],
+      {},
+      'infl20',
+      2_000n,
+    ],
+    ["another merchant's deal", [{ ...infl20, merchantId: 'other' }], {}, null, 1_500n],
   ];
   it.each(rows)('%s', (_name, deals, over, dealId, commission) => {
     const got = pay(deals, ctx(over));
@@ -88,7 +149,8 @@ describe('chooseTerms (table)', () => {
       { after: 3, ratePpm: 200_000 },
       { after: 10, ratePpm: 255_000 },
     ]);
-    for (const bad of ['', '3', '3:', '0:20', '3:101', '5:20,3:25', '3:20,3:25', 'a:20', '3:-1']) expect(() => parseTiers(bad)).toThrow(RangeError);
+    for (const bad of ['', '3', '3:', '0:20', '3:101', '5:20,3:25', '3:20,3:25', 'a:20', '3:-1'])
+      expect(() => parseTiers(bad)).toThrow(RangeError);
   });
 });
 
@@ -101,7 +163,9 @@ describe('chooseTerms (property)', () => {
     fixed: fc.option(fc.constantFrom('USD', 'EUR'), { nil: undefined }),
     from: fc.option(fc.integer({ min: -30, max: 30 }), { nil: undefined }),
     days: fc.option(fc.integer({ min: 1, max: 60 }), { nil: undefined }),
-    tier: fc.option(fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 1_000_000 })), { nil: undefined }),
+    tier: fc.option(fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 1_000_000 })), {
+      nil: undefined,
+    }),
   });
   const build = (specs: (typeof dealArb extends fc.Arbitrary<infer T> ? T : never)[]): Deal[] =>
     specs.map((s, n) => {
@@ -152,7 +216,12 @@ describe('chooseTerms (property)', () => {
     fc.assert(
       fc.property(fc.array(dealArb, { minLength: 1, maxLength: 8 }), ctxArb, (specs, c) => {
         const deals = build(specs);
-        const context = ctx({ influencerId: c.influencer, code: c.code, currency: c.currency, salesThisMonth: c.sales });
+        const context = ctx({
+          influencerId: c.influencer,
+          code: c.code,
+          currency: c.currency,
+          salesThisMonth: c.sales,
+        });
         const chosen = chooseTerms(deals, context).dealId;
         // Re-creating the deals in reverse order flips "newest" but nothing else.
         const reversed = deals.map((d) => ({ ...d, seq: deals.length + 1 - d.seq }));

@@ -23,21 +23,35 @@ describe('the import boundaries of ARCHITECTURE.md are lint rules', () => {
     ['src/services/x.ts', "import { startListener } from '../http/server.js';\nexport const x = startListener;\n"],
     ['src/services/x.ts', "import { contextFrom } from '../cli/context.js';\nexport const x = contextFrom;\n"],
     ['src/store/x.ts', "import { ingestBatch } from '../services/ingest.js';\nexport const x = ingestBatch;\n"],
-    ['src/platforms/tiktok-shop/x.ts', "import type { Database } from '../../store/schema.js';\nexport type X = Database;\n"],
+    [
+      'src/platforms/tiktok-shop/x.ts',
+      "import type { Database } from '../../store/schema.js';\nexport type X = Database;\n",
+    ],
     ['src/cli/commands/x.ts', "export const x = () => import('../../http/server.js');\n"],
   ])('%s: %s fails', async (path, code) => {
     const rules = await violations(eslint, path, code);
-    expect(rules.some((r) => r === '@typescript-eslint/no-restricted-imports' || r === 'no-restricted-syntax')).toBe(true);
+    expect(rules.some((r) => r === '@typescript-eslint/no-restricted-imports' || r === 'no-restricted-syntax')).toBe(
+      true,
+    );
   });
 
   it('only src/config.ts reads process.env', async () => {
-    expect(await violations(eslint, 'src/services/x.ts', 'export const url = process.env.DATABASE_URL;\n')).toContain('no-restricted-properties');
+    expect(await violations(eslint, 'src/services/x.ts', 'export const url = process.env.DATABASE_URL;\n')).toContain(
+      'no-restricted-properties',
+    );
     expect(await violations(eslint, 'src/config.ts', 'export const url = process.env.DATABASE_URL;\n')).toEqual([]);
   });
 
   it('imports that point inward pass', async () => {
-    const code = "import { ingestBatch } from '../services/ingest.js';\nimport type { Money } from '../domain/money.js';\nexport const x = [ingestBatch, {} as Money];\n";
+    const code =
+      "import { ingestBatch } from '../services/ingest.js';\nimport type { Money } from '../domain/money.js';\nexport const x = [ingestBatch, {} as Money];\n";
     expect(await violations(eslint, 'src/http/x.ts', code)).toEqual([]);
-    expect(await violations(eslint, 'src/domain/x.ts', "import { parseMoney } from './money.js';\nexport const x = parseMoney;\n")).toEqual([]);
+    expect(
+      await violations(
+        eslint,
+        'src/domain/x.ts',
+        "import { parseMoney } from './money.js';\nexport const x = parseMoney;\n",
+      ),
+    ).toEqual([]);
   });
 });

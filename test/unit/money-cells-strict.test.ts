@@ -17,12 +17,17 @@ describe('money cells are exact or refused', () => {
     expect(parseMoneyCell(cell, currency)).toBe(minor);
   });
 
-  it.each(['12,5O', '1O.00', 'O12.50', 'l2.50', '12.5 O', '12,50x', '12.5$5', '$', 'USD', '12..50 €x'])('refuses %s', (cell) => {
-    expect(() => parseMoneyCell(cell, 'USD')).toThrow();
-  });
+  it.each(['12,5O', '1O.00', 'O12.50', 'l2.50', '12.5 O', '12,50x', '12.5$5', '$', 'USD', '12..50 €x'])(
+    'refuses %s',
+    (cell) => {
+      expect(() => parseMoneyCell(cell, 'USD')).toThrow();
+    },
+  );
 
   it('an export cell with a letter for a digit is a row error naming the column', () => {
     expect(() => parseMoney('12,5O', 'USD', 'SKU Subtotal After Discount')).toThrow(RowError);
-    expect(() => parseMoney('12,5O', 'USD', 'SKU Subtotal After Discount')).toThrow(/SKU Subtotal After Discount.*12,5O/);
+    expect(() => parseMoney('12,5O', 'USD', 'SKU Subtotal After Discount')).toThrow(
+      /SKU Subtotal After Discount.*12,5O/,
+    );
   });
 });

@@ -14,8 +14,10 @@ const HOUR = 3_600_000;
 describe('HTTP answers', () => {
   it('delivers on 2xx, fails on 4xx but 408 and 429, retries the rest', () => {
     for (const s of [200, 201, 204, 299]) expect(classifyHttpStatus(s).kind).toBe('delivered');
-    for (const s of [400, 401, 403, 404, 410, 413, 422]) expect(classifyHttpStatus(s)).toEqual({ kind: 'fail', error: `HTTP ${s}` });
-    for (const s of [408, 429, 500, 502, 503, 504, 301, 302, 101]) expect(classifyHttpStatus(s)).toEqual({ kind: 'retry', error: `HTTP ${s}` });
+    for (const s of [400, 401, 403, 404, 410, 413, 422])
+      expect(classifyHttpStatus(s)).toEqual({ kind: 'fail', error: `HTTP ${s}` });
+    for (const s of [408, 429, 500, 502, 503, 504, 301, 302, 101])
+      expect(classifyHttpStatus(s)).toEqual({ kind: 'retry', error: `HTTP ${s}` });
   });
 });
 
@@ -37,7 +39,13 @@ describe('backoff (the one policy of every job)', () => {
     let attempts = 0;
     for (;;) {
       attempts++;
-      const plan = planAfterFailure({ error: new Error('HTTP 503'), attempts, maxAttempts: DELIVERY_MAX_ATTEMPTS, now, random: () => 0.5 });
+      const plan = planAfterFailure({
+        error: new Error('HTTP 503'),
+        attempts,
+        maxAttempts: DELIVERY_MAX_ATTEMPTS,
+        now,
+        random: () => 0.5,
+      });
       if (plan.status !== 'pending') {
         expect(plan).toEqual({ status: 'failed', error: `HTTP 503 (gave up after ${attempts} attempts)` });
         break;
@@ -51,16 +59,27 @@ describe('backoff (the one policy of every job)', () => {
 
   it('fails a permanent error at once, and waits out a retry-after', () => {
     const base = { attempts: 1, maxAttempts: 5, now: new Date('2026-01-01T00:00:00Z'), random: () => 0.5 };
-    expect(planAfterFailure({ ...base, error: new PermanentJobError('HTTP 410') })).toEqual({ status: 'failed', error: 'HTTP 410' });
-    expect(planAfterFailure({ ...base, error: new RetryLaterError('HTTP 429', 120_000) })).toEqual({ status: 'pending', runAt: new Date('2026-01-01T00:02:00Z'), error: 'HTTP 429' });
+    expect(planAfterFailure({ ...base, error: new PermanentJobError('HTTP 410') })).toEqual({
+      status: 'failed',
+      error: 'HTTP 410',
+    });
+    expect(planAfterFailure({ ...base, error: new RetryLaterError('HTTP 429', 120_000) })).toEqual({
+      status: 'pending',
+      runAt: new Date('2026-01-01T00:02:00Z'),
+      error: 'HTTP 429',
+    });
   });
 });
 
 describe('receiver URLs', () => {
   it('accepts http and https only', () => {
-    expect(checkReceiverUrl('https://hooks.example.com/tracknow')).toEqual({ ok: true, url: 'https://hooks.example.com/tracknow' });
+    expect(checkReceiverUrl('https://hooks.example.com/tracknow')).toEqual({
+      ok: true,
+      url: 'https://hooks.example.com/tracknow',
+    });
     expect(checkReceiverUrl('http://127.0.0.1:8080')).toEqual({ ok: true, url: 'http://127.0.0.1:8080/' });
-    for (const bad of ['ftp://example.com/x', 'file:///etc/passwd', 'javascript:alert(1)', 'example.com/hook', '']) expect(checkReceiverUrl(bad).ok).toBe(false);
+    for (const bad of ['ftp://example.com/x', 'file:///etc/passwd', 'javascript:alert(1)', 'example.com/hook', ''])
+      expect(checkReceiverUrl(bad).ok).toBe(false);
   });
 });
 
@@ -88,7 +107,18 @@ const sale = {
   event: 'sale.created',
   influencerId: 'inf-1',
   createdAt: new Date('2026-10-01T12:00:00Z'),
-  payload: { sale_id: 's-1', merchant_id: 'm-1', platform: 'tiktok', order_id: '5762', status: 'pending', attribution: 'promo_code', currency: 'EUR', amount_minor: '12550', commission_minor: '1883', event_time: '2026-10-01T11:59:00Z' },
+  payload: {
+    sale_id: 's-1',
+    merchant_id: 'm-1',
+    platform: 'tiktok',
+    order_id: '5762',
+    status: 'pending',
+    attribution: 'promo_code',
+    currency: 'EUR',
+    amount_minor: '12550',
+    commission_minor: '1883',
+    event_time: '2026-10-01T11:59:00Z',
+  },
 };
 
 describe('webhook messages', () => {
@@ -107,7 +137,9 @@ describe('webhook messages', () => {
       event_time: '2026-10-01T11:59:00Z',
       influencer_id: 'inf-1',
     });
-    expect(webhookData({ ...sale, payload: { ...sale.payload, amount_minor: null, commission_minor: null } })).toMatchObject({ amount: null, commission: null });
+    expect(
+      webhookData({ ...sale, payload: { ...sale.payload, amount_minor: null, commission_minor: null } }),
+    ).toMatchObject({ amount: null, commission: null });
   });
 
   it('are Standard Webhooks envelopes a receiver can verify', () => {
@@ -115,8 +147,16 @@ describe('webhook messages', () => {
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     const body = webhookBody(sale);
     const at = new Date();
-    const headers = { 'webhook-id': sale.id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': new Webhook(secret).sign(sale.id, at, body) };
-    expect(new Webhook(secret).verify(body, headers)).toMatchObject({ type: 'sale.created', timestamp: '2026-10-01T12:00:00.000Z', data: { commission: '18.83' } });
+    const headers = {
+      'webhook-id': sale.id,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': new Webhook(secret).sign(sale.id, at, body),
+    };
+    expect(new Webhook(secret).verify(body, headers)).toMatchObject({
+      type: 'sale.created',
+      timestamp: '2026-10-01T12:00:00.000Z',
+      data: { commission: '18.83' },
+    });
   });
 });
 
@@ -133,10 +173,25 @@ describe('emails', () => {
   });
 
   it('cover validations and payouts', () => {
-    const validated = renderEmail({ ...sale, event: 'sale.validated', payload: { sales: 3, credited: [{ currency: 'JPY', amount: '1883', sales: 3 }], available: [{ currency: 'JPY', amount: '5000' }, { currency: 'EUR', amount: '18.83' }] } });
+    const validated = renderEmail({
+      ...sale,
+      event: 'sale.validated',
+      payload: {
+        sales: 3,
+        credited: [{ currency: 'JPY', amount: '1883', sales: 3 }],
+        available: [
+          { currency: 'JPY', amount: '5000' },
+          { currency: 'EUR', amount: '18.83' },
+        ],
+      },
+    });
     expect(validated.subject).toBe('Commission credited: ¥1,883');
     expect(validated.text).toMatch(/Available balance:\s+¥5,000, €18\.83/);
-    const payout = renderEmail({ ...sale, event: 'payout.created', payload: { payout_id: 'p-1', currency: 'EUR', amount: '50.00', method: 'sepa', reference: 'TN-ABC' } });
+    const payout = renderEmail({
+      ...sale,
+      event: 'payout.created',
+      payload: { payout_id: 'p-1', currency: 'EUR', amount: '50.00', method: 'sepa', reference: 'TN-ABC' },
+    });
     expect(payout.subject).toBe('Payout on its way: €50.00');
     expect(payout.text).toMatch(/Method:\s+SEPA transfer/);
     expect(payout.text).toMatch(/Reference:\s+TN-ABC/);

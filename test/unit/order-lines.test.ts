@@ -14,7 +14,8 @@ function parse(platform: 'shopify' | 'woocommerce', body: object, headers: Recor
   if (parsed.kind !== 'events') throw new Error(parsed.reason);
   return parsed.events[0]!;
 }
-const shopify = (body: object) => parse('shopify', body, { 'X-Shopify-Topic': 'orders/create', 'X-Shopify-Shop-Domain': merchant.shopifyDomain! });
+const shopify = (body: object) =>
+  parse('shopify', body, { 'X-Shopify-Topic': 'orders/create', 'X-Shopify-Shop-Domain': merchant.shopifyDomain! });
 const woo = (body: object) => parse('woocommerce', body, { 'X-WC-Webhook-Topic': 'order.created' });
 const eur = (minor: bigint) => ({ minor, currency: 'EUR' });
 
@@ -28,8 +29,25 @@ describe('order lines', () => {
     const body = {
       ...fixtureJson('shopify/orders-create.json'),
       line_items: [
-        { id: 1, product_id: 632910392, variant_id: 808950810, sku: 'IPOD', quantity: 2, price: '60.00', discount_allocations: [{ amount: '10.00' }], tax_lines: [{ price: '18.33' }] },
-        { id: 2, product_id: 632910393, variant_id: 808950811, quantity: 1, price: '5.00', discount_allocations: [], tax_lines: [] },
+        {
+          id: 1,
+          product_id: 632910392,
+          variant_id: 808950810,
+          sku: 'IPOD',
+          quantity: 2,
+          price: '60.00',
+          discount_allocations: [{ amount: '10.00' }],
+          tax_lines: [{ price: '18.33' }],
+        },
+        {
+          id: 2,
+          product_id: 632910393,
+          variant_id: 808950811,
+          quantity: 1,
+          price: '5.00',
+          discount_allocations: [],
+          tax_lines: [],
+        },
       ],
     };
     expect(shopify(body).lines).toEqual([
@@ -46,8 +64,13 @@ describe('order lines', () => {
   });
 
   it('WooCommerce: line total (after discounts, without tax), product_id, variation_id, sku', () => {
-    expect(woo(fixtureJson('woocommerce/order-created.json')).lines).toEqual([{ lineId: '301', productId: '77', sku: 'CREAM-50', quantity: 1, base: eur(4500n) }]);
-    const two = { ...fixtureJson('woocommerce/order-created.json'), line_items: [{ id: 1, product_id: 7, variation_id: 9, quantity: 3, total: '30.00', total_tax: '6.00' }] };
+    expect(woo(fixtureJson('woocommerce/order-created.json')).lines).toEqual([
+      { lineId: '301', productId: '77', sku: 'CREAM-50', quantity: 1, base: eur(4500n) },
+    ]);
+    const two = {
+      ...fixtureJson('woocommerce/order-created.json'),
+      line_items: [{ id: 1, product_id: 7, variation_id: 9, quantity: 3, total: '30.00', total_tax: '6.00' }],
+    };
     expect(woo(two).lines).toEqual([{ lineId: '1', productId: '7', skuId: '9', quantity: 3, base: eur(3000n) }]);
   });
 
@@ -59,13 +82,27 @@ describe('order lines', () => {
       update_time: 1_760_000_100,
       payment: { currency: 'USD', sub_total: '70.00', total_amount: '75.00' },
       line_items: [
-        { id: 'L1', product_id: '1729', sku_id: '1729001', seller_sku: 'SERUM-30', sale_price: '30.00', original_price: '35.00' },
+        {
+          id: 'L1',
+          product_id: '1729',
+          sku_id: '1729001',
+          seller_sku: 'SERUM-30',
+          sale_price: '30.00',
+          original_price: '35.00',
+        },
         { id: 'L2', product_id: '1730', sku_id: '1730001', original_price: '45.00', seller_discount: '5.00' },
       ],
     };
     const d = apiOrderDelivery(order, merchant);
     expect(d.events[0]!.lines).toEqual([
-      { lineId: 'L1', productId: '1729', skuId: '1729001', sku: 'SERUM-30', quantity: 1, base: { minor: 3000n, currency: 'USD' } },
+      {
+        lineId: 'L1',
+        productId: '1729',
+        skuId: '1729001',
+        sku: 'SERUM-30',
+        quantity: 1,
+        base: { minor: 3000n, currency: 'USD' },
+      },
       { lineId: 'L2', productId: '1730', skuId: '1730001', quantity: 1, base: { minor: 4000n, currency: 'USD' } },
     ]);
     // The stored body keeps the lines, so a replay prices them the same.

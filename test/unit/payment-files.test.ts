@@ -4,8 +4,19 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { validateXML } from 'xmllint-wasm';
 import { TracknowError } from '../../src/errors.js';
-import { buildPayoutCsv, csvLine, neutralizeCell, type PayoutCsvRow } from '../../src/services/payouts/payment-files/payout-csv.js';
-import { buildPain001, sepaId, sepaText, type Pain001Input, type SepaTransfer } from '../../src/services/payouts/payment-files/sepa-pain001.js';
+import {
+  buildPayoutCsv,
+  csvLine,
+  neutralizeCell,
+  type PayoutCsvRow,
+} from '../../src/services/payouts/payment-files/payout-csv.js';
+import {
+  buildPain001,
+  sepaId,
+  sepaText,
+  type Pain001Input,
+  type SepaTransfer,
+} from '../../src/services/payouts/payment-files/sepa-pain001.js';
 import { fixtureUrl } from '../helpers/fixtures.js';
 
 const XSD_URL = fixtureUrl('schemas/pain.001.001.03.xsd');
@@ -13,7 +24,10 @@ let xsd: string | undefined;
 
 async function validatePain(xml: string) {
   xsd ??= await readFile(XSD_URL, 'utf8');
-  return validateXML({ xml: { fileName: 'pain.xml', contents: xml }, schema: { fileName: 'pain.001.001.03.xsd', contents: xsd } });
+  return validateXML({
+    xml: { fileName: 'pain.xml', contents: xml },
+    schema: { fileName: 'pain.001.001.03.xsd', contents: xsd },
+  });
 }
 
 const parseCsv = (text: string): string[][] => parse(text, { relaxQuotes: false, record_delimiter: '\r\n' });
@@ -34,11 +48,30 @@ const csvRow = (over: Partial<PayoutCsvRow> = {}): PayoutCsvRow => ({
 
 describe('payout CSV', () => {
   it('writes a header and exact major-unit amounts for EUR, JPY and KWD', () => {
-    const csv = buildPayoutCsv([csvRow(), csvRow({ currency: 'JPY', amountMinor: 1250n, method: 'paypal' }), csvRow({ currency: 'KWD', amountMinor: 1250n, method: 'bank' })]);
+    const csv = buildPayoutCsv([
+      csvRow(),
+      csvRow({ currency: 'JPY', amountMinor: 1250n, method: 'paypal' }),
+      csvRow({ currency: 'KWD', amountMinor: 1250n, method: 'bank' }),
+    ]);
     expect(csv.endsWith('\r\n')).toBe(true);
     const [header, ...rows] = parseCsv(csv);
-    expect(header).toEqual(['influencer_id', 'name', 'email', 'paypal_email', 'iban', 'bic', 'currency', 'amount', 'method', 'payout_id']);
-    expect(rows.map((r) => [r[6], r[7]])).toEqual([['EUR', '18.83'], ['JPY', '1250'], ['KWD', '1.250']]);
+    expect(header).toEqual([
+      'influencer_id',
+      'name',
+      'email',
+      'paypal_email',
+      'iban',
+      'bic',
+      'currency',
+      'amount',
+      'method',
+      'payout_id',
+    ]);
+    expect(rows.map((r) => [r[6], r[7]])).toEqual([
+      ['EUR', '18.83'],
+      ['JPY', '1250'],
+      ['KWD', '1.250'],
+    ]);
     expect(rows[0]![9]).toBe('0b3c5d2e-8f1a-4c6b-9d7e-1a2b3c4d5e6f');
     expect(rows[1]![3]).toBe('');
   });
@@ -62,12 +95,18 @@ describe('payout CSV', () => {
 
   it('round-trips any cell text through a standard parser (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.array(fc.string({ unit: 'binary' }), { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 5 }), (table) => {
-        const width = table[0]!.length;
-        const rows = table.map((r) => Array.from({ length: width }, (_, i) => r[i] ?? ''));
-        const text = rows.map((r) => `${csvLine(r)}\r\n`).join('');
-        expect(parseCsv(text)).toEqual(rows.map((r) => r.map(neutralizeCell)));
-      }),
+      fc.property(
+        fc.array(fc.array(fc.string({ unit: 'binary' }), { minLength: 1, maxLength: 5 }), {
+          minLength: 1,
+          maxLength: 5,
+        }),
+        (table) => {
+          const width = table[0]!.length;
+          const rows = table.map((r) => Array.from({ length: width }, (_, i) => r[i] ?? ''));
+          const text = rows.map((r) => `${csvLine(r)}\r\n`).join('');
+          expect(parseCsv(text)).toEqual(rows.map((r) => r.map(neutralizeCell)));
+        },
+      ),
     );
   });
 });
@@ -108,7 +147,9 @@ const input = (over: Partial<Pain001Input> = {}): Pain001Input => ({
 
 describe('pain.001.001.03', () => {
   it('validates against the official XSD and carries the totals', async () => {
-    const xml = buildPain001(input({ transfers: [transfer(), transfer({ endToEndId: 'TN2', amountMinor: 1n, creditorBic: null })] }));
+    const xml = buildPain001(
+      input({ transfers: [transfer(), transfer({ endToEndId: 'TN2', amountMinor: 1n, creditorBic: null })] }),
+    );
     const result = await validatePain(xml);
     expect(result.errors).toEqual([]);
     expect(result.valid).toBe(true);
@@ -156,12 +197,16 @@ describe('pain.001.001.03', () => {
     expect((err as TracknowError).code).toBe('invalid');
     expect((err as TracknowError).message).toMatch(/TRACKNOW_SEPA_DEBTOR_NAME and TRACKNOW_SEPA_DEBTOR_IBAN/);
     expect(() => buildPain001(input({ debtor: { name: 'X', iban: 'DE00123' } }))).toThrow(/TRACKNOW_SEPA_DEBTOR_IBAN/);
-    expect(() => buildPain001(input({ debtor: { name: 'X', iban: 'DE02120300000000202051', bic: 'BAD' } }))).toThrow(/TRACKNOW_SEPA_DEBTOR_BIC/);
+    expect(() => buildPain001(input({ debtor: { name: 'X', iban: 'DE02120300000000202051', bic: 'BAD' } }))).toThrow(
+      /TRACKNOW_SEPA_DEBTOR_BIC/,
+    );
   });
 
   it('refuses what a SEPA file cannot carry', () => {
     expect(() => buildPain001(input({ transfers: [] }))).toThrow(TracknowError);
     expect(() => buildPain001(input({ transfers: [transfer({ amountMinor: 0n })] }))).toThrow(/positive/);
-    expect(() => buildPain001(input({ transfers: [transfer({ creditorIban: 'SA0380000000608010167519' })] }))).toThrow(/SEPA IBAN/);
+    expect(() => buildPain001(input({ transfers: [transfer({ creditorIban: 'SA0380000000608010167519' })] }))).toThrow(
+      /SEPA IBAN/,
+    );
   });
 });

@@ -3,12 +3,22 @@ import { describe, expect, it } from 'vitest';
 import { buildPaypalBatches, PAYPAL_BATCH_MAX_ROWS } from '../../src/services/payouts/payment-files/paypal-payouts.js';
 
 const REF = 'TN0B3C5D2E8F1A4C6B9D7E1A2B3C4D5E6F';
-const row = (over: Partial<Parameters<typeof buildPaypalBatches>[0][number]> = {}) => ({ paypalEmail: 'mia@example.com', currency: 'EUR', amountMinor: 1883n, reference: REF, ...over });
+const row = (over: Partial<Parameters<typeof buildPaypalBatches>[0][number]> = {}) => ({
+  paypalEmail: 'mia@example.com',
+  currency: 'EUR',
+  amountMinor: 1883n,
+  reference: REF,
+  ...over,
+});
 
 describe('PayPal Payouts batch CSV', () => {
-  it('writes PayPal\'s columns in order, no header: email, amount, currency, Customer ID (≤ 30), note, wallet', () => {
+  it("writes PayPal's columns in order, no header: email, amount, currency, Customer ID (≤ 30), note, wallet", () => {
     const [file] = buildPaypalBatches([row()]);
-    expect(file).toEqual({ currency: 'EUR', part: 1, content: `mia@example.com,18.83,EUR,${REF.slice(0, 30)},Commission payout ${REF},PAYPAL\r\n` });
+    expect(file).toEqual({
+      currency: 'EUR',
+      part: 1,
+      content: `mia@example.com,18.83,EUR,${REF.slice(0, 30)},Commission payout ${REF},PAYPAL\r\n`,
+    });
     const cells = (parse(file!.content) as string[][])[0]!;
     expect(cells).toHaveLength(6);
     expect(cells[3]).toHaveLength(30);
@@ -16,7 +26,12 @@ describe('PayPal Payouts batch CSV', () => {
   });
 
   it('formats amounts with exactly the currency exponent: JPY without decimals, KWD with three', () => {
-    const files = buildPaypalBatches([row({ currency: 'JPY', amountMinor: 126n }), row({ currency: 'KWD', amountMinor: 1250n }), row({ currency: 'USD', amountMinor: 5000n }), row({ currency: 'EUR', amountMinor: 5n })]);
+    const files = buildPaypalBatches([
+      row({ currency: 'JPY', amountMinor: 126n }),
+      row({ currency: 'KWD', amountMinor: 1250n }),
+      row({ currency: 'USD', amountMinor: 5000n }),
+      row({ currency: 'EUR', amountMinor: 5n }),
+    ]);
     const amounts = Object.fromEntries(files.map((f) => [f.currency, (parse(f.content) as string[][])[0]![1]]));
     expect(amounts).toEqual({ EUR: '0.05', JPY: '126', KWD: '1.250', USD: '50.00' });
   });

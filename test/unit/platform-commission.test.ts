@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { owedCommission, parseTikTokAffiliate } from '../../src/domain/platform-commission.js';
 import { affiliateOrderDelivery } from '../../src/platforms/tiktok-shop/affiliate-order.js';
 
-const paid = (platformMinor: bigint | null, mode: 'top-up' | 'none' | 'on-top', more: Partial<Parameters<typeof owedCommission>[1]> = {}) =>
-  ({ platformMinor, mode, samePayee: true, baseMinor: 8000n, netMinor: 8000n, ...more }) as const;
+const paid = (
+  platformMinor: bigint | null,
+  mode: 'top-up' | 'none' | 'on-top',
+  more: Partial<Parameters<typeof owedCommission>[1]> = {},
+) => ({ platformMinor, mode, samePayee: true, baseMinor: 8000n, netMinor: 8000n, ...more }) as const;
 
 describe('owedCommission', () => {
   it('top-up owes the deal less the platform, never below zero; none owes nothing; on-top the whole deal', () => {
@@ -46,10 +49,22 @@ describe('affiliateOrderDelivery', () => {
   });
 
   it('credits the first creator, counts kept quantities on both sides, and uses the actual payment once settled', () => {
-    const order = { id: '576461413040000001', create_time: 1_780_000_000, status: 'PROCESSING', skus: [sku({ returned_quantity: 1 }), sku({ creator_username: 'other' })] };
+    const order = {
+      id: '576461413040000001',
+      create_time: 1_780_000_000,
+      status: 'PROCESSING',
+      skus: [sku({ returned_quantity: 1 }), sku({ creator_username: 'other' })],
+    };
     const { event, dedupeKey } = affiliateOrderDelivery(order, merchant, false);
-    expect(event).toMatchObject({ status: 'paid', attributedBase: { minor: 4000n, currency: 'USD' }, platformCommission: { minor: 400n, currency: 'USD' } });
-    expect(event.hints).toEqual([{ method: 'creator_username', value: 'glowwithmia' }, { method: 'creator_username', value: 'other' }]);
+    expect(event).toMatchObject({
+      status: 'paid',
+      attributedBase: { minor: 4000n, currency: 'USD' },
+      platformCommission: { minor: 400n, currency: 'USD' },
+    });
+    expect(event.hints).toEqual([
+      { method: 'creator_username', value: 'glowwithmia' },
+      { method: 'creator_username', value: 'other' },
+    ]);
     expect(event.base).toBeUndefined();
     expect(dedupeKey).toMatch(/^affiliate:576461413040000001:[0-9a-f]{32}$/);
     const settled = affiliateOrderDelivery({ ...order, status: 'COMPLETED' }, merchant, true).event;
@@ -60,7 +75,15 @@ describe('affiliateOrderDelivery', () => {
   it('refuses an order without an id or create_time, or with a bad amount', () => {
     expect(() => affiliateOrderDelivery({ create_time: 1 }, merchant, true)).toThrow(/without an id/);
     expect(() => affiliateOrderDelivery({ id: '1' }, merchant, true)).toThrow(/create_time/);
-    expect(() => affiliateOrderDelivery({ id: '1', create_time: 1, skus: [sku({ price: { amount: 'lots', currency: 'USD' } })] }, merchant, true)).toThrow(/price/);
-    expect(() => affiliateOrderDelivery({ id: '1', create_time: 1, skus: [sku({ quantity: -1 })] }, merchant, true)).toThrow(/quantity/);
+    expect(() =>
+      affiliateOrderDelivery(
+        { id: '1', create_time: 1, skus: [sku({ price: { amount: 'lots', currency: 'USD' } })] },
+        merchant,
+        true,
+      ),
+    ).toThrow(/price/);
+    expect(() =>
+      affiliateOrderDelivery({ id: '1', create_time: 1, skus: [sku({ quantity: -1 })] }, merchant, true),
+    ).toThrow(/quantity/);
   });
 });

@@ -12,9 +12,19 @@ import { fixture, fixtureJson, lookup, merchant, request } from '../helpers/fixt
 const shopify = getPlatform('shopify');
 const order = fixtureJson('shopify/orders-create.json');
 
-function deliver(body: Buffer | string | object, topic = 'orders/create', extra: Record<string, string> = {}, m: MerchantSecrets = merchant): Parsed {
+function deliver(
+  body: Buffer | string | object,
+  topic = 'orders/create',
+  extra: Record<string, string> = {},
+  m: MerchantSecrets = merchant,
+): Parsed {
   const raw = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-  const req = request(raw, { ...shopify.sign(raw, m), 'X-Shopify-Topic': topic, 'X-Shopify-Shop-Domain': 'glow-shop.myshopify.com', ...extra });
+  const req = request(raw, {
+    ...shopify.sign(raw, m),
+    'X-Shopify-Topic': topic,
+    'X-Shopify-Shop-Domain': 'glow-shop.myshopify.com',
+    ...extra,
+  });
   expect(shopify.verify(req, m)).toEqual({ ok: true });
   return shopify.parse(req, m, shopify.dedupeKey(req));
 }
@@ -54,29 +64,50 @@ describe('Shopify orders/create fixture', () => {
     });
     expect(event.eventTime.toISOString()).toBe('2026-10-01T18:03:13.000Z');
     expect(event.orderedAt?.toISOString()).toBe('2026-10-01T18:03:11.000Z');
-    expect(attribute(event.merchantId, event.hints, lookup)).toEqual({ influencerId: 'inf-abc', method: 'promo_code', value: 'ABC12345' });
+    expect(attribute(event.merchantId, event.hints, lookup)).toEqual({
+      influencerId: 'inf-abc',
+      method: 'promo_code',
+      value: 'ABC12345',
+    });
     expect(computeCommission(event.base!.minor, 150000)).toBe(1000n);
   });
 
-  it('taxes_included: the line items\' tax_lines come off first; else total_tax less the shipping lines\' tax', () => {
-    const lines = { ...order, line_items: [{ id: 1, price: '50.00', quantity: 2, tax_lines: [{ price: '13.00', rate: 0.2 }] }] };
+  it("taxes_included: the line items' tax_lines come off first; else total_tax less the shipping lines' tax", () => {
+    const lines = {
+      ...order,
+      line_items: [{ id: 1, price: '50.00', quantity: 2, tax_lines: [{ price: '13.00', rate: 0.2 }] }],
+    };
     expect(only(deliver(lines, 'orders/create')).base).toEqual({ minor: 6700n, currency: 'EUR' });
-    const shipping = { ...order, total_tax: '14.31', shipping_lines: [{ price: '5.90', tax_lines: [{ price: '0.98' }] }] };
+    const shipping = {
+      ...order,
+      total_tax: '14.31',
+      shipping_lines: [{ price: '5.90', tax_lines: [{ price: '0.98' }] }],
+    };
     expect(only(deliver(shipping, 'orders/create')).base).toEqual({ minor: 6667n, currency: 'EUR' });
     // Prices without tax: subtotal_price is the base as it is.
-    expect(only(deliver({ ...order, taxes_included: false }, 'orders/create')).base).toEqual({ minor: 8000n, currency: 'EUR' });
+    expect(only(deliver({ ...order, taxes_included: false }, 'orders/create')).base).toEqual({
+      minor: 8000n,
+      currency: 'EUR',
+    });
   });
 
   it('--commission-base with-tax and total', () => {
     const withTax = { ...merchant, commissionBase: 'with-tax' as const };
     const total = { ...merchant, commissionBase: 'total' as const };
     expect(only(deliver(order, 'orders/create', {}, withTax)).base).toEqual({ minor: 8000n, currency: 'EUR' });
-    expect(only(deliver({ ...order, taxes_included: false }, 'orders/create', {}, withTax)).base).toEqual({ minor: 9333n, currency: 'EUR' });
+    expect(only(deliver({ ...order, taxes_included: false }, 'orders/create', {}, withTax)).base).toEqual({
+      minor: 9333n,
+      currency: 'EUR',
+    });
     expect(only(deliver(order, 'orders/create', {}, total)).base).toEqual({ minor: 8590n, currency: 'EUR' });
   });
 
   it('a test order (test: true) is stored and answered, never an order event', () => {
-    expect(deliver({ ...order, test: true }, 'orders/create')).toMatchObject({ kind: 'ignored', orderId: '5839201847362', reason: expect.stringMatching(/test order.*never earns/) });
+    expect(deliver({ ...order, test: true }, 'orders/create')).toMatchObject({
+      kind: 'ignored',
+      orderId: '5839201847362',
+      reason: expect.stringMatching(/test order.*never earns/),
+    });
     expect(deliver({ ...order, test: true }, 'orders/paid')).toMatchObject({ kind: 'ignored' });
   });
 });
@@ -98,7 +129,10 @@ describe('Shopify topics and statuses', () => {
 
   it('an updated order with cancelled_at is cancelled, timed at the cancellation on orders/cancelled', () => {
     const cancelled = { ...order, cancelled_at: '2026-10-02T09:00:00-04:00', updated_at: '2026-10-02T09:00:05-04:00' };
-    expect(only(deliver(cancelled, 'orders/updated'))).toMatchObject({ status: 'cancelled', platformStatus: 'cancelled' });
+    expect(only(deliver(cancelled, 'orders/updated'))).toMatchObject({
+      status: 'cancelled',
+      platformStatus: 'cancelled',
+    });
     expect(only(deliver(cancelled, 'orders/cancelled')).eventTime.toISOString()).toBe('2026-10-02T13:00:00.000Z');
   });
 
@@ -109,7 +143,15 @@ describe('Shopify topics and statuses', () => {
       created_at: '2026-10-05T10:00:00-04:00',
       processed_at: '2026-10-05T10:00:01-04:00',
       refund_line_items: [
-        { id: 1, quantity: 1, subtotal: 16.5, subtotal_set: { shop_money: { amount: '16.50', currency_code: 'EUR' }, presentment_money: { amount: '16.50', currency_code: 'EUR' } } },
+        {
+          id: 1,
+          quantity: 1,
+          subtotal: 16.5,
+          subtotal_set: {
+            shop_money: { amount: '16.50', currency_code: 'EUR' },
+            presentment_money: { amount: '16.50', currency_code: 'EUR' },
+          },
+        },
         { id: 2, quantity: 1, subtotal: 23.5 },
       ],
       transactions: [{ amount: '40.00', kind: 'refund' }],
@@ -117,11 +159,18 @@ describe('Shopify topics and statuses', () => {
     const parsed = deliver(refund, 'refunds/create');
     expect(parsed).toMatchObject({ kind: 'events', eventType: 'refunds/create', orderId: '5839201847362' });
     const event = only(parsed);
-    expect(event).toMatchObject({ status: 'refunded', platformStatus: 'refund', refunds: [{ id: 'shopify:509562969', base: { minor: 4000n, currency: 'EUR' } }], hints: [] });
+    expect(event).toMatchObject({
+      status: 'refunded',
+      platformStatus: 'refund',
+      refunds: [{ id: 'shopify:509562969', base: { minor: 4000n, currency: 'EUR' } }],
+      hints: [],
+    });
     expect(event.base).toBeUndefined();
     expect(event.eventTime.toISOString()).toBe('2026-10-05T14:00:01.000Z');
     // A shipping-only refund takes no merchandise off.
-    expect(only(deliver({ ...refund, refund_line_items: [] }, 'refunds/create')).refunds).toEqual([{ id: 'shopify:509562969', base: { minor: 0n, currency: 'USD' } }]);
+    expect(only(deliver({ ...refund, refund_line_items: [] }, 'refunds/create')).refunds).toEqual([
+      { id: 'shopify:509562969', base: { minor: 0n, currency: 'USD' } },
+    ]);
   });
 
   it.each(['orders/fulfilled', 'orders/delete', 'products/update', 'app/uninstalled'])('ignores %s', (topic) => {
@@ -179,12 +228,16 @@ describe('Shopify verification and keys', () => {
     const req = request(raw, { ...signed, 'X-Shopify-Shop-Domain': 'other.myshopify.com' });
     expect(shopify.verify(req, merchant)).toMatchObject({ ok: false, problem: 'wrong_shop' });
     expect(shopify.verify(req, { ...merchant, shopifyDomain: null })).toEqual({ ok: true });
-    expect(shopify.verify(request(raw, { ...signed, 'X-Shopify-Shop-Domain': 'Glow-Shop.myshopify.com' }), merchant)).toEqual({ ok: true });
+    expect(
+      shopify.verify(request(raw, { ...signed, 'X-Shopify-Shop-Domain': 'Glow-Shop.myshopify.com' }), merchant),
+    ).toEqual({ ok: true });
   });
 
   it('dedupes by webhook id, then event id and topic, then body hash', () => {
     expect(shopify.dedupeKey(request(raw, { 'X-Shopify-Webhook-Id': 'w', 'X-Shopify-Event-Id': 'e' }))).toBe('w');
-    expect(shopify.dedupeKey(request(raw, { 'X-Shopify-Event-Id': 'e', 'X-Shopify-Topic': 'orders/paid' }))).toBe('e:orders/paid');
+    expect(shopify.dedupeKey(request(raw, { 'X-Shopify-Event-Id': 'e', 'X-Shopify-Topic': 'orders/paid' }))).toBe(
+      'e:orders/paid',
+    );
     expect(shopify.dedupeKey(request(raw))).toBe(createHash('sha256').update(raw).digest('hex'));
   });
 });
@@ -199,7 +252,11 @@ describe('Shopify malformed bodies', () => {
     ['a refund without order_id', JSON.stringify({ id: 1, refund_line_items: [] }), 'refunds/create'],
     ['an unknown currency', JSON.stringify({ ...order, currency: 'EURO' }), 'orders/create'],
     ['a bad subtotal', JSON.stringify({ ...order, subtotal_price: '80,00' }), 'orders/create'],
-    ['a bad refund subtotal', JSON.stringify({ order_id: 1, created_at: '2026-10-05T10:00:00Z', refund_line_items: [{ subtotal: 'x' }] }), 'refunds/create'],
+    [
+      'a bad refund subtotal',
+      JSON.stringify({ order_id: 1, created_at: '2026-10-05T10:00:00Z', refund_line_items: [{ subtotal: 'x' }] }),
+      'refunds/create',
+    ],
     ['a bad date', JSON.stringify({ ...order, updated_at: 'tomorrow' }), 'orders/updated'],
   ])('%s is invalid', (_, body, topic) => {
     expect(errorCode(() => deliver(body, topic))).toBe('invalid');

@@ -34,7 +34,10 @@ function invalidCode(fn: () => unknown): string | undefined {
 }
 
 const seed = fixtureJson('tiktok/seed-order-status-change.json');
-const withData = (base: Record<string, unknown>, data: Record<string, unknown>) => ({ ...base, data: { ...(base.data as object), ...data } });
+const withData = (base: Record<string, unknown>, data: Record<string, unknown>) => ({
+  ...base,
+  data: { ...(base.data as object), ...data },
+});
 
 describe('TikTok Shop fixtures', () => {
   it('seed: legacy 111 is paid, 12550 integer cents, creator → 18.83', () => {
@@ -61,7 +64,12 @@ describe('TikTok Shop fixtures', () => {
 
   it('type 1 notification: status only, no amounts, keyed by tts_notification_id', () => {
     const event = only(deliver(fixture('tiktok/notification-order-status-change.json')));
-    expect(event).toMatchObject({ externalOrderId: '576461413038785752', status: 'paid', platformStatus: 'AWAITING_SHIPMENT', hints: [] });
+    expect(event).toMatchObject({
+      externalOrderId: '576461413038785752',
+      status: 'paid',
+      platformStatus: 'AWAITING_SHIPMENT',
+      hints: [],
+    });
     expect(event.base).toBeUndefined();
     expect(event.total).toBeUndefined();
     expect(event.dedupeKey).toBe('7327112393057371910');
@@ -70,9 +78,17 @@ describe('TikTok Shop fixtures', () => {
 
   it('type 11 cancellation complete: the order is cancelled', () => {
     const parsed = deliver(fixture('tiktok/notification-cancellation.json'));
-    expect(parsed).toMatchObject({ kind: 'events', eventType: 'CANCELLATION_STATUS_CHANGE', orderId: '576461413038785752' });
+    expect(parsed).toMatchObject({
+      kind: 'events',
+      eventType: 'CANCELLATION_STATUS_CHANGE',
+      orderId: '576461413038785752',
+    });
     const event = only(parsed);
-    expect(event).toMatchObject({ status: 'cancelled', platformStatus: 'CANCELLATION_REQUEST_COMPLETE', dedupeKey: '7327112393057371999' });
+    expect(event).toMatchObject({
+      status: 'cancelled',
+      platformStatus: 'CANCELLATION_REQUEST_COMPLETE',
+      dedupeKey: '7327112393057371999',
+    });
     expect(event.eventTime.getTime()).toBe(1760003600_000);
     // create_time of a cancellation is the request's, not the order's.
     expect(event.orderedAt).toBeUndefined();
@@ -137,7 +153,13 @@ describe('TikTok Shop status mapping', () => {
     ['RETURN_OR_REFUND_REQUEST_COMPLETE', 'refunded'],
     ['AWAITING_BUYER_SHIP', 'other'],
   ])('type 12 %s → %s', (returnStatus, expected) => {
-    const body = { type: 12, tts_notification_id: 'n-12', shop_id: '7494049642642441621', timestamp: 1760007200, data: { order_id: '576461413038785752', return_status: returnStatus, return_id: 'r1', update_time: 1760007100 } };
+    const body = {
+      type: 12,
+      tts_notification_id: 'n-12',
+      shop_id: '7494049642642441621',
+      timestamp: 1760007200,
+      data: { order_id: '576461413038785752', return_status: returnStatus, return_id: 'r1', update_time: 1760007100 },
+    };
     const parsed = deliver(body);
     expect(parsed).toMatchObject({ eventType: 'RETURN_STATUS_CHANGE' });
     expect(only(parsed)).toMatchObject({ status: expected, platformStatus: returnStatus, dedupeKey: 'n-12' });
@@ -150,8 +172,14 @@ describe('TikTok Shop status mapping', () => {
       eventType: 'TYPE_5',
       reason: 'TikTok notification type TYPE_5 is not an order event',
     });
-    expect(deliver({ type: 4, timestamp: 1, data: { order_id: '42', package_id: 'x' } })).toMatchObject({ kind: 'ignored', orderId: '42' });
-    expect(deliver({ type: 'PRODUCT_STATUS_CHANGE', data: {} })).toMatchObject({ kind: 'ignored', eventType: 'PRODUCT_STATUS_CHANGE' });
+    expect(deliver({ type: 4, timestamp: 1, data: { order_id: '42', package_id: 'x' } })).toMatchObject({
+      kind: 'ignored',
+      orderId: '42',
+    });
+    expect(deliver({ type: 'PRODUCT_STATUS_CHANGE', data: {} })).toMatchObject({
+      kind: 'ignored',
+      eventType: 'PRODUCT_STATUS_CHANGE',
+    });
     // The seed's shape only knew order status changes.
     expect(deliver({ type: 'CANCELLATION_STATUS_CHANGE', data: { order_id: '1' } })).toMatchObject({ kind: 'ignored' });
   });
@@ -161,13 +189,18 @@ describe('TikTok Shop payload details', () => {
   it('reads decimal strings as major units in the currency exponent (JPY, KWD)', () => {
     const jpy = only(deliver(withData(seed, { payment: { total_amount: '1250', currency: 'JPY' } })));
     expect(jpy.base).toEqual({ minor: 1250n, currency: 'JPY' });
-    const kwd = only(deliver(withData(seed, { payment: { sub_total: '1.250', total_amount: '1.500', currency: 'kwd' } })));
+    const kwd = only(
+      deliver(withData(seed, { payment: { sub_total: '1.250', total_amount: '1.500', currency: 'kwd' } })),
+    );
     expect(kwd.base).toEqual({ minor: 1250n, currency: 'KWD' });
     expect(kwd.total).toEqual({ minor: 1500n, currency: 'KWD' });
   });
 
   it("falls back to the merchant's currency when the payment names none", () => {
-    expect(only(deliver(withData(seed, { payment: { total_amount: 999 } }))).base).toEqual({ minor: 999n, currency: 'USD' });
+    expect(only(deliver(withData(seed, { payment: { total_amount: 999 } }))).base).toEqual({
+      minor: 999n,
+      currency: 'USD',
+    });
   });
 
   it('collects creator, username, every promo code, utm and buyer message', () => {
@@ -195,8 +228,10 @@ describe('TikTok Shop payload details', () => {
     expect(tiktok.verify(request(raw, { 'x-tts-signature': sig.toUpperCase() }), merchant)).toEqual({ ok: true });
   });
 
-  it("refuses a notification for another shop, but not when the merchant has no shop id", () => {
-    const raw = Buffer.from(JSON.stringify({ ...fixtureJson('tiktok/notification-order-status-change.json'), shop_id: '1111' }));
+  it('refuses a notification for another shop, but not when the merchant has no shop id', () => {
+    const raw = Buffer.from(
+      JSON.stringify({ ...fixtureJson('tiktok/notification-order-status-change.json'), shop_id: '1111' }),
+    );
     const req = request(raw, tiktok.sign(raw, merchant));
     expect(tiktok.verify(req, merchant)).toMatchObject({ ok: false, problem: 'wrong_shop' });
     expect(tiktok.verify(req, { ...merchant, tiktokShopId: null })).toEqual({ ok: true });
@@ -205,12 +240,21 @@ describe('TikTok Shop payload details', () => {
   it('refuses a shop id sent as a number too big to be exact: it could name any shop', () => {
     const notification = fixtureJson('tiktok/notification-order-status-change.json') as Record<string, unknown>;
     // 7494049642642441621 as a JSON number reads back as 7494049642642441000: the check cannot be trusted.
-    const raw = Buffer.from(JSON.stringify(notification).replace('"shop_id":"7494049642642441621"', '"shop_id":7494049642642441621'));
+    const raw = Buffer.from(
+      JSON.stringify(notification).replace('"shop_id":"7494049642642441621"', '"shop_id":7494049642642441621'),
+    );
     expect(raw.toString()).toContain('"shop_id":7494049642642441621');
-    expect(tiktok.verify(request(raw, tiktok.sign(raw, merchant)), merchant)).toMatchObject({ ok: false, problem: 'wrong_shop' });
-    expect(tiktok.verify(request(raw, tiktok.sign(raw, merchant)), { ...merchant, tiktokShopId: null })).toEqual({ ok: true });
+    expect(tiktok.verify(request(raw, tiktok.sign(raw, merchant)), merchant)).toMatchObject({
+      ok: false,
+      problem: 'wrong_shop',
+    });
+    expect(tiktok.verify(request(raw, tiktok.sign(raw, merchant)), { ...merchant, tiktokShopId: null })).toEqual({
+      ok: true,
+    });
     const exact = Buffer.from(JSON.stringify({ ...notification, shop_id: 1111 }));
-    expect(tiktok.verify(request(exact, tiktok.sign(exact, merchant)), { ...merchant, tiktokShopId: '1111' })).toEqual({ ok: true });
+    expect(tiktok.verify(request(exact, tiktok.sign(exact, merchant)), { ...merchant, tiktokShopId: '1111' })).toEqual({
+      ok: true,
+    });
   });
 
   it('falls back to the body hash when there is no notification id, even for non-JSON', () => {
@@ -229,7 +273,10 @@ describe('TikTok Shop malformed bodies', () => {
     ['no data', JSON.stringify({ type: 1, timestamp: 1 })],
     ['no order id', JSON.stringify(withData(seed, { order_id: undefined }))],
     ['an empty order id', JSON.stringify(withData(seed, { order_id: '  ' }))],
-    ['an order id past 2^53', '{"type":1,"timestamp":1,"data":{"order_id":576461413038785752,"order_status":"COMPLETED"}}'],
+    [
+      'an order id past 2^53',
+      '{"type":1,"timestamp":1,"data":{"order_id":576461413038785752,"order_status":"COMPLETED"}}',
+    ],
     ['no order status', JSON.stringify(withData(seed, { order_status: null }))],
     ['an unknown currency', JSON.stringify(withData(seed, { payment: { total_amount: 100, currency: 'ZZZ' } }))],
     ['a float amount', JSON.stringify(withData(seed, { payment: { total_amount: 125.5, currency: 'USD' } }))],
@@ -242,7 +289,9 @@ describe('TikTok Shop malformed bodies', () => {
   });
 
   it('uses the receive time when a body carries no time at all', () => {
-    const body = Buffer.from(JSON.stringify({ type: 'ORDER_STATUS_CHANGE', data: { order_id: '9', order_status: 111 } }));
+    const body = Buffer.from(
+      JSON.stringify({ type: 'ORDER_STATUS_CHANGE', data: { order_id: '9', order_status: 111 } }),
+    );
     const at = new Date('2026-01-01T00:00:00Z');
     const event = only(tiktok.parse(request(body, {}, at), merchant, 'k'));
     expect(event.eventTime).toEqual(at);

@@ -54,7 +54,11 @@ describe('WooCommerce order.created fixture', () => {
     // *_gmt times carry no zone suffix and are UTC.
     expect(event.orderedAt?.toISOString()).toBe('2026-10-02T08:15:00.000Z');
     expect(event.eventTime.toISOString()).toBe('2026-10-02T08:15:04.000Z');
-    expect(attribute(event.merchantId, event.hints, lookup)).toEqual({ influencerId: 'inf-zx', method: 'ref', value: 'ZX9Q77' });
+    expect(attribute(event.merchantId, event.hints, lookup)).toEqual({
+      influencerId: 'inf-zx',
+      method: 'ref',
+      value: 'ZX9Q77',
+    });
     expect(computeCommission(event.base!.minor, 150000)).toBe(675n);
   });
 });
@@ -71,12 +75,18 @@ describe('WooCommerce topics and statuses', () => {
     ['checkout-draft', 'unpaid'],
     ['some-custom-status', 'other'],
   ])('status %s → %s', (status, expected) => {
-    expect(only(deliver({ ...order, status }, 'order.updated'))).toMatchObject({ status: expected, platformStatus: status });
+    expect(only(deliver({ ...order, status }, 'order.updated'))).toMatchObject({
+      status: expected,
+      platformStatus: status,
+    });
   });
 
   it('order.restored follows the status; order.deleted cancels, even a bare {id}', () => {
     expect(only(deliver({ ...order, status: 'completed' }, 'order.restored')).status).toBe('paid');
-    expect(only(deliver({ ...order, status: 'trash' }, 'order.deleted'))).toMatchObject({ status: 'cancelled', platformStatus: 'deleted' });
+    expect(only(deliver({ ...order, status: 'trash' }, 'order.deleted'))).toMatchObject({
+      status: 'cancelled',
+      platformStatus: 'deleted',
+    });
     const at = new Date('2026-10-09T00:00:00Z');
     const bare = only(deliver({ id: 4821 }, 'order.deleted', at));
     expect(bare).toMatchObject({ externalOrderId: '4821', status: 'cancelled', hints: [] });
@@ -93,7 +103,10 @@ describe('WooCommerce details', () => {
   it('reads coupons, meta (click before ref) and the customer note', () => {
     const body = {
       ...order,
-      coupon_lines: [{ id: 1, code: 'summer' }, { id: 2, code: 'abc12345' }],
+      coupon_lines: [
+        { id: 1, code: 'summer' },
+        { id: 2, code: 'abc12345' },
+      ],
       meta_data: [
         { key: 'tracknow_ref', value: 'REF2' },
         { key: '_tracking_code', value: 'REF1' },

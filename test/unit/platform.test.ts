@@ -21,27 +21,32 @@ describe('registry', () => {
   });
 
   it('normalizes node:http headers', () => {
-    expect(normalizeHeaders({ 'X-Shopify-Topic': 'orders/create', 'set-cookie': ['a', 'b'], gone: undefined })).toEqual({
-      'x-shopify-topic': 'orders/create',
-      'set-cookie': 'a, b',
-    });
+    expect(normalizeHeaders({ 'X-Shopify-Topic': 'orders/create', 'set-cookie': ['a', 'b'], gone: undefined })).toEqual(
+      {
+        'x-shopify-topic': 'orders/create',
+        'set-cookie': 'a, b',
+      },
+    );
   });
 });
 
 describe('signature vectors', () => {
-  it.each(signatureVectors.map((v) => [v.platform, v.body_file, v] as const))('%s %s verifies and signs identically', (platform, file, v) => {
-    const adapter = getPlatform(platform);
-    const secrets =
-      platform === 'tiktok'
-        ? { ...merchant, tiktokAppKey: v.app_key ?? null, tiktokAppSecret: v.secret }
-        : platform === 'shopify'
-          ? { ...merchant, shopifySecret: v.secret }
-          : { ...merchant, woocommerceSecret: v.secret };
-    const body = fixture(file);
-    expect(adapter.signatureHeader.toLowerCase()).toBe(v.header.toLowerCase());
-    expect(adapter.verify(request(body, { [v.header]: v.signature }), secrets)).toEqual({ ok: true });
-    expect(adapter.sign(body, secrets)).toEqual({ [adapter.signatureHeader]: v.signature });
-  });
+  it.each(signatureVectors.map((v) => [v.platform, v.body_file, v] as const))(
+    '%s %s verifies and signs identically',
+    (platform, file, v) => {
+      const adapter = getPlatform(platform);
+      const secrets =
+        platform === 'tiktok'
+          ? { ...merchant, tiktokAppKey: v.app_key ?? null, tiktokAppSecret: v.secret }
+          : platform === 'shopify'
+            ? { ...merchant, shopifySecret: v.secret }
+            : { ...merchant, woocommerceSecret: v.secret };
+      const body = fixture(file);
+      expect(adapter.signatureHeader.toLowerCase()).toBe(v.header.toLowerCase());
+      expect(adapter.verify(request(body, { [v.header]: v.signature }), secrets)).toEqual({ ok: true });
+      expect(adapter.sign(body, secrets)).toEqual({ [adapter.signatureHeader]: v.signature });
+    },
+  );
 
   it.each(platformIds)('%s: sign round-trips; a tampered body, a wrong secret or no header fail', (id) => {
     const adapter = getPlatform(id);
@@ -64,13 +69,16 @@ describe('signature vectors', () => {
     ['tiktok', { tiktokAppSecret: null }, '--tiktok-app-secret'],
     ['shopify', { shopifySecret: undefined }, '--shopify-secret'],
     ['woocommerce', { woocommerceSecret: '' }, '--woocommerce-secret'],
-  ] as const)('%s: a merchant without the secret is refused; only the operator hint names the fix', (id, patch, flag) => {
-    const adapter = getPlatform(id);
-    const secrets = { ...merchant, ...patch };
-    const verification = adapter.verify(request('{}', { [adapter.signatureHeader]: 'x' }), secrets);
-    expect(verification).toMatchObject({ ok: false, problem: 'no_secret' });
-    expect(verification.ok === false && verification.hint).toContain(`tracknow merchant set m-1 ${flag}`);
-    expect(verification.ok === false && verification.reason).not.toMatch(/merchant set|secret|--/);
-    expect(() => adapter.sign(Buffer.from('{}'), secrets)).toThrow(flag);
-  });
+  ] as const)(
+    '%s: a merchant without the secret is refused; only the operator hint names the fix',
+    (id, patch, flag) => {
+      const adapter = getPlatform(id);
+      const secrets = { ...merchant, ...patch };
+      const verification = adapter.verify(request('{}', { [adapter.signatureHeader]: 'x' }), secrets);
+      expect(verification).toMatchObject({ ok: false, problem: 'no_secret' });
+      expect(verification.ok === false && verification.hint).toContain(`tracknow merchant set m-1 ${flag}`);
+      expect(verification.ok === false && verification.reason).not.toMatch(/merchant set|secret|--/);
+      expect(() => adapter.sign(Buffer.from('{}'), secrets)).toThrow(flag);
+    },
+  );
 });

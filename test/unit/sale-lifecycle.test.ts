@@ -34,22 +34,42 @@ function run(events: readonly { e: OrderEvent; a?: Attribution }[], start?: Sale
 describe('sale lifecycle', () => {
   it('creates a pending sale with the commission rounded once, half-up', () => {
     const t = applyOrderEvent(undefined, ev(1, 'paid', { base: usd(12550n) }), mia, RATE);
-    expect(t).toMatchObject({ outcome: 'created', notify: ['sale.created'], next: { status: 'pending', commissionMinor: 1883n, influencerId: 'mia' } });
+    expect(t).toMatchObject({
+      outcome: 'created',
+      notify: ['sale.created'],
+      next: { status: 'pending', commissionMinor: 1883n, influencerId: 'mia' },
+    });
   });
 
   it('records an unpaid order as nothing and an unattributed order without commission', () => {
-    expect(applyOrderEvent(undefined, ev(1, 'unpaid'), mia, RATE)).toMatchObject({ outcome: 'unpaid', next: undefined });
-    expect(applyOrderEvent(undefined, ev(1, 'paid', { base: usd(100n) }), undefined, RATE).next).toMatchObject({ influencerId: null, commissionMinor: null });
+    expect(applyOrderEvent(undefined, ev(1, 'unpaid'), mia, RATE)).toMatchObject({
+      outcome: 'unpaid',
+      next: undefined,
+    });
+    expect(applyOrderEvent(undefined, ev(1, 'paid', { base: usd(100n) }), undefined, RATE).next).toMatchObject({
+      influencerId: null,
+      commissionMinor: null,
+    });
   });
 
   it('never revives a cancellation that arrived first', () => {
-    const s = run([{ e: ev(5, 'cancelled') }, { e: ev(1, 'paid', { base: usd(1000n) }), a: mia }, { e: ev(9, 'paid') }]);
+    const s = run([
+      { e: ev(5, 'cancelled') },
+      { e: ev(1, 'paid', { base: usd(1000n) }), a: mia },
+      { e: ev(9, 'paid') },
+    ]);
     expect(s).toMatchObject({ status: 'cancelled', baseMinor: 1000n, influencerId: 'mia' });
   });
 
   it('keeps the better-ranked attribution whatever the order', () => {
-    const a = run([{ e: ev(1, 'paid', { base: usd(1000n) }), a: zed }, { e: ev(2, 'paid'), a: mia }]);
-    const b = run([{ e: ev(2, 'paid'), a: mia }, { e: ev(1, 'paid', { base: usd(1000n) }), a: zed }]);
+    const a = run([
+      { e: ev(1, 'paid', { base: usd(1000n) }), a: zed },
+      { e: ev(2, 'paid'), a: mia },
+    ]);
+    const b = run([
+      { e: ev(2, 'paid'), a: mia },
+      { e: ev(1, 'paid', { base: usd(1000n) }), a: zed },
+    ]);
     expect(a).toEqual(b);
     expect(a).toMatchObject({ influencerId: 'mia', commissionMinor: 150n });
   });
@@ -58,7 +78,12 @@ describe('sale lifecycle', () => {
     const pending = run([{ e: ev(1, 'paid', { base: usd(1000n) }), a: mia }])!;
     const validated: SaleState = { ...pending, status: 'validated' };
     const t = applyOrderEvent(validated, ev(3, 'refunded'), mia, RATE);
-    expect(t).toMatchObject({ outcome: 'reversed', reversalMinor: 150n, notify: ['sale.reversed'], next: { status: 'reversed' } });
+    expect(t).toMatchObject({
+      outcome: 'reversed',
+      reversalMinor: 150n,
+      notify: ['sale.reversed'],
+      next: { status: 'reversed' },
+    });
     expect(applyOrderEvent(t.next, ev(4, 'paid'), mia, RATE)).toMatchObject({ outcome: 'unchanged' });
   });
 
@@ -66,7 +91,11 @@ describe('sale lifecycle', () => {
     const refund = (t: number, minor: bigint) => ev(t, 'refunded', { refundedBase: usd(minor), dedupeKey: `r${t}` });
     const partial = run([{ e: ev(1, 'paid', { base: usd(10000n) }), a: mia }, { e: refund(2, 2500n) }]);
     expect(partial).toMatchObject({ status: 'pending', refundedMinor: 2500n, commissionMinor: 1125n });
-    const full = run([{ e: refund(2, 2500n) }, { e: refund(3, 7500n) }, { e: ev(1, 'paid', { base: usd(10000n) }), a: mia }]);
+    const full = run([
+      { e: refund(2, 2500n) },
+      { e: refund(3, 7500n) },
+      { e: ev(1, 'paid', { base: usd(10000n) }), a: mia },
+    ]);
     expect(full).toMatchObject({ status: 'cancelled', refundedMinor: 10000n });
   });
 
@@ -81,20 +110,27 @@ describe('sale lifecycle', () => {
     fc.assert(
       // One order has one amount; events either carry it or not (amounts that change after a
       // full refund are not modelled: the full-refund cancellation is absorbing).
-      fc.property(fc.uniqueArray(eventArb, { minLength: 1, maxLength: 8, selector: (e) => e.t }), fc.bigInt({ min: 1n, max: 10_000_000n }), fc.array(fc.nat()), (specs, amount, picks) => {
-        const events = specs.map((s, n) => ({
-          e: ev(s.t, s.refund !== undefined ? 'refunded' : s.status, {
-            ...(s.hasAmount && s.refund === undefined ? { base: usd(amount) } : {}),
-            ...(s.refund !== undefined ? { refundedBase: usd(s.refund) } : {}),
-            dedupeKey: `k${n}`,
-          }),
-          ...(s.attributed ? { a: s.attributed } : {}),
-        }));
-        // The same deliveries, shuffled and with some repeated (the inbox drops exact repeats).
-        const shuffled = [...events].sort((x, y) => ((picks[events.indexOf(x)] ?? 0) % 7) - ((picks[events.indexOf(y)] ?? 0) % 7) || 0);
-        const sorted = [...events].sort((x, y) => x.e.eventTime.getTime() - y.e.eventTime.getTime());
-        expect(run(shuffled)).toEqual(run(sorted));
-      }),
+      fc.property(
+        fc.uniqueArray(eventArb, { minLength: 1, maxLength: 8, selector: (e) => e.t }),
+        fc.bigInt({ min: 1n, max: 10_000_000n }),
+        fc.array(fc.nat()),
+        (specs, amount, picks) => {
+          const events = specs.map((s, n) => ({
+            e: ev(s.t, s.refund !== undefined ? 'refunded' : s.status, {
+              ...(s.hasAmount && s.refund === undefined ? { base: usd(amount) } : {}),
+              ...(s.refund !== undefined ? { refundedBase: usd(s.refund) } : {}),
+              dedupeKey: `k${n}`,
+            }),
+            ...(s.attributed ? { a: s.attributed } : {}),
+          }));
+          // The same deliveries, shuffled and with some repeated (the inbox drops exact repeats).
+          const shuffled = [...events].sort(
+            (x, y) => ((picks[events.indexOf(x)] ?? 0) % 7) - ((picks[events.indexOf(y)] ?? 0) % 7) || 0,
+          );
+          const sorted = [...events].sort((x, y) => x.e.eventTime.getTime() - y.e.eventTime.getTime());
+          expect(run(shuffled)).toEqual(run(sorted));
+        },
+      ),
       { numRuns: 1000 },
     );
   });

@@ -35,7 +35,11 @@ describe('runSchedule', () => {
     });
     const summary = await done;
     expect(finishedSlowRun).toBe(true);
-    expect(log[0]).toMatchObject({ event: 'started', timezone: 'UTC', jobs: [{ job: 'validate', cron: '* * * * * *' }, { job: 'payout' }] });
+    expect(log[0]).toMatchObject({
+      event: 'started',
+      timezone: 'UTC',
+      jobs: [{ job: 'validate', cron: '* * * * * *' }, { job: 'payout' }],
+    });
     expect(log.at(-1)).toEqual({ time: expect.any(String), event: 'stopped', ...summary });
     const runs = log.filter((e) => e.event === 'run');
     expect(runs.length).toBe(summary.runs);
@@ -49,12 +53,20 @@ describe('runSchedule', () => {
     const controller = new AbortController();
     controller.abort();
     const log: ScheduleLogEntry[] = [];
-    await expect(runSchedule({ jobs: [{ name: 'validate', cron: '0 3 * * *', run: async () => 1 }], signal: controller.signal, log: (e) => log.push(e) })).resolves.toEqual({ runs: 0, failures: 0 });
+    await expect(
+      runSchedule({
+        jobs: [{ name: 'validate', cron: '0 3 * * *', run: async () => 1 }],
+        signal: controller.signal,
+        log: (e) => log.push(e),
+      }),
+    ).resolves.toEqual({ runs: 0, failures: 0 });
     expect(log.map((e) => e.event)).toEqual(['started', 'stopped']);
   });
 
   it('rejects a bad expression as a usage error', () => {
-    expect(() => checkCron('0 3 * *', '--validate-cron')).toThrow(expect.objectContaining({ code: 'usage', message: expect.stringMatching(/--validate-cron/) }));
+    expect(() => checkCron('0 3 * *', '--validate-cron')).toThrow(
+      expect.objectContaining({ code: 'usage', message: expect.stringMatching(/--validate-cron/) }),
+    );
     expect(() => checkCron('61 * * * *', '--payout-cron')).toThrow(expect.objectContaining({ code: 'usage' }));
     expect(() => checkCron('0 9 * * 5', '--payout-cron')).not.toThrow();
   });

@@ -3,7 +3,13 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { OrderStatus } from '../../src/domain/order-event.js';
 import { getPlatform, platformIds } from '../../src/platforms/platform.js';
-import { findTemplate, getTestEvents, type Fill, type Template, type TestEventKit } from '../../src/platforms/test-events.js';
+import {
+  findTemplate,
+  getTestEvents,
+  type Fill,
+  type Template,
+  type TestEventKit,
+} from '../../src/platforms/test-events.js';
 import { merchant, request } from '../helpers/fixtures.js';
 
 const DIRS = { tiktok: 'tiktok-shop', shopify: 'shopify', woocommerce: 'woocommerce' } as const;
@@ -24,7 +30,12 @@ const EXPECTED: Record<string, OrderStatus> = {
 };
 
 const now = new Date('2026-10-05T12:00:00Z');
-const fillFor = (kit: TestEventKit, extra: Partial<Fill> = {}): Fill => ({ orderId: kit.randomOrderId(), deliveryId: kit.randomDeliveryId(), now, ...extra });
+const fillFor = (kit: TestEventKit, extra: Partial<Fill> = {}): Fill => ({
+  orderId: kit.randomOrderId(),
+  deliveryId: kit.randomDeliveryId(),
+  now,
+  ...extra,
+});
 
 /** Builds, signs with the adapter, and returns the request as the listener would see it. */
 function signed(kit: TestEventKit, template: Template, fill: Fill) {
@@ -35,7 +46,8 @@ function signed(kit: TestEventKit, template: Template, fill: Fill) {
 
 /** The signature computed here, independently of src/. */
 function independentSignature(platform: string, body: Buffer): string {
-  if (platform === 'tiktok') return createHmac('sha256', merchant.tiktokAppSecret!).update(merchant.tiktokAppKey!).update(body).digest('hex');
+  if (platform === 'tiktok')
+    return createHmac('sha256', merchant.tiktokAppSecret!).update(merchant.tiktokAppKey!).update(body).digest('hex');
   const secret = platform === 'shopify' ? merchant.shopifySecret! : merchant.woocommerceSecret!;
   return createHmac('sha256', secret).update(body).digest('base64');
 }
@@ -61,41 +73,69 @@ describe.each(platformIds.map((p) => [p, getTestEvents(p)] as const))('%s test e
     expect(parsed.events[0]).toMatchObject({ externalOrderId: fill.orderId, status: EXPECTED[file], platform });
     // Each send is a new delivery: another idempotency key, even for the same order. The seed's
     // shape has no delivery id (its key is the body hash), so only its timestamp tells sends apart.
-    const again = fillFor(kit, { orderId: fill.orderId, ...(template.shape === 'simple' && { now: new Date(now.getTime() + 1000) }) });
+    const again = fillFor(kit, {
+      orderId: fill.orderId,
+      ...(template.shape === 'simple' && { now: new Date(now.getTime() + 1000) }),
+    });
     expect(adapter.dedupeKey(signed(kit, template, again).req)).not.toBe(adapter.dedupeKey(req));
     // The template itself is never mutated by a build.
     expect(JSON.stringify(template.body)).not.toContain(fill.orderId);
   });
 
-  it.each(kit.templates.map((t) => [t.file, t] as const))('%s takes --amount in major units by the currency exponent', (_file, template) => {
-    for (const [amount, currency, minor] of [['80.00', 'EUR', 8000n], ['1250', 'JPY', 1250n], ['1.234', 'KWD', 1234n]] as const) {
-      const { req } = signed(kit, template, fillFor(kit, { amount, currency }));
-      const adapter = getPlatform(platform);
-      const parsed = adapter.parse(req, merchant, 'k');
-      if (parsed.kind !== 'events') throw new Error('not events');
-      const e = parsed.events[0]!;
-      const money = e.refunds?.[0]?.base ?? e.base;
-      // Cancellation and return notifications carry no amounts on TikTok.
-      if (platform === 'tiktok' && template.shape === 'notification' && template.event !== 'paid') expect(money).toBeUndefined();
-      else expect(money).toEqual({ minor, currency });
-    }
-  });
+  it.each(kit.templates.map((t) => [t.file, t] as const))(
+    '%s takes --amount in major units by the currency exponent',
+    (_file, template) => {
+      for (const [amount, currency, minor] of [
+        ['80.00', 'EUR', 8000n],
+        ['1250', 'JPY', 1250n],
+        ['1.234', 'KWD', 1234n],
+      ] as const) {
+        const { req } = signed(kit, template, fillFor(kit, { amount, currency }));
+        const adapter = getPlatform(platform);
+        const parsed = adapter.parse(req, merchant, 'k');
+        if (parsed.kind !== 'events') throw new Error('not events');
+        const e = parsed.events[0]!;
+        const money = e.refunds?.[0]?.base ?? e.base;
+        // Cancellation and return notifications carry no amounts on TikTok.
+        if (platform === 'tiktok' && template.shape === 'notification' && template.event !== 'paid')
+          expect(money).toBeUndefined();
+        else expect(money).toEqual({ minor, currency });
+      }
+    },
+  );
 
   it('puts the hint flags where the platform carries them', () => {
     const template = findTemplate(kit);
-    const { req } = signed(kit, template, fillFor(kit, { code: 'abc12345', utmSource: 'ZZZ00000', buyerMessage: 'TRACK:QQQ11111', ...(kit.hints.includes('creatorId') && { creatorId: 'c_1' }) }));
+    const { req } = signed(
+      kit,
+      template,
+      fillFor(kit, {
+        code: 'abc12345',
+        utmSource: 'ZZZ00000',
+        buyerMessage: 'TRACK:QQQ11111',
+        ...(kit.hints.includes('creatorId') && { creatorId: 'c_1' }),
+      }),
+    );
     const parsed = getPlatform(platform).parse(req, merchant, 'k');
     if (parsed.kind !== 'events') throw new Error('not events');
     const hints = parsed.events[0]!.hints.map((h) => `${h.method}=${h.value}`);
-    expect(hints).toEqual(expect.arrayContaining(['promo_code=abc12345', 'utm_source=ZZZ00000', 'track_message=TRACK:QQQ11111']));
+    expect(hints).toEqual(
+      expect.arrayContaining(['promo_code=abc12345', 'utm_source=ZZZ00000', 'track_message=TRACK:QQQ11111']),
+    );
     if (kit.hints.includes('creatorId')) expect(hints).toContain('creator_id=c_1');
   });
 
   it('refuses a bad amount or currency as a usage error', () => {
     const template = findTemplate(kit);
-    expect(() => kit.build(template, fillFor(kit, { amount: '12.345', currency: 'USD' }), merchant)).toThrow(expect.objectContaining({ code: 'usage' }));
-    expect(() => kit.build(template, fillFor(kit, { amount: 'abc' }), merchant)).toThrow(expect.objectContaining({ code: 'usage' }));
-    expect(() => kit.build(template, fillFor(kit, { amount: '1.00', currency: 'ZZZ' }), merchant)).toThrow(expect.objectContaining({ code: 'usage' }));
+    expect(() => kit.build(template, fillFor(kit, { amount: '12.345', currency: 'USD' }), merchant)).toThrow(
+      expect.objectContaining({ code: 'usage' }),
+    );
+    expect(() => kit.build(template, fillFor(kit, { amount: 'abc' }), merchant)).toThrow(
+      expect.objectContaining({ code: 'usage' }),
+    );
+    expect(() => kit.build(template, fillFor(kit, { amount: '1.00', currency: 'ZZZ' }), merchant)).toThrow(
+      expect.objectContaining({ code: 'usage' }),
+    );
   });
 });
 
@@ -116,9 +156,13 @@ describe('choosing a template', () => {
   });
 
   it('lists the events, from the files, when a name is unknown', () => {
-    expect(() => findTemplate(getTestEvents('shopify'), 'orders/fulfilled')).toThrow(/orders\/create, orders\/paid, orders\/cancelled, refunds\/create/);
+    expect(() => findTemplate(getTestEvents('shopify'), 'orders/fulfilled')).toThrow(
+      /orders\/create, orders\/paid, orders\/cancelled, refunds\/create/,
+    );
     expect(() => findTemplate(tiktok, 'nope')).toThrow(/paid \(simple, notification\)/);
-    expect(() => findTemplate(getTestEvents('woocommerce'), undefined, 'simple')).toThrow(/does not apply to woocommerce/);
+    expect(() => findTemplate(getTestEvents('woocommerce'), undefined, 'simple')).toThrow(
+      /does not apply to woocommerce/,
+    );
     expect(() => getTestEvents('etsy')).toThrow(expect.objectContaining({ code: 'usage' }));
   });
 });
@@ -132,6 +176,9 @@ describe('Shopify test orders in the test sender', () => {
     expect(getPlatform('shopify').parse(plain.req, merchant, 'k')).toMatchObject({ kind: 'events' });
     const test = signed(kit, template, fillFor(kit, { code: 'ABC12345', testOrder: true }));
     expect(JSON.parse(test.body.toString()).test).toBe(true);
-    expect(getPlatform('shopify').parse(test.req, merchant, 'k')).toMatchObject({ kind: 'ignored', reason: expect.stringMatching(/never earns/) });
+    expect(getPlatform('shopify').parse(test.req, merchant, 'k')).toMatchObject({
+      kind: 'ignored',
+      reason: expect.stringMatching(/never earns/),
+    });
   });
 });

@@ -20,22 +20,49 @@ describe('the TikTok Shop Open API client', () => {
     fake.orders.set('1', apiOrder({ id: '1', update_time: Math.floor(Date.now() / 1000), sub_total: '1.00' }));
     expect((await client.orderDetails(creds, ['1', '2'])).map((o) => o.id)).toEqual(['1']);
     expect((await client.searchOrders(creds, { updateTimeGe: 0 })).orders).toHaveLength(1);
-    expect(await client.authorizedShops(creds)).toEqual([{ id: SHOP.id, cipher: SHOP.cipher, name: SHOP.name, region: SHOP.region }]);
+    expect(await client.authorizedShops(creds)).toEqual([
+      { id: SHOP.id, cipher: SHOP.cipher, name: SHOP.name, region: SHOP.region },
+    ]);
     expect(fake.calls.every((c) => c.status === 200 && !('access_token' in c.query))).toBe(true);
-    await expect(client.orderDetails(creds, Array.from({ length: 51 }, (_, n) => String(n)))).rejects.toThrow(/at most 50/);
+    await expect(
+      client.orderDetails(
+        creds,
+        Array.from({ length: 51 }, (_, n) => String(n)),
+      ),
+    ).rejects.toThrow(/at most 50/);
   });
 
   it('names each failure: invalid signature, expired token, rate limit, server error, timeout, network, malformed answer', async () => {
     const client = new TikTokShopClient(fake.url, { timeoutMs: 200 });
-    await expect(client.orderDetails({ ...creds, appSecret: 'wrong' }, ['1'])).rejects.toMatchObject({ code: 'upstream', problem: 'invalid_signature', details: { apiCode: 106001 } });
+    await expect(client.orderDetails({ ...creds, appSecret: 'wrong' }, ['1'])).rejects.toMatchObject({
+      code: 'upstream',
+      problem: 'invalid_signature',
+      details: { apiCode: 106001 },
+    });
     fake.expireAccessToken();
-    await expect(client.orderDetails(creds, ['1'])).rejects.toMatchObject({ problem: 'token_expired', tokenProblem: true });
-    fake.fail('/order/202309/orders', { status: 429, retryAfter: '2' }, { status: 502 }, { status: 200, delayMs: 1000 }, { status: 200, raw: '<html>gateway</html>' });
-    await expect(client.orderDetails(creds, ['1'])).rejects.toMatchObject({ problem: 'rate_limited', transient: true, details: { retryAfterMs: 2000 } });
+    await expect(client.orderDetails(creds, ['1'])).rejects.toMatchObject({
+      problem: 'token_expired',
+      tokenProblem: true,
+    });
+    fake.fail(
+      '/order/202309/orders',
+      { status: 429, retryAfter: '2' },
+      { status: 502 },
+      { status: 200, delayMs: 1000 },
+      { status: 200, raw: '<html>gateway</html>' },
+    );
+    await expect(client.orderDetails(creds, ['1'])).rejects.toMatchObject({
+      problem: 'rate_limited',
+      transient: true,
+      details: { retryAfterMs: 2000 },
+    });
     await expect(client.orderDetails(creds, ['1'])).rejects.toMatchObject({ problem: 'server', transient: true });
     await expect(client.orderDetails(creds, ['1'])).rejects.toMatchObject({ problem: 'timeout', transient: true });
     await expect(client.orderDetails(creds, ['1'])).rejects.toMatchObject({ problem: 'malformed' });
-    await expect(new TikTokShopClient('http://127.0.0.1:9').orderDetails(creds, ['1'])).rejects.toMatchObject({ problem: 'network', message: expect.stringMatching(/ECONNREFUSED/) });
+    await expect(new TikTokShopClient('http://127.0.0.1:9').orderDetails(creds, ['1'])).rejects.toMatchObject({
+      problem: 'network',
+      message: expect.stringMatching(/ECONNREFUSED/),
+    });
   });
 
   it('exchanges a code and refreshes; expiries are Unix times; errors never carry the secret', async () => {
@@ -45,7 +72,10 @@ describe('the TikTok Shop Open API client', () => {
     const refreshed = await refreshAccessToken(fake.url, app, tokens.refreshToken);
     expect(refreshed.accessToken).not.toBe(tokens.accessToken);
     const err = (await exchangeAuthCode(fake.url, app, 'used-code').catch((e: unknown) => e)) as Error;
-    expect(err).toMatchObject({ problem: 'rejected', message: expect.stringMatching(/^Get Access Token: TikTok answered HTTP 200 code 36004003/) });
+    expect(err).toMatchObject({
+      problem: 'rejected',
+      message: expect.stringMatching(/^Get Access Token: TikTok answered HTTP 200 code 36004003/),
+    });
     expect(`${err.message} ${String(err.cause ?? '')}`).not.toContain(TIKTOK.appSecret);
   });
 });

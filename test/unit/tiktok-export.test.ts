@@ -16,7 +16,11 @@ type OrderItem = Extract<ExportItem, { kind: 'order' }>;
 type ErrorItem = Extract<ExportItem, { kind: 'error' }>;
 
 async function readAll(input: string | URL | Buffer | Readable, options: Partial<ReadExportOptions> = {}) {
-  const source = Buffer.isBuffer(input) ? Readable.from([input]) : typeof input === 'string' ? Readable.from([Buffer.from(input)]) : input;
+  const source = Buffer.isBuffer(input)
+    ? Readable.from([input])
+    : typeof input === 'string'
+      ? Readable.from([Buffer.from(input)])
+      : input;
   const items: ExportItem[] = [];
   for await (const item of readTikTokExport(source, { ...OPTIONS, ...options })) items.push(item);
   const orders = items.filter((i): i is OrderItem => i.kind === 'order');
@@ -37,7 +41,12 @@ describe('readTikTokExport: Seller Center fixture', () => {
     expect(orders.map((o) => o.event.externalOrderId.slice(-3))).toEqual(['752', '753', '754', '755', '756']);
 
     const o752 = byId.get('576461413038785752')!;
-    expect(o752.event).toMatchObject({ platform: 'tiktok', merchantId: 'm-1', status: 'paid', platformStatus: 'Delivered' });
+    expect(o752.event).toMatchObject({
+      platform: 'tiktok',
+      merchantId: 'm-1',
+      status: 'paid',
+      platformStatus: 'Delivered',
+    });
     expect(o752.event.base).toEqual({ minor: 3990n, currency: 'USD' });
     expect(o752.event.hints).toEqual([{ method: 'track_message', value: 'please gift wrap TRACK:ABC12345 thanks' }]);
     expect(o752.event.orderedAt).toEqual(new Date('2026-10-01T21:07:33Z'));
@@ -58,7 +67,9 @@ describe('readTikTokExport: Seller Center fixture', () => {
     expect(o755.event.status).toBe('paid');
     expect(o755.event.base).toEqual({ minor: 119900n, currency: 'USD' });
     expect(o755.event.total).toEqual({ minor: 123456n, currency: 'USD' });
-    expect(o755.event.hints).toEqual([{ method: 'track_message', value: 'Leave at the door,\nbehind the plant. track:zx9q77' }]);
+    expect(o755.event.hints).toEqual([
+      { method: 'track_message', value: 'Leave at the door,\nbehind the plant. track:zx9q77' },
+    ]);
     expect(o755.lines).toEqual([8]);
 
     const o756 = byId.get('576461413038785756')!;
@@ -83,7 +94,9 @@ describe('readTikTokExport: Seller Center fixture', () => {
 
     const changed = readFileSync(ORDERS_URL, 'utf8').replace('CREAM-50', 'CREAM-51');
     const after = await readAll(changed);
-    expect(after.orders.map((o) => o.event.dedupeKey === first.byId.get(o.event.externalOrderId)!.event.dedupeKey)).toEqual([true, false, true, true, true]);
+    expect(
+      after.orders.map((o) => o.event.dedupeKey === first.byId.get(o.event.externalOrderId)!.event.dedupeKey),
+    ).toEqual([true, false, true, true, true]);
   });
 
   it('reads a stream cut into tiny chunks like the whole file', async () => {
@@ -132,7 +145,12 @@ describe('readTikTokExport: Affiliate Center fixture', () => {
 
   it('leaves refunded lines out and credits the first creator of a shared order', async () => {
     const header = 'Order ID,Payment Amount,Order Status,Creator Username,Fully returned or refunded,Time Created';
-    const text = [header, '9,22.00,Pending,@mia,No,03/10/2026 10:00:00', '9,40.50,Pending,mia,Yes,03/10/2026 10:00:00', '9,5.00,Pending,leo,No,03/10/2026 10:00:00'].join('\n');
+    const text = [
+      header,
+      '9,22.00,Pending,@mia,No,03/10/2026 10:00:00',
+      '9,40.50,Pending,mia,Yes,03/10/2026 10:00:00',
+      '9,5.00,Pending,leo,No,03/10/2026 10:00:00',
+    ].join('\n');
     const { orders, errors } = await readAll(text);
     expect(errors).toEqual([]);
     expect(orders[0]!.event.hints).toEqual([
@@ -147,7 +165,9 @@ describe('readTikTokExport: Affiliate Center fixture', () => {
 describe('readTikTokExport: bad input', () => {
   it('refuses a file that is not a TikTok export, naming it', async () => {
     const text = 'id,name,price\n1,Mug,9.99\n';
-    const err = await openTikTokExport(Readable.from([Buffer.from(text)]), { ...OPTIONS, file: 'shopify.csv' }).catch((e: unknown) => e);
+    const err = await openTikTokExport(Readable.from([Buffer.from(text)]), { ...OPTIONS, file: 'shopify.csv' }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(TracknowError);
     expect((err as TracknowError).code).toBe('invalid');
     expect((err as TracknowError).message).toContain('shopify.csv');
@@ -156,12 +176,16 @@ describe('readTikTokExport: bad input', () => {
   });
 
   it('says which file is missing or unreadable', async () => {
-    await expect(openTikTokExport('/nonexistent/orders.csv', { ...OPTIONS, file: 'orders.csv' })).rejects.toMatchObject({ code: 'not_found', message: 'orders.csv: no such file' });
+    await expect(openTikTokExport('/nonexistent/orders.csv', { ...OPTIONS, file: 'orders.csv' })).rejects.toMatchObject(
+      { code: 'not_found', message: 'orders.csv: no such file' },
+    );
     await expect(openTikTokExport(new URL('.', ORDERS_URL), OPTIONS)).rejects.toMatchObject({ code: 'invalid' });
   });
 
   it('names the required column a TikTok-looking header lacks', async () => {
-    await expect(readAll('Order ID,SKU Subtotal After Discount,Order Status\n1,2.00,Shipped\n')).rejects.toThrow(/Created Time/);
+    await expect(readAll('Order ID,SKU Subtotal After Discount,Order Status\n1,2.00,Shipped\n')).rejects.toThrow(
+      /Created Time/,
+    );
   });
 
   it('skips only a prose description row, never a formula in the first row', async () => {
@@ -218,7 +242,12 @@ describe('readTikTokExport: bad input', () => {
   });
 
   it('reports bad dates and unknown statuses with their line', async () => {
-    const text = csv(row('1'), '2,Shipped,10.00,13/45/2026 9:00:00 AM,', '3,Lost in space,10.00,10/01/2026 9:00:00 AM,', '4,Shipped,10.00,,');
+    const text = csv(
+      row('1'),
+      '2,Shipped,10.00,13/45/2026 9:00:00 AM,',
+      '3,Lost in space,10.00,10/01/2026 9:00:00 AM,',
+      '4,Shipped,10.00,,',
+    );
     const { orders, errors } = await readAll(text);
     expect(orders.map((o) => o.event.externalOrderId)).toEqual(['1']);
     expect(errors.map((e) => e.line)).toEqual([3, 4, 5]);
@@ -247,12 +276,18 @@ describe('readTikTokExport: bad input', () => {
     expect(orders.map((o) => o.event.externalOrderId)).toEqual(['1', '5']);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ line: 3, orderId: '2' });
-    expect(errors[0]!.message).toMatch(/spans lines 3–5 and has a quoted cell whose closing quote is followed by more text/);
+    expect(errors[0]!.message).toMatch(
+      /spans lines 3–5 and has a quoted cell whose closing quote is followed by more text/,
+    );
   });
 
   it('stores cells that look like spreadsheet formulas literally', async () => {
     const formula = '=HYPERLINK("http://evil.example","click") TRACK:ABC12345';
-    const text = csv(row('1', '10.00', `"${formula.replaceAll('"', '""')}"`), row('2', '10.00', "+cmd|' /C calc'!A0"), row('3', '=1+2'));
+    const text = csv(
+      row('1', '10.00', `"${formula.replaceAll('"', '""')}"`),
+      row('2', '10.00', "+cmd|' /C calc'!A0"),
+      row('3', '=1+2'),
+    );
     const { orders, errors } = await readAll(text);
     expect(orders[0]!.event.hints).toEqual([{ method: 'track_message', value: formula }]);
     expect(orders[1]!.event.hints).toEqual([{ method: 'track_message', value: "+cmd|' /C calc'!A0" }]);
@@ -269,19 +304,28 @@ describe('readTikTokExport: bad input', () => {
       ['3', [5], undefined],
     ]);
     expect(lf.orders[1]!.event.base).toEqual({ minor: 123450n, currency: 'USD' });
-    for (const text of [[HEADER, ...rows].join('\r\n'), `${HEADER}\r\n${rows[0]}\n${rows[1]}\r\n${rows[2]}\n`, [HEADER, ...rows].join('\r').replace('a,\r\nb', 'a,\rb')]) {
+    for (const text of [
+      [HEADER, ...rows].join('\r\n'),
+      `${HEADER}\r\n${rows[0]}\n${rows[1]}\r\n${rows[2]}\n`,
+      [HEADER, ...rows].join('\r').replace('a,\r\nb', 'a,\rb'),
+    ]) {
       const other = await readAll(text);
       expect(other.items).toEqual(lf.items);
     }
   });
 
   it('reads a file cut at every byte, through BOMs, CRLFs and multi-byte characters', async () => {
-    const text = `\ufeff${csv(row('1', '10.00', '"Grüße 🎁 TRACK:ABC12345"'), row('2', '"€ 3,00"'))}`.replaceAll('\n', '\r\n');
+    const text = `\ufeff${csv(row('1', '10.00', '"Grüße 🎁 TRACK:ABC12345"'), row('2', '"€ 3,00"'))}`.replaceAll(
+      '\n',
+      '\r\n',
+    );
     const whole = await readAll(text);
     expect(whole.orders[0]!.event.hints).toEqual([{ method: 'track_message', value: 'Grüße 🎁 TRACK:ABC12345' }]);
     const bytes = Buffer.from(text);
     for (const size of [1, 2, 3, 5]) {
-      const chunks = Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, i * size + size));
+      const chunks = Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) =>
+        bytes.subarray(i * size, i * size + size),
+      );
       const items: ExportItem[] = [];
       for await (const item of readTikTokExport(Readable.from(chunks), OPTIONS)) items.push(item);
       expect(items).toEqual(whole.items);
@@ -289,9 +333,13 @@ describe('readTikTokExport: bad input', () => {
   });
 
   it('stops at a record over 1 MiB without holding the rest of the file', async () => {
-    const filler = Array.from({ length: 30_000 }, (_, i) => row(String(100 + i), '10.00', 'a long enough buyer message to fill the file'));
+    const filler = Array.from({ length: 30_000 }, (_, i) =>
+      row(String(100 + i), '10.00', 'a long enough buyer message to fill the file'),
+    );
     const bytes = Buffer.from(csv(row('1'), row('2'), row('3', '10.00', '"never closed'), ...filler));
-    const chunks = Array.from({ length: Math.ceil(bytes.length / 65_536) }, (_, i) => bytes.subarray(i * 65_536, (i + 1) * 65_536));
+    const chunks = Array.from({ length: Math.ceil(bytes.length / 65_536) }, (_, i) =>
+      bytes.subarray(i * 65_536, (i + 1) * 65_536),
+    );
     const { orders, errors } = await readAll(Readable.from(chunks));
     expect(orders.map((o) => o.event.externalOrderId)).toEqual(['1']);
     expect(errors.map((e) => e.line)).toEqual([3, 4]);
@@ -331,7 +379,9 @@ describe('readTikTokExport: money, dates and zones', () => {
     expect(parseExportDate('01/15/2026 9:00:00 AM', 'us', zone)).toEqual(new Date('2026-01-15T17:00:00Z'));
     expect(parseExportDate('03/08/2026 1:30:00 AM', 'us', zone)).toEqual(new Date('2026-03-08T09:30:00Z'));
     expect(parseExportDate('03/08/2026 3:30:00 AM', 'us', zone)).toEqual(new Date('2026-03-08T10:30:00Z'));
-    expect(parseExportDate('11/01/2026 1:30:00 AM', 'us', wallClockZone('Asia/Kolkata'))).toEqual(new Date('2026-10-31T20:00:00Z'));
+    expect(parseExportDate('11/01/2026 1:30:00 AM', 'us', wallClockZone('Asia/Kolkata'))).toEqual(
+      new Date('2026-10-31T20:00:00Z'),
+    );
     await expect(readAll(ORDERS_URL, { timezone: 'Mars/Olympus' })).rejects.toMatchObject({ code: 'usage' });
   });
 

@@ -18,17 +18,28 @@ interface BackfillFlags {
 const SHOWN_ERRORS = 20;
 
 export function register(program: Command): void {
-  const backfill = program.command('backfill').description('replay platform exports through the ingest pipeline; re-running changes nothing');
+  const backfill = program
+    .command('backfill')
+    .description('replay platform exports through the ingest pipeline; re-running changes nothing');
   backfill
     .command('tiktok')
-    .description('replay TikTok Seller Center "All orders" and Affiliate Center orders exports (told apart by their headers)')
+    .description(
+      'replay TikTok Seller Center "All orders" and Affiliate Center orders exports (told apart by their headers)',
+    )
     .argument('<file...>', 'CSV exports, in any order')
     .option('--merchant <id>', 'merchant id (required)', id)
     .option('--dry-run', 'report what would change; write nothing')
     .addOption(
-      new Option('--date-format <format>', 'date cells: us = MM/DD/YYYY h:mm:ss AM/PM, day-first = DD/MM/YYYY HH:mm:ss (default: us for Seller Center, day-first for Affiliate Center)').choices(['us', 'day-first']),
+      new Option(
+        '--date-format <format>',
+        'date cells: us = MM/DD/YYYY h:mm:ss AM/PM, day-first = DD/MM/YYYY HH:mm:ss (default: us for Seller Center, day-first for Affiliate Center)',
+      ).choices(['us', 'day-first']),
     )
-    .option('--timezone <zone>', 'IANA zone of the shop-local times in the export, e.g. America/Los_Angeles (default: UTC)', timeZone)
+    .option(
+      '--timezone <zone>',
+      'IANA zone of the shop-local times in the export, e.g. America/Los_Angeles (default: UTC)',
+      timeZone,
+    )
     .addHelpText(
       'after',
       `
@@ -46,20 +57,42 @@ Example:
       let summary: BackfillSummary;
       try {
         const { dateFormat, timezone } = flags;
-        summary = await withDb(ctx, (db) => backfillTikTok(db, { merchantId, files, dryRun: Boolean(flags.dryRun), dateFormat, timezone, onProgress: bar?.update }));
+        summary = await withDb(ctx, (db) =>
+          backfillTikTok(db, {
+            merchantId,
+            files,
+            dryRun: Boolean(flags.dryRun),
+            dateFormat,
+            timezone,
+            onProgress: bar?.update,
+          }),
+        );
       } finally {
         bar?.stop();
       }
       ctx.out.result(summaryView(summary), (c) => renderSummary(summary, c));
       const failed = summary.errors.length + summary.errorsOmitted;
-      if (failed > 0) throw invalid(`${failed} row${failed === 1 ? '' : 's'} not imported (see ${ctx.out.json ? '"errors"' : 'above'}); fix them and run the same command again`);
+      if (failed > 0)
+        throw invalid(
+          `${failed} row${failed === 1 ? '' : 's'} not imported (see ${ctx.out.json ? '"errors"' : 'above'}); fix them and run the same command again`,
+        );
     });
 }
 
 /** The JSON contract: {rows, orders, created, updated, unchanged, unattributed, errors:[{file, line, message}]}. */
 function summaryView(s: BackfillSummary) {
   const { rows, orders, created, updated, unchanged, unattributed, errors } = s;
-  return { rows, orders, created, updated, unchanged, unattributed, errors, dry_run: s.dryRun, ...(s.errorsOmitted > 0 ? { errors_omitted: s.errorsOmitted } : {}) };
+  return {
+    rows,
+    orders,
+    created,
+    updated,
+    unchanged,
+    unattributed,
+    errors,
+    dry_run: s.dryRun,
+    ...(s.errorsOmitted > 0 ? { errors_omitted: s.errorsOmitted } : {}),
+  };
 }
 
 function renderSummary(s: BackfillSummary, c: ChalkInstance): string {
@@ -70,7 +103,12 @@ function renderSummary(s: BackfillSummary, c: ChalkInstance): string {
   if (failed > 0) {
     lines.push(c.red(`${failed} row${failed === 1 ? '' : 's'} not imported:`));
     for (const e of s.errors.slice(0, SHOWN_ERRORS)) lines.push(`  ${e.file}:${e.line}: ${e.message}`);
-    if (failed > SHOWN_ERRORS) lines.push(c.dim(`  … and ${failed - SHOWN_ERRORS} more (--json lists ${s.errorsOmitted > 0 ? 'the first 10,000' : 'them all'})`));
+    if (failed > SHOWN_ERRORS)
+      lines.push(
+        c.dim(
+          `  … and ${failed - SHOWN_ERRORS} more (--json lists ${s.errorsOmitted > 0 ? 'the first 10,000' : 'them all'})`,
+        ),
+      );
   }
   return lines.join('\n');
 }

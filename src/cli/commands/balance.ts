@@ -11,11 +11,19 @@ export function register(program: Command): void {
     .action(async (flags: { influencer?: string }, command: Command) => {
       const ctx = contextFrom(command);
       const { balances } = await import('../../services/payouts/balance.js');
-      const rows = await withDb(ctx, (db) => balances(db, flags.influencer === undefined ? {} : { influencerId: flags.influencer }));
+      const rows = await withDb(ctx, (db) =>
+        balances(db, flags.influencer === undefined ? {} : { influencerId: flags.influencer }),
+      );
       ctx.out.result(rows, (c) =>
         table(
           ['influencer', 'currency', 'pending', 'available', 'paid'],
-          rows.map((r) => [r.influencer_id, r.currency, r.pending, r.available.startsWith('-') ? c.red(r.available) : r.available, r.paid]),
+          rows.map((r) => [
+            r.influencer_id,
+            r.currency,
+            r.pending,
+            r.available.startsWith('-') ? c.red(r.available) : r.available,
+            r.paid,
+          ]),
           c,
         ),
       );

@@ -15,7 +15,9 @@ interface CodeFlags {
 export function register(program: Command): void {
   const code = program
     .command('code')
-    .description('tracking codes: one code is the promo code, the utm_source value, the TRACK:CODE token and the /r/CODE link');
+    .description(
+      'tracking codes: one code is the promo code, the utm_source value, the TRACK:CODE token and the /r/CODE link',
+    );
 
   code
     .command('add')
@@ -28,7 +30,9 @@ export function register(program: Command): void {
       const ctx = contextFrom(command);
       const influencerId = await required(flags.influencer, '--influencer', 'Influencer id', ctx.out);
       const { addCode } = await import('../../services/records/codes.js');
-      const created = await withDb(ctx, (db) => addCode(db, { influencerId, ...defined({ code: flags.code, merchantId: flags.merchant, url: flags.url }) }));
+      const created = await withDb(ctx, (db) =>
+        addCode(db, { influencerId, ...defined({ code: flags.code, merchantId: flags.merchant, url: flags.url }) }),
+      );
       const view = codeView(created);
       ctx.out.result(view, (c) => `${c.green('created')} code ${c.bold(created.code)}\n${detail(view)}`);
     });
@@ -53,7 +57,17 @@ export function register(program: Command): void {
     .action(async (flags: CodeFlags, command: Command) => {
       const ctx = contextFrom(command);
       const { listCodes } = await import('../../services/records/codes.js');
-      const rows = (await withDb(ctx, (db) => listCodes(db, defined({ influencerId: flags.influencer, merchantId: flags.merchant })))).map(codeView);
-      ctx.out.result(rows, (c) => table(['code', 'influencer', 'merchant', 'url', 'disabled'], rows.map((r) => [r.code, r.influencer_id, r.merchant_id ?? '*', r.url ?? '', r.disabled_at ? 'yes' : '']), c));
+      const rows = (
+        await withDb(ctx, (db) =>
+          listCodes(db, defined({ influencerId: flags.influencer, merchantId: flags.merchant })),
+        )
+      ).map(codeView);
+      ctx.out.result(rows, (c) =>
+        table(
+          ['code', 'influencer', 'merchant', 'url', 'disabled'],
+          rows.map((r) => [r.code, r.influencer_id, r.merchant_id ?? '*', r.url ?? '', r.disabled_at ? 'yes' : '']),
+          c,
+        ),
+      );
     });
 }

@@ -13,7 +13,14 @@ interface AddFlags {
 
 /** An endpoint as `list` shows it: the secret masked, and a password in the URL too. */
 function endpointView(e: WebhookEndpoint, events: string[]) {
-  return { id: e.id, url: maskUrl(e.url), influencer_id: e.influencer_id, events, secret: maskSecret(e.secret), created_at: e.created_at };
+  return {
+    id: e.id,
+    url: maskUrl(e.url),
+    influencer_id: e.influencer_id,
+    events,
+    secret: maskSecret(e.secret),
+    created_at: e.created_at,
+  };
 }
 
 function maskUrl(text: string): string {
@@ -44,10 +51,21 @@ verify them with any Standard Webhooks library and the secret printed here.`,
       const url = await required(flags.url, '--url', 'Receiver URL', ctx.out);
       const { addEndpoint, endpointEvents } = await import('../../services/notify/notify-endpoints.js');
       const created = await withDb(ctx, (db) =>
-        addEndpoint(db, { url, ...(flags.influencer ? { influencerId: flags.influencer } : {}), ...(flags.events !== undefined ? { events: flags.events.split(',') } : {}) }),
+        addEndpoint(db, {
+          url,
+          ...(flags.influencer ? { influencerId: flags.influencer } : {}),
+          ...(flags.events !== undefined ? { events: flags.events.split(',') } : {}),
+        }),
       );
       const events = endpointEvents(created);
-      const view = { id: created.id, url: created.url, secret: created.secret, events, influencer_id: created.influencer_id, created_at: created.created_at };
+      const view = {
+        id: created.id,
+        url: created.url,
+        secret: created.secret,
+        events,
+        influencer_id: created.influencer_id,
+        created_at: created.created_at,
+      };
       ctx.out.result(view, (c) =>
         [
           `${c.green('created')} endpoint ${c.bold(created.id)}`,
@@ -71,7 +89,13 @@ verify them with any Standard Webhooks library and the secret printed here.`,
       ctx.out.result(views, (c) =>
         table(
           ['id', 'url', 'influencer', 'events', 'secret'],
-          rows.map((e, i) => [e.id, views[i]?.url ?? '', e.influencer_id ?? 'all', e.events === null ? 'all' : e.events.join(','), views[i]?.secret ?? '']),
+          rows.map((e, i) => [
+            e.id,
+            views[i]?.url ?? '',
+            e.influencer_id ?? 'all',
+            e.events === null ? 'all' : e.events.join(','),
+            views[i]?.secret ?? '',
+          ]),
           c,
         ),
       );
@@ -85,8 +109,10 @@ verify them with any Standard Webhooks library and the secret printed here.`,
       const ctx = contextFrom(command);
       const { removeEndpoint } = await import('../../services/notify/notify-endpoints.js');
       const removed = await withDb(ctx, (db) => removeEndpoint(db, id));
-      ctx.out.result({ ...removed, removed: true }, (c) =>
-        `${c.green('removed')} endpoint ${c.bold(id)}${removed.failed_deliveries > 0 ? c.dim(` (${removed.failed_deliveries} pending deliveries marked failed)`) : ''}`,
+      ctx.out.result(
+        { ...removed, removed: true },
+        (c) =>
+          `${c.green('removed')} endpoint ${c.bold(id)}${removed.failed_deliveries > 0 ? c.dim(` (${removed.failed_deliveries} pending deliveries marked failed)`) : ''}`,
       );
     });
 }

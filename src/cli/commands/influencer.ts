@@ -41,7 +41,10 @@ export function register(program: Command): void {
       const name = await required(flags.name, '--name', 'Influencer name', ctx.out);
       const { addInfluencer } = await import('../../services/records/influencers.js');
       const created = await withDb(ctx, (db) =>
-        addInfluencer(db, { name, ...defined({ email: flags.email, iban: flags.iban, bic: flags.bic, paypalEmail: flags.paypalEmail }) }),
+        addInfluencer(db, {
+          name,
+          ...defined({ email: flags.email, iban: flags.iban, bic: flags.bic, paypalEmail: flags.paypalEmail }),
+        }),
       );
       const view = influencerView(created);
       ctx.out.result(view, (c) => `${c.green('created')} influencer ${c.bold(created.id)}\n${detail(view)}`);
@@ -49,7 +52,9 @@ export function register(program: Command): void {
 
   influencer
     .command('set')
-    .description('change an influencer: payout details, or --inactive (codes and creator links attribute nothing from now on)')
+    .description(
+      'change an influencer: payout details, or --inactive (codes and creator links attribute nothing from now on)',
+    )
     .argument('<id>', 'influencer id', id)
     .option('--name <name>', 'display name')
     .option('--email <email>', 'where notifications go', email)
@@ -88,7 +93,19 @@ export function register(program: Command): void {
       const ctx = contextFrom(command);
       const { listInfluencers } = await import('../../services/records/influencers.js');
       const rows = (await withDb(ctx, listInfluencers)).map(influencerView);
-      ctx.out.result(rows, (c) => table(['id', 'name', 'email', 'payout', 'active'], rows.map((i) => [i.id, i.name, i.email ?? '', i.iban ? 'iban' : i.paypal_email ? 'paypal' : '-', i.active ? 'yes' : 'no']), c));
+      ctx.out.result(rows, (c) =>
+        table(
+          ['id', 'name', 'email', 'payout', 'active'],
+          rows.map((i) => [
+            i.id,
+            i.name,
+            i.email ?? '',
+            i.iban ? 'iban' : i.paypal_email ? 'paypal' : '-',
+            i.active ? 'yes' : 'no',
+          ]),
+          c,
+        ),
+      );
     });
 
   influencer
@@ -99,7 +116,11 @@ export function register(program: Command): void {
       const ctx = contextFrom(command);
       const { showInfluencer } = await import('../../services/records/influencers.js');
       const found = await withDb(ctx, (db) => showInfluencer(db, id));
-      const view = { ...influencerView(found.influencer), creators: found.creators.map(creatorLinkView), codes: found.codes };
+      const view = {
+        ...influencerView(found.influencer),
+        creators: found.creators.map(creatorLinkView),
+        codes: found.codes,
+      };
       ctx.out.result(view, () =>
         [
           detail(influencerView(found.influencer)),

@@ -5,7 +5,11 @@ import { contextFrom, withDb } from '../context.js';
 import { table } from '../output.js';
 
 export function register(program: Command): void {
-  const jobs = program.command('jobs').description('background work (notification deliveries, TikTok enrichment, scheduled runs): list, re-queue, or run what is due');
+  const jobs = program
+    .command('jobs')
+    .description(
+      'background work (notification deliveries, TikTok enrichment, scheduled runs): list, re-queue, or run what is due',
+    );
 
   jobs
     .command('list')
@@ -15,15 +19,26 @@ export function register(program: Command): void {
     .option('--limit <n>', 'at most this many', '100')
     .action(async (flags: { status?: string; task?: string; limit: string }, command: Command) => {
       const ctx = contextFrom(command);
-      if (flags.status !== undefined && !(JOB_STATUSES as readonly string[]).includes(flags.status)) throw usage(`--status must be one of ${JOB_STATUSES.join(', ')}, got ${flags.status}`);
+      if (flags.status !== undefined && !(JOB_STATUSES as readonly string[]).includes(flags.status))
+        throw usage(`--status must be one of ${JOB_STATUSES.join(', ')}, got ${flags.status}`);
       const limit = Number(flags.limit);
-      if (!Number.isSafeInteger(limit) || limit < 1) throw usage(`--limit must be a positive integer, got ${flags.limit}`);
+      if (!Number.isSafeInteger(limit) || limit < 1)
+        throw usage(`--limit must be a positive integer, got ${flags.limit}`);
       const { listJobs } = await import('../../services/jobs/jobs-admin.js');
-      const rows = await withDb(ctx, (db) => listJobs(db, { status: flags.status as JobStatus | undefined, task: flags.task, limit }));
+      const rows = await withDb(ctx, (db) =>
+        listJobs(db, { status: flags.status as JobStatus | undefined, task: flags.task, limit }),
+      );
       ctx.out.result(rows, (c) =>
         table(
           ['id', 'task', 'status', 'tries', 'next run', 'last error'],
-          rows.map((r) => [r.id, r.task, r.running ? 'running' : r.status, `${r.attempts}/${r.max_attempts}`, r.run_at?.toISOString() ?? '-', clip(r.last_error ?? '')]),
+          rows.map((r) => [
+            r.id,
+            r.task,
+            r.running ? 'running' : r.status,
+            `${r.attempts}/${r.max_attempts}`,
+            r.run_at?.toISOString() ?? '-',
+            clip(r.last_error ?? ''),
+          ]),
           c,
         ),
       );
@@ -37,8 +52,13 @@ export function register(program: Command): void {
       const ctx = contextFrom(command);
       const { retryJobs } = await import('../../services/jobs/jobs-admin.js');
       const results = await withDb(ctx, (db) => retryJobs(db, ids));
-      ctx.out.result(results, (c) => results.map((r) => `${r.id}  ${r.requeued ? c.green('re-queued') : c.dim('not failed: nothing to re-queue')}`).join('\n'));
-      if (results.some((r) => r.requeued)) ctx.out.info('run `tracknow jobs run` (or let cron, `tracknow serve` or `tracknow schedule` do it)');
+      ctx.out.result(results, (c) =>
+        results
+          .map((r) => `${r.id}  ${r.requeued ? c.green('re-queued') : c.dim('not failed: nothing to re-queue')}`)
+          .join('\n'),
+      );
+      if (results.some((r) => r.requeued))
+        ctx.out.info('run `tracknow jobs run` (or let cron, `tracknow serve` or `tracknow schedule` do it)');
     });
 
   jobs
@@ -50,7 +70,11 @@ export function register(program: Command): void {
       const counts = await withDb(ctx, (db) => runDueJobs(db, ctx.config));
       ctx.out.result(counts, (c) => {
         const names = Object.keys(counts);
-        return names.length === 0 ? c.dim('nothing due') : names.map((n) => `${n}: ${counts[n]!.done} done, ${counts[n]!.retried} retrying, ${counts[n]!.failed} failed`).join('\n');
+        return names.length === 0
+          ? c.dim('nothing due')
+          : names
+              .map((n) => `${n}: ${counts[n]!.done} done, ${counts[n]!.retried} retrying, ${counts[n]!.failed} failed`)
+              .join('\n');
       });
     });
 }

@@ -24,11 +24,14 @@ export function register(program: Command): void {
       const influencerId = await required(flags.influencer, '--influencer', 'Influencer id', ctx.out);
       const creatorId = await required(flags.creatorId, '--creator-id', 'TikTok creator id', ctx.out);
       const { linkCreator } = await import('../../services/records/creators.js');
-      const result = await withDb(ctx, (db) => linkCreator(db, { influencerId, creatorId, ...defined({ username: flags.username, force: flags.force }) }));
+      const result = await withDb(ctx, (db) =>
+        linkCreator(db, { influencerId, creatorId, ...defined({ username: flags.username, force: flags.force }) }),
+      );
       const view = { ...creatorLinkView(result.link), created: result.created, moved_from: result.movedFrom };
       ctx.out.result(view, (c) => {
         const who = `${c.bold(result.link.creator_id)}${result.link.username ? ` (@${result.link.username})` : ''}`;
-        if (result.movedFrom) return `${c.yellow('moved')} creator ${who} from influencer ${result.movedFrom} to ${result.link.influencer_id}`;
+        if (result.movedFrom)
+          return `${c.yellow('moved')} creator ${who} from influencer ${result.movedFrom} to ${result.link.influencer_id}`;
         return `${c.green(result.created ? 'linked' : 'updated')} creator ${who} → influencer ${result.link.influencer_id}`;
       });
     });

@@ -3,7 +3,19 @@ import { parseTikTokAffiliate } from '../../domain/platform-commission.js';
 import { contextFrom, withDb } from '../context.js';
 import { required } from '../prompt.js';
 import { resolveSecrets, secretOption, type SecretFlag } from '../secret-flags.js';
-import { attributionWindow, checked, currency, defined, domain, holdDays, httpUrl, id, isoTime, oneOf, percent } from '../flags.js';
+import {
+  attributionWindow,
+  checked,
+  currency,
+  defined,
+  domain,
+  holdDays,
+  httpUrl,
+  id,
+  isoTime,
+  oneOf,
+  percent,
+} from '../flags.js';
 import { table } from '../output.js';
 import { detail, merchantView } from '../views.js';
 
@@ -56,9 +68,21 @@ function merchantFlags(command: Command): Command {
     .option('--tiktok-shop-cipher <cipher>', 'TikTok Open API shop cipher')
     .option('--tiktok-token-expires-at <iso8601>', 'when the access token expires', isoTime)
     .option('--shopify-domain <domain>', 'the shop domain, e.g. glow.myshopify.com', domain)
-    .option('--attribution-window <duration>', 'how long a click can attribute an order, e.g. 30d, 7d, 48h (add: default 30d)', attributionWindow)
-    .option('--commission-base <base>', 'net (after discounts, without shipping and tax), with-tax or total (add: default net)', oneOf(['net', 'with-tax', 'total']))
-    .option('--tiktok-affiliate <mode>', 'when TikTok pays the creator itself: top-up (default, owe the deal less TikTok\'s), none, on-top', checked(parseTikTokAffiliate));
+    .option(
+      '--attribution-window <duration>',
+      'how long a click can attribute an order, e.g. 30d, 7d, 48h (add: default 30d)',
+      attributionWindow,
+    )
+    .option(
+      '--commission-base <base>',
+      'net (after discounts, without shipping and tax), with-tax or total (add: default net)',
+      oneOf(['net', 'with-tax', 'total']),
+    )
+    .option(
+      '--tiktok-affiliate <mode>',
+      "when TikTok pays the creator itself: top-up (default, owe the deal less TikTok's), none, on-top",
+      checked(parseTikTokAffiliate),
+    );
   for (const spec of SECRET_FLAGS) secretOption(command, spec, spec.description);
   return command;
 }
@@ -66,28 +90,36 @@ function merchantFlags(command: Command): Command {
 export function register(program: Command): void {
   const merchant = program.command('merchant').description('merchants and their platform credentials');
 
-  merchantFlags(merchant.command('add').description('create a merchant').option('--name <name>', 'merchant name (required)')).action(
-    async (flags: MerchantFlags, command: Command) => {
-      const ctx = contextFrom(command);
-      const name = await required(flags.name, '--name', 'Merchant name', ctx.out);
-      const given = await withSecrets(flags, ctx);
-      const { addMerchant } = await import('../../services/records/merchants.js');
-      const created = await withDb(ctx, (db) => addMerchant(db, { ...defined(given), name }, { encryptionKey: ctx.config.encryptionKey }));
-      const view = merchantView(created);
-      ctx.out.result(view, (c) => `${c.green('created')} merchant ${c.bold(created.id)}\n${detail(view)}`);
-    },
-  );
+  merchantFlags(
+    merchant.command('add').description('create a merchant').option('--name <name>', 'merchant name (required)'),
+  ).action(async (flags: MerchantFlags, command: Command) => {
+    const ctx = contextFrom(command);
+    const name = await required(flags.name, '--name', 'Merchant name', ctx.out);
+    const given = await withSecrets(flags, ctx);
+    const { addMerchant } = await import('../../services/records/merchants.js');
+    const created = await withDb(ctx, (db) =>
+      addMerchant(db, { ...defined(given), name }, { encryptionKey: ctx.config.encryptionKey }),
+    );
+    const view = merchantView(created);
+    ctx.out.result(view, (c) => `${c.green('created')} merchant ${c.bold(created.id)}\n${detail(view)}`);
+  });
 
-  merchantFlags(merchant.command('set').description('change a merchant').argument('<id>', 'merchant id', id).option('--name <name>', 'merchant name')).action(
-    async (id: string, flags: MerchantFlags, command: Command) => {
-      const ctx = contextFrom(command);
-      const given = await withSecrets(flags, ctx);
-      const { updateMerchant } = await import('../../services/records/merchants.js');
-      const updated = await withDb(ctx, (db) => updateMerchant(db, id, defined(given), { encryptionKey: ctx.config.encryptionKey }));
-      const view = merchantView(updated);
-      ctx.out.result(view, (c) => `${c.green('updated')} merchant ${c.bold(updated.id)}\n${detail(view)}`);
-    },
-  );
+  merchantFlags(
+    merchant
+      .command('set')
+      .description('change a merchant')
+      .argument('<id>', 'merchant id', id)
+      .option('--name <name>', 'merchant name'),
+  ).action(async (id: string, flags: MerchantFlags, command: Command) => {
+    const ctx = contextFrom(command);
+    const given = await withSecrets(flags, ctx);
+    const { updateMerchant } = await import('../../services/records/merchants.js');
+    const updated = await withDb(ctx, (db) =>
+      updateMerchant(db, id, defined(given), { encryptionKey: ctx.config.encryptionKey }),
+    );
+    const view = merchantView(updated);
+    ctx.out.result(view, (c) => `${c.green('updated')} merchant ${c.bold(updated.id)}\n${detail(view)}`);
+  });
 
   merchant
     .command('list')
@@ -97,7 +129,18 @@ export function register(program: Command): void {
       const { listMerchants } = await import('../../services/records/merchants.js');
       const merchants = (await withDb(ctx, listMerchants)).map(merchantView);
       ctx.out.result(merchants, (c) =>
-        table(['id', 'name', 'currency', 'rate %', 'hold', 'platforms'], merchants.map((m) => [m.id, m.name, m.currency, String(m.commission_rate), String(m.hold_days), platformsOf(m)]), c),
+        table(
+          ['id', 'name', 'currency', 'rate %', 'hold', 'platforms'],
+          merchants.map((m) => [
+            m.id,
+            m.name,
+            m.currency,
+            String(m.commission_rate),
+            String(m.hold_days),
+            platformsOf(m),
+          ]),
+          c,
+        ),
       );
     });
 
@@ -114,6 +157,10 @@ export function register(program: Command): void {
 }
 
 function platformsOf(m: ReturnType<typeof merchantView>): string {
-  const names = [m.tiktok_app_secret && 'tiktok', m.shopify_secret && 'shopify', m.woocommerce_secret && 'woocommerce'].filter(Boolean);
+  const names = [
+    m.tiktok_app_secret && 'tiktok',
+    m.shopify_secret && 'shopify',
+    m.woocommerce_secret && 'woocommerce',
+  ].filter(Boolean);
   return names.join(',') || '-';
 }

@@ -31,13 +31,19 @@ Cron:  * * * * *  tracknow notify --json >> /var/log/tracknow-notify.log 2>&1`,
       const ctx = contextFrom(command);
       const { deliverDue, deliverOptionsFrom } = await import('../../services/notify/notify.js');
       // --verbose: one JSON line on stderr per attempt that did not deliver.
-      const log = ctx.out.options.verbose ? (entry: Record<string, unknown>) => ctx.out.info(JSON.stringify(entry)) : undefined;
-      const summary = await withDb(ctx, (db) => deliverDue(db, { ...deliverOptionsFrom(ctx.config), ...(log ? { log } : {}) }));
+      const log = ctx.out.options.verbose
+        ? (entry: Record<string, unknown>) => ctx.out.info(JSON.stringify(entry))
+        : undefined;
+      const summary = await withDb(ctx, (db) =>
+        deliverDue(db, { ...deliverOptionsFrom(ctx.config), ...(log ? { log } : {}) }),
+      );
       ctx.out.result(summary, (c) =>
         summary.attempted === 0 && summary.notifications === 0 && summary.deferred === 0
           ? c.dim('nothing to deliver')
           : `${c.green(`delivered ${summary.delivered}`)}, retrying ${summary.retrying}, ${summary.failed > 0 ? c.red(`failed ${summary.failed}`) : 'failed 0'}` +
-            c.dim(` (${summary.attempted} attempts; ${summary.notifications} new notifications${summary.deferred > 0 ? `; ${summary.deferred} deferred from hanging receivers` : ''})`),
+            c.dim(
+              ` (${summary.attempted} attempts; ${summary.notifications} new notifications${summary.deferred > 0 ? `; ${summary.deferred} deferred from hanging receivers` : ''})`,
+            ),
       );
     });
 
@@ -48,11 +54,15 @@ Cron:  * * * * *  tracknow notify --json >> /var/log/tracknow-notify.log 2>&1`,
     .option('--limit <n>', 'at most this many', positiveInt(), '1000')
     .action(async (flags: { status?: string; limit: string }, command: Command) => {
       const ctx = contextFrom(command);
-      if (flags.status !== undefined && !(STATUSES as readonly string[]).includes(flags.status)) throw usage(`--status must be one of ${STATUSES.join(', ')}, got ${flags.status}`);
+      if (flags.status !== undefined && !(STATUSES as readonly string[]).includes(flags.status))
+        throw usage(`--status must be one of ${STATUSES.join(', ')}, got ${flags.status}`);
       const limit = Number(flags.limit);
-      if (!Number.isSafeInteger(limit) || limit < 1) throw usage(`--limit must be a positive integer, got ${flags.limit}`);
+      if (!Number.isSafeInteger(limit) || limit < 1)
+        throw usage(`--limit must be a positive integer, got ${flags.limit}`);
       const { listNotifications } = await import('../../services/notify/notify-admin.js');
-      const rows = await withDb(ctx, (db) => listNotifications(db, { ...(flags.status ? { status: flags.status as Status } : {}), limit }));
+      const rows = await withDb(ctx, (db) =>
+        listNotifications(db, { ...(flags.status ? { status: flags.status as Status } : {}), limit }),
+      );
       ctx.out.result(rows, (c) =>
         table(
           ['id', 'event', 'status', 'tries', 'next attempt', 'receivers', 'last error'],
@@ -62,7 +72,9 @@ Cron:  * * * * *  tracknow notify --json >> /var/log/tracknow-notify.log 2>&1`,
             r.status,
             String(r.attempts),
             r.next_attempt_at?.toISOString() ?? '-',
-            r.deliveries.length === 0 ? 'none' : r.deliveries.map((d) => (d.channel === 'email' ? 'email' : 'webhook')).join(','),
+            r.deliveries.length === 0
+              ? 'none'
+              : r.deliveries.map((d) => (d.channel === 'email' ? 'email' : 'webhook')).join(','),
             clip(r.last_error ?? ''),
           ]),
           c,
@@ -79,9 +91,15 @@ Cron:  * * * * *  tracknow notify --json >> /var/log/tracknow-notify.log 2>&1`,
       const { retryNotifications } = await import('../../services/notify/notify-admin.js');
       const results = await withDb(ctx, (db) => retryNotifications(db, ids));
       ctx.out.result(results, (c) =>
-        results.map((r) => `${r.id}  ${r.requeued > 0 ? c.green(`re-queued ${r.requeued}`) : c.dim('nothing failed to re-queue')}`).join('\n'),
+        results
+          .map(
+            (r) =>
+              `${r.id}  ${r.requeued > 0 ? c.green(`re-queued ${r.requeued}`) : c.dim('nothing failed to re-queue')}`,
+          )
+          .join('\n'),
       );
-      if (results.some((r) => r.requeued > 0)) ctx.out.info('run `tracknow notify` (or let cron or `tracknow serve` do it) to send them');
+      if (results.some((r) => r.requeued > 0))
+        ctx.out.info('run `tracknow notify` (or let cron or `tracknow serve` do it) to send them');
     });
 }
 

@@ -14,10 +14,24 @@ export function registerPayoutDesk(payout: Command): void {
     .action(async (flags: { influencer?: string; status?: string }, command: Command) => {
       const ctx = contextFrom(command);
       const { listPayouts, payoutView } = await import('../../services/payouts/payout-records.js');
-      const rows = (await withDb(ctx, (db) => listPayouts(db, defined({ influencerId: flags.influencer, status: flags.status })))).map(payoutView);
+      const rows = (
+        await withDb(ctx, (db) => listPayouts(db, defined({ influencerId: flags.influencer, status: flags.status })))
+      ).map(payoutView);
       const json = rows.map(({ reference: _r, batch_id: _b, ...row }) => row);
       ctx.out.result(json, (c) =>
-        table(['id', 'influencer', 'currency', 'amount', 'method', 'status', 'created'], rows.map((p) => [p.id, p.influencer_id, p.currency, p.amount, p.method, p.status, p.created_at.toISOString()]), c),
+        table(
+          ['id', 'influencer', 'currency', 'amount', 'method', 'status', 'created'],
+          rows.map((p) => [
+            p.id,
+            p.influencer_id,
+            p.currency,
+            p.amount,
+            p.method,
+            p.status,
+            p.created_at.toISOString(),
+          ]),
+          c,
+        ),
       );
     });
 
@@ -41,7 +55,11 @@ export function registerPayoutDesk(payout: Command): void {
       const ctx = contextFrom(command);
       const { returnPayout, payoutView } = await import('../../services/payouts/payout-records.js');
       const view = payoutView(await withDb(ctx, (db) => returnPayout(db, { id, reason: flags.reason })));
-      ctx.out.result(view, (c) => `${c.yellow('returned')} payout ${c.bold(view.id)}: ${view.currency} ${view.amount} is available again\n${detail(view)}`);
+      ctx.out.result(
+        view,
+        (c) =>
+          `${c.yellow('returned')} payout ${c.bold(view.id)}: ${view.currency} ${view.amount} is available again\n${detail(view)}`,
+      );
     });
 
   const minimum = payout
@@ -71,7 +89,15 @@ EUR, USD, GBP, CHF, CAD, AUD, NZD and SGD. A balance in any other currency witho
       const ctx = contextFrom(command);
       const { listMinimums } = await import('../../services/payouts/payout-minimums.js');
       const rows = await withDb(ctx, (db) => listMinimums(db));
-      ctx.out.result(rows, (c) => `${table(['currency', 'minimum', 'source'], rows.map((r) => [r.currency, r.amount, r.source]), c)}\nany other currency: skipped until a minimum is set`);
+      ctx.out.result(
+        rows,
+        (c) =>
+          `${table(
+            ['currency', 'minimum', 'source'],
+            rows.map((r) => [r.currency, r.amount, r.source]),
+            c,
+          )}\nany other currency: skipped until a minimum is set`,
+      );
     });
   minimum
     .command('unset')

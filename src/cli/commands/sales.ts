@@ -18,11 +18,16 @@ export function register(program: Command): void {
     .description('list sales, newest order first')
     .option('--merchant <id>', 'only this merchant', id)
     .option('--influencer <id>', 'only this influencer', id)
-    .option('--status <status>', 'pending, validated, cancelled or reversed', oneOf(['pending', 'validated', 'cancelled', 'reversed']))
+    .option(
+      '--status <status>',
+      'pending, validated, cancelled or reversed',
+      oneOf(['pending', 'validated', 'cancelled', 'reversed']),
+    )
     .option('--limit <n>', 'at most this many (default: all)', positiveInt())
     .action(async (flags: SalesFlags, command: Command) => {
       const ctx = contextFrom(command);
-      if (flags.limit !== undefined && !/^\d+$/.test(flags.limit)) throw usage(`--limit must be a whole number, got ${JSON.stringify(flags.limit)}`);
+      if (flags.limit !== undefined && !/^\d+$/.test(flags.limit))
+        throw usage(`--limit must be a whole number, got ${JSON.stringify(flags.limit)}`);
       const { listSales } = await import('../../services/records/sales.js');
       const filter = defined({
         merchantId: flags.merchant,

@@ -20,7 +20,12 @@ export function register(program: Command): void {
       )
       .option('--validate-cron <expr>', 'when to validate (5 or 6 fields)', cron, '0 3 * * *')
       .option('--payout-cron <expr>', 'when to pay out (5 or 6 fields)', cron, '0 9 * * 5')
-      .option('--reconcile-cron <expr>', 'when to sweep TikTok orders and affiliate orders, every merchant with API access (5 or 6 fields)', cron, '*/15 * * * *')
+      .option(
+        '--reconcile-cron <expr>',
+        'when to sweep TikTok orders and affiliate orders, every merchant with API access (5 or 6 fields)',
+        cron,
+        '*/15 * * * *',
+      )
       .option('--notify-cron <expr>', 'when to deliver due notifications (5 or 6 fields)', cron, '* * * * *')
       .option('--timezone <tz>', "IANA time zone of the expressions (default: the host's)", timeZone),
   ).action(async (flags: ScheduleFlags, command: Command) => {

@@ -18,10 +18,14 @@ Every process that reads secrets (serve, send-test-webhook, reconcile, tiktok au
     .action(async (flags: { dryRun?: boolean }, command: Command) => {
       const ctx = contextFrom(command);
       const { encryptSecrets } = await import('../../services/records/secrets.js');
-      const summary = await withDb(ctx, (db) => encryptSecrets(db, ctx.config.encryptionKey, { dryRun: Boolean(flags.dryRun) }));
-      ctx.out.result(summary, (c) =>
-        `${summary.dry_run ? c.yellow('dry run:') + ' would encrypt' : c.green('encrypted')} ${summary.encrypted} value(s) of ${summary.merchants} merchant(s) with key ${summary.key_id}` +
-        (summary.already ? `; ${summary.already} already encrypted` : ''),
+      const summary = await withDb(ctx, (db) =>
+        encryptSecrets(db, ctx.config.encryptionKey, { dryRun: Boolean(flags.dryRun) }),
+      );
+      ctx.out.result(
+        summary,
+        (c) =>
+          `${summary.dry_run ? c.yellow('dry run:') + ' would encrypt' : c.green('encrypted')} ${summary.encrypted} value(s) of ${summary.merchants} merchant(s) with key ${summary.key_id}` +
+          (summary.already ? `; ${summary.already} already encrypted` : ''),
       );
     });
 }

@@ -32,14 +32,33 @@ interface SendFlags {
 export function register(program: Command): void {
   const command = program
     .command('send-test-webhook')
-    .description('send a signed test webhook to a running listener, exactly as the platform would (like `stripe trigger`)')
-    .addOption(new Option('--platform <platform>', 'tiktok, shopify or woocommerce (required)').choices(['tiktok', 'shopify', 'woocommerce']))
+    .description(
+      'send a signed test webhook to a running listener, exactly as the platform would (like `stripe trigger`)',
+    )
+    .addOption(
+      new Option('--platform <platform>', 'tiktok, shopify or woocommerce (required)').choices([
+        'tiktok',
+        'shopify',
+        'woocommerce',
+      ]),
+    )
     .option('--merchant <id>', 'merchant id: its route, and its stored secret (required)', id)
     .option('--url <url>', 'the listener', httpUrl, 'http://127.0.0.1:8001')
-    .option('--event <name>', 'which event (default: the first; see --list-events), e.g. orders/create, order.updated, cancelled')
-    .option('--shape <shape>', 'TikTok payload shape: simple (default: status, amount and creator in one body) or notification (the real envelope)', payloadShape)
+    .option(
+      '--event <name>',
+      'which event (default: the first; see --list-events), e.g. orders/create, order.updated, cancelled',
+    )
+    .option(
+      '--shape <shape>',
+      'TikTok payload shape: simple (default: status, amount and creator in one body) or notification (the real envelope)',
+      payloadShape,
+    )
     .option('--order-id <id>', 'order id (default: random)')
-    .option('--amount <major>', 'merchandise amount in major units, e.g. 125.50 (refunds/create: the refunded amount)', amount)
+    .option(
+      '--amount <major>',
+      'merchandise amount in major units, e.g. 125.50 (refunds/create: the refunded amount)',
+      amount,
+    )
     .option('--currency <code>', 'ISO 4217 currency of the amount', currency)
     .option('--status <status>', "the platform's own status, e.g. 111, AWAITING_SHIPMENT, refunded, cancelled")
     .option('--creator-id <cid>', 'TikTok creator id')
@@ -67,20 +86,62 @@ Examples:
       const platform = await required(flags.platform, '--platform', 'Platform (tiktok, shopify, woocommerce)', ctx.out);
       if (flags.listEvents) return listEvents(ctx, platform);
       const merchantId = await required(flags.merchant, '--merchant', 'Merchant id', ctx.out);
-      const { buildTestRequest, requestView, sendTestRequest, rejection } = await import('../../services/send-test/send-test.js');
+      const { buildTestRequest, requestView, sendTestRequest, rejection } =
+        await import('../../services/send-test/send-test.js');
       const { secret } = await resolveSecrets(flags as unknown as Record<string, unknown>, [SECRET], ctx.out);
-      const { event, shape, orderId, amount, currency, status, creatorId, code, utmSource, buyerMessage, appKey, fromFile, testOrder } = flags;
-      const fills = defined({ event, shape, orderId, amount, currency, status, creatorId, code, utmSource, buyerMessage, secret, appKey, fromFile, testOrder });
+      const {
+        event,
+        shape,
+        orderId,
+        amount,
+        currency,
+        status,
+        creatorId,
+        code,
+        utmSource,
+        buyerMessage,
+        appKey,
+        fromFile,
+        testOrder,
+      } = flags;
+      const fills = defined({
+        event,
+        shape,
+        orderId,
+        amount,
+        currency,
+        status,
+        creatorId,
+        code,
+        utmSource,
+        buyerMessage,
+        secret,
+        appKey,
+        fromFile,
+        testOrder,
+      });
       const req = await buildTestRequest(ctx.config, { ...fills, platform, merchantId, url: flags.url });
       if (flags.dryRun) {
         const view = requestView(req);
         return ctx.out.result(view, () => toJson(view));
       }
       const result = await sendTestRequest(req);
-      const view = { platform: req.platform, event: req.event, shape: req.shape, order_id: req.orderId, url: req.url, status: result.status, ok: result.ok, duration_ms: result.durationMs, response: result.response };
+      const view = {
+        platform: req.platform,
+        event: req.event,
+        shape: req.shape,
+        order_id: req.orderId,
+        url: req.url,
+        status: result.status,
+        ok: result.ok,
+        duration_ms: result.durationMs,
+        response: result.response,
+      };
       ctx.out.result(view, (c) => {
         const status = result.ok ? c.green(String(result.status)) : c.red(String(result.status));
-        const what = [req.event, req.shape && `(${req.shape})`, req.orderId && `order ${req.orderId}`].filter(Boolean).join(' ');
+        const what = [req.event, req.shape && `(${req.shape})`, req.orderId && `order ${req.orderId}`]
+          .filter(Boolean)
+          .join(' ');
         const body = typeof result.response === 'string' ? result.response : toJson(result.response);
         return `${status} in ${result.durationMs} ms  ${req.method} ${req.url}\n${c.dim(what)}\n${body}`;
       });
@@ -93,5 +154,7 @@ async function listEvents(ctx: ReturnType<typeof contextFrom>, platform: string)
   const { getTestEvents } = await import('../../platforms/test-events.js');
   const kit = getTestEvents(platform);
   const rows = kit.templates.map((t) => ({ event: t.event, shape: t.shape ?? null, description: t.description }));
-  ctx.out.result(rows, () => rows.map((r) => `${r.event}${r.shape ? ` (${r.shape})` : ''}\n    ${r.description}`).join('\n'));
+  ctx.out.result(rows, () =>
+    rows.map((r) => `${r.event}${r.shape ? ` (${r.shape})` : ''}\n    ${r.description}`).join('\n'),
+  );
 }

@@ -8,7 +8,9 @@ export function parseAsOf(value: string | undefined): Date {
   if (value === undefined) return new Date();
   const asOf = new Date(value);
   if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(asOf.getTime())) {
-    throw usage(`--as-of must be an ISO 8601 date or time, like 2024-03-15 or 2024-03-15T09:00:00Z; got ${JSON.stringify(value)}`);
+    throw usage(
+      `--as-of must be an ISO 8601 date or time, like 2024-03-15 or 2024-03-15T09:00:00Z; got ${JSON.stringify(value)}`,
+    );
   }
   return asOf;
 }
@@ -25,14 +27,18 @@ export function register(program: Command): void {
       const { validate } = await import('../../services/payouts/validate.js');
       const result = await withDb(ctx, (db) => validate(db, { asOf, dryRun: Boolean(flags.dryRun) }));
       if (result.skipped > 0) {
-        ctx.out.warn(`${result.skipped} sale(s) past their hold stay pending (unpaid, unattributed or amount unknown); see \`tracknow sales list --status pending\``);
+        ctx.out.warn(
+          `${result.skipped} sale(s) past their hold stay pending (unpaid, unattributed or amount unknown); see \`tracknow sales list --status pending\``,
+        );
       }
       const { validated, cancelled, credited, dry_run } = result;
       ctx.out.result({ validated, cancelled, credited, dry_run }, (c) => {
         const verb = dry_run ? 'would validate' : 'validated';
         const money = credited.map((x) => `${x.amount} ${x.currency}`).join(', ') || 'nothing';
         const head = `${dry_run ? c.yellow('dry run: ') : ''}${verb} ${c.bold(String(validated))} sale(s), ${dry_run ? 'would credit' : 'credited'} ${money}`;
-        return cancelled > 0 ? `${head}; ${dry_run ? 'would cancel' : 'cancelled'} ${cancelled} cancelled or refunded order(s)` : head;
+        return cancelled > 0
+          ? `${head}; ${dry_run ? 'would cancel' : 'cancelled'} ${cancelled} cancelled or refunded order(s)`
+          : head;
       });
     });
 }

@@ -21,7 +21,12 @@ export function shopifyHints(order: Json): AttributionHint[] {
   for (const dc of asArray(order.discount_codes)) found.push(['promo_code', asObject(dc)?.code]);
   for (const attr of asArray(order.note_attributes)) {
     const a = asObject(attr);
-    const method = NOTE_ATTRIBUTES[String(a?.name ?? a?.key ?? '').trim().toLowerCase()];
+    const method =
+      NOTE_ATTRIBUTES[
+        String(a?.name ?? a?.key ?? '')
+          .trim()
+          .toLowerCase()
+      ];
     if (method) found.push([method, a?.value]);
   }
   found.push(...landingSiteHints(text(order.landing_site)));

@@ -8,7 +8,10 @@ import { asArray, asObject, majorAmount, type Json } from '../payload.js';
  */
 export function shopifyLines(order: Json, currency: string): OrderLine[] | undefined {
   const sum = (items: unknown, field: string, at: string) =>
-    asArray(items).reduce<bigint>((acc, x, j) => acc + (majorAmount(asObject(x)?.[field], currency, `${at}[${j}].${field}`) ?? 0n), 0n);
+    asArray(items).reduce<bigint>(
+      (acc, x, j) => acc + (majorAmount(asObject(x)?.[field], currency, `${at}[${j}].${field}`) ?? 0n),
+      0n,
+    );
   return orderLines(order.line_items, currency, (l, i) => {
     const at = `line_items[${i}]`;
     const price = majorAmount(l.price, currency, `${at}.price`);

@@ -3,7 +3,17 @@ import type { OrderEvent, OrderStatus } from '../../domain/order-event.js';
 import { invalid } from '../../errors.js';
 import type { MerchantSecrets, Parsed, WebhookRequest } from '../platform.js';
 import { chooseBase, type CommissionBase } from '../../domain/refunds.js';
-import { asArray, asObject, currencyOf, idText, isoTime, majorAmount, parseJsonObject, requireOrderId, text } from '../payload.js';
+import {
+  asArray,
+  asObject,
+  currencyOf,
+  idText,
+  isoTime,
+  majorAmount,
+  parseJsonObject,
+  requireOrderId,
+  text,
+} from '../payload.js';
 import type { Json } from '../payload.js';
 import { header } from '../signing.js';
 import { shopifyLines } from './lines.js';
@@ -52,7 +62,9 @@ function orderTopic(statusOf: (order: Json) => OrderStatus): Handler {
       orderedAt: isoTime(body.created_at, 'created_at'),
       status,
       platformStatus: status === 'cancelled' ? 'cancelled' : (text(body.financial_status) ?? 'unknown'),
-      ...(subtotal && { base: { minor: shopifyBase(body, subtotal.minor, total?.minor, currency, merchant.commissionBase), currency } }),
+      ...(subtotal && {
+        base: { minor: shopifyBase(body, subtotal.minor, total?.minor, currency, merchant.commissionBase), currency },
+      }),
       ...(total && { total }),
       ...optionalLines(shopifyLines(body, currency)),
       hints: shopifyHints(body),
@@ -71,19 +83,24 @@ const refundTopic: Handler = ({ body, topic, merchant, dedupeKey, receivedAt }) 
   const orderId = requireOrderId(body.order_id, 'order_id');
   const lines = asArray(body.refund_line_items).map((l) => asObject(l) ?? {});
   const shopMoney = (line: Json): Json | undefined => asObject(asObject(line.subtotal_set)?.shop_money);
-  const currency = currencyOf(lines.map((l) => shopMoney(l)?.currency_code).find((c) => c !== undefined), merchant.currency);
+  const currency = currencyOf(
+    lines.map((l) => shopMoney(l)?.currency_code).find((c) => c !== undefined),
+    merchant.currency,
+  );
   let refunded = 0n;
   for (const [i, line] of lines.entries()) {
     const field = `refund_line_items[${i}].subtotal`;
     // subtotal_set carries the exact decimal string; the bare `subtotal` is a JSON number.
-    const minor = majorAmount(shopMoney(line)?.amount, currency, `${field}_set`) ?? majorAmount(line.subtotal, currency, field);
+    const minor =
+      majorAmount(shopMoney(line)?.amount, currency, `${field}_set`) ?? majorAmount(line.subtotal, currency, field);
     refunded += minor ?? 0n;
   }
   const event: OrderEvent = {
     platform: 'shopify',
     merchantId: merchant.id,
     externalOrderId: orderId,
-    eventTime: isoTime(body.processed_at, 'processed_at') ?? isoTime(body.created_at, 'created_at') ?? required(receivedAt),
+    eventTime:
+      isoTime(body.processed_at, 'processed_at') ?? isoTime(body.created_at, 'created_at') ?? required(receivedAt),
     status: 'refunded',
     platformStatus: 'refund',
     ...refundPart(body, dedupeKey, { minor: refunded, currency }),
@@ -93,7 +110,8 @@ const refundTopic: Handler = ({ body, topic, merchant, dedupeKey, receivedAt }) 
   return { kind: 'events', eventType: topic, orderId, events: [event] };
 };
 
-const byFinancialStatus = (order: Json): OrderStatus => financialStatus(text(order.financial_status), order.cancelled_at);
+const byFinancialStatus = (order: Json): OrderStatus =>
+  financialStatus(text(order.financial_status), order.cancelled_at);
 
 const TOPICS: Readonly<Record<string, Handler>> = {
   'orders/create': orderTopic(byFinancialStatus),
@@ -117,7 +135,9 @@ export function parseShopify(req: WebhookRequest, merchant: MerchantSecrets, ded
   if (!handler) {
     const orderId = text(topic.startsWith('orders/') ? body.id : body.order_id);
     const reason = `Shopify topic ${topic} does not change a sale`;
-    return orderId === undefined ? { kind: 'ignored', eventType: topic, reason } : { kind: 'ignored', eventType: topic, orderId, reason };
+    return orderId === undefined
+      ? { kind: 'ignored', eventType: topic, reason }
+      : { kind: 'ignored', eventType: topic, orderId, reason };
   }
   return handler({ body, topic, merchant, dedupeKey, receivedAt: req.receivedAt });
 }
@@ -129,7 +149,13 @@ function refundPart(body: Json, dedupeKey: string, base: Money): Pick<OrderEvent
 }
 
 /** The commission base of an order in minor units (see `orderTopic`). */
-function shopifyBase(body: Json, subtotal: bigint, total: bigint | undefined, currency: string, mode: CommissionBase | undefined): bigint {
+function shopifyBase(
+  body: Json,
+  subtotal: bigint,
+  total: bigint | undefined,
+  currency: string,
+  mode: CommissionBase | undefined,
+): bigint {
   const tax = merchandiseTax(body, currency);
   const included = body.taxes_included === true;
   return chooseBase(mode, { net: included ? subtotal - tax : subtotal, tax, total });

@@ -19,12 +19,20 @@ export function verifyShopify(req: WebhookRequest, merchant: MerchantSecrets): V
   const received = header(req, 'x-shopify-hmac-sha256');
   if (received === undefined) return refused('no_signature', 'missing X-Shopify-Hmac-Sha256 header');
   if (!safeEqual(received, shopifySignature(merchant.shopifySecret, req.rawBody))) {
-    return refused('bad_signature', 'X-Shopify-Hmac-Sha256 does not match the body', `check merchant ${merchant.id}'s Shopify secret`);
+    return refused(
+      'bad_signature',
+      'X-Shopify-Hmac-Sha256 does not match the body',
+      `check merchant ${merchant.id}'s Shopify secret`,
+    );
   }
   const domain = header(req, 'x-shopify-shop-domain')?.toLowerCase();
   const expected = merchant.shopifyDomain?.trim().toLowerCase();
   if (domain !== undefined && expected && domain !== expected) {
-    return refused('wrong_shop', `the webhook is from shop ${domain}, not this merchant's`, `merchant ${merchant.id}'s shop is ${expected}`);
+    return refused(
+      'wrong_shop',
+      `the webhook is from shop ${domain}, not this merchant's`,
+      `merchant ${merchant.id}'s shop is ${expected}`,
+    );
   }
   return verified;
 }

@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { asArray, asObject, type Json } from '../payload.js';
 import type { MerchantSecrets } from '../platform.js';
-import { fillMoney, isoSeconds, jsonId, major, randomDigits, templateMinor, type Fill, type Template, type TestEventKit } from '../test-event-kit.js';
+import {
+  fillMoney,
+  isoSeconds,
+  jsonId,
+  major,
+  randomDigits,
+  templateMinor,
+  type Fill,
+  type Template,
+  type TestEventKit,
+} from '../test-event-kit.js';
 import { shopifyTemplates } from './templates/index.js';
 
 /** The Admin API version the headers claim; the payloads follow it. */
@@ -16,9 +26,15 @@ const moneySet = (amount: string, currency: string) => ({
 function order(template: Template, fill: Fill, body: Json): Json {
   const now = isoSeconds(fill.now);
   const templateCurrency = String(body.currency);
-  const shipping = templateMinor(asObject(asObject(body.total_shipping_price_set)?.shop_money)?.amount, templateCurrency);
+  const shipping = templateMinor(
+    asObject(asObject(body.total_shipping_price_set)?.shop_money)?.amount,
+    templateCurrency,
+  );
   const tax = templateMinor(body.total_tax, templateCurrency);
-  const money = fillMoney(fill, { minor: templateMinor(body.subtotal_price, templateCurrency), currency: templateCurrency });
+  const money = fillMoney(fill, {
+    minor: templateMinor(body.subtotal_price, templateCurrency),
+    currency: templateCurrency,
+  });
   const fmt = (minor: bigint) => major(minor, money.currency);
   const total = fmt(money.minor + shipping + tax);
   Object.assign(body, {
@@ -37,10 +53,13 @@ function order(template: Template, fill: Fill, body: Json): Json {
     total_shipping_price_set: moneySet(fmt(shipping), money.currency),
     total_price: total,
     current_total_price: total,
-    line_items: asArray(body.line_items).map((l, n) => (n === 0 ? { ...asObject(l), quantity: 1, price: fmt(money.minor) } : l)),
+    line_items: asArray(body.line_items).map((l, n) =>
+      n === 0 ? { ...asObject(l), quantity: 1, price: fmt(money.minor) } : l,
+    ),
   });
   if (fill.code !== undefined) body.discount_codes = [{ code: fill.code, amount: '0.00', type: 'fixed_amount' }];
-  if (fill.utmSource !== undefined) body.landing_site = `/products/vitamin-c-serum?utm_source=${encodeURIComponent(fill.utmSource)}&utm_medium=social`;
+  if (fill.utmSource !== undefined)
+    body.landing_site = `/products/vitamin-c-serum?utm_source=${encodeURIComponent(fill.utmSource)}&utm_medium=social`;
   if (fill.buyerMessage !== undefined) body.note = fill.buyerMessage;
   if (fill.testOrder) body.test = true;
   return body;
@@ -61,9 +80,21 @@ function refund(fill: Fill, body: Json): Json {
     created_at: now,
     processed_at: now,
     refund_line_items: lines.map((l, n) =>
-      n === 0 ? { ...l, subtotal: Number(amount), subtotal_set: moneySet(amount, money.currency), total_tax_set: moneySet(major(0n, money.currency), money.currency) } : l,
+      n === 0
+        ? {
+            ...l,
+            subtotal: Number(amount),
+            subtotal_set: moneySet(amount, money.currency),
+            total_tax_set: moneySet(major(0n, money.currency), money.currency),
+          }
+        : l,
     ),
-    transactions: asArray(body.transactions).map((t) => ({ ...asObject(t), order_id: orderId, amount, currency: money.currency })),
+    transactions: asArray(body.transactions).map((t) => ({
+      ...asObject(t),
+      order_id: orderId,
+      amount,
+      currency: money.currency,
+    })),
   });
   return body;
 }
@@ -74,7 +105,10 @@ export const shopifyTestEvents: TestEventKit = {
   templates: shopifyTemplates,
   hints: ['code', 'utmSource', 'buyerMessage'],
   secretField: 'shopifySecret',
-  build: (template, fill) => (template.event === 'refunds/create' ? refund(fill, structuredClone(template.body)) : order(template, fill, structuredClone(template.body))),
+  build: (template, fill) =>
+    template.event === 'refunds/create'
+      ? refund(fill, structuredClone(template.body))
+      : order(template, fill, structuredClone(template.body)),
   headers(event, fill, merchant: MerchantSecrets) {
     return {
       'Content-Type': 'application/json',

@@ -42,14 +42,20 @@ interface SkuLine {
  * `withPrices` (Get Order Detail does not know the order) the lines' prices are the order's amounts too.
  * Throws 'invalid' for an order without an id or create_time, or with unreadable amounts.
  */
-export function affiliateOrderDelivery(order: Json, merchant: { id: string; currency: string }, withPrices: boolean): AffiliateOrderDelivery {
+export function affiliateOrderDelivery(
+  order: Json,
+  merchant: { id: string; currency: string },
+  withPrices: boolean,
+): AffiliateOrderDelivery {
   const orderId = idText(order.id ?? order.order_id, 'order.id');
   if (orderId === undefined) throw invalid('an affiliate order without an id');
   const createdAt = unixSeconds(order.create_time, `affiliate order ${orderId}: create_time`);
   if (createdAt === undefined) throw invalid(`affiliate order ${orderId} has no create_time`);
   const platformStatus = (text(order.status) ?? '').toUpperCase();
   const settled = SETTLED.has(platformStatus);
-  const lines = asArray(order.skus).map((raw, n) => skuLine(asObject(raw) ?? {}, `affiliate order ${orderId}: skus[${n}]`, merchant.currency, settled));
+  const lines = asArray(order.skus).map((raw, n) =>
+    skuLine(asObject(raw) ?? {}, `affiliate order ${orderId}: skus[${n}]`, merchant.currency, settled),
+  );
   const currencies = new Set(lines.map((l) => l.kept.currency));
   if (currencies.size > 1) throw invalid(`affiliate order ${orderId} mixes currencies ${[...currencies].join(', ')}`);
   const creators = [...new Set(lines.flatMap((l) => (l.creator === undefined ? [] : [l.creator])))];
@@ -69,7 +75,9 @@ export function affiliateOrderDelivery(order: Json, merchant: { id: string; curr
     orderedAt: createdAt,
     status: AFFILIATE_STATUS[platformStatus] ?? 'other',
     platformStatus: platformStatus || 'UNKNOWN',
-    ...(withPrices && lines.length > 0 ? { base: sum(lines.map((l) => l.kept)), total: sum(lines.map((l) => l.kept)) } : {}),
+    ...(withPrices && lines.length > 0
+      ? { base: sum(lines.map((l) => l.kept)), total: sum(lines.map((l) => l.kept)) }
+      : {}),
     ...(credited.length > 0 ? { attributedBase: sum(credited.map((l) => l.kept)) } : {}),
     ...(platform === undefined ? {} : { platformCommission: platform }),
     hints,
@@ -80,13 +88,24 @@ export function affiliateOrderDelivery(order: Json, merchant: { id: string; curr
 
 function skuLine(sku: Json, where: string, fallbackCurrency: string, settled: boolean): SkuLine {
   const quantity = count(sku.quantity, `${where}.quantity`) ?? 1n;
-  const gone = [count(sku.refunded_quantity, `${where}.refunded_quantity`) ?? 0n, count(sku.returned_quantity, `${where}.returned_quantity`) ?? 0n];
+  const gone = [
+    count(sku.refunded_quantity, `${where}.refunded_quantity`) ?? 0n,
+    count(sku.returned_quantity, `${where}.returned_quantity`) ?? 0n,
+  ];
   const goneMax = gone[0]! > gone[1]! ? gone[0]! : gone[1]!;
   const kept = goneMax >= quantity ? 0n : quantity - goneMax;
-  const price = money(sku.price ?? sku.sale_price, `${where}.price`, fallbackCurrency) ?? { minor: 0n, currency: fallbackCurrency };
-  const actual = settled ? money(sku.actual_paid_commission, `${where}.actual_paid_commission`, price.currency) : undefined;
+  const price = money(sku.price ?? sku.sale_price, `${where}.price`, fallbackCurrency) ?? {
+    minor: 0n,
+    currency: fallbackCurrency,
+  };
+  const actual = settled
+    ? money(sku.actual_paid_commission, `${where}.actual_paid_commission`, price.currency)
+    : undefined;
   const paid = actual ?? money(sku.estimated_paid_commission, `${where}.estimated_paid_commission`, price.currency);
-  const share = (m: Money): Money => ({ minor: quantity === 0n ? 0n : divRoundHalfUp(m.minor * kept, quantity), currency: m.currency });
+  const share = (m: Money): Money => ({
+    minor: quantity === 0n ? 0n : divRoundHalfUp(m.minor * kept, quantity),
+    currency: m.currency,
+  });
   const creator = text(sku.creator_username);
   return {
     creator: creator === undefined || usernameKey(creator) === '' ? undefined : usernameKey(creator),

@@ -6,7 +6,18 @@ import { sha256Hex } from '../signing.js';
 import { parseTikTok } from './parse.js';
 
 /** The order fields tracknow reads; the inbox keeps these, not the buyer's address or phone. */
-const KEPT = ['create_time', 'update_time', 'paid_time', 'payment', 'buyer_message', 'creator_info', 'creator_username', 'promotion_info', 'tracking_info', 'line_items'] as const;
+const KEPT = [
+  'create_time',
+  'update_time',
+  'paid_time',
+  'payment',
+  'buyer_message',
+  'creator_info',
+  'creator_username',
+  'promotion_info',
+  'tracking_info',
+  'line_items',
+] as const;
 
 /** An Open API order ready for ingest: the stored body, its key, and the events it carries. */
 export interface ApiOrderDelivery {

@@ -43,8 +43,15 @@ export function returnRefund(ret: Json, fallbackCurrency: string): RefundPart | 
  * Search Returns' records of one order as a refund notice: each completed return counted once by
  * its `return_id`. Undefined when none is complete (a request still in flight, or not seen yet).
  */
-export function returnsDelivery(orderId: string, records: readonly Json[], merchant: MerchantSecrets, receivedAt: Date): ReturnsDelivery | undefined {
-  const complete = records.filter((r) => text(r.order_id) === orderId && COMPLETE.has((text(r.return_status) ?? '').toUpperCase()));
+export function returnsDelivery(
+  orderId: string,
+  records: readonly Json[],
+  merchant: MerchantSecrets,
+  receivedAt: Date,
+): ReturnsDelivery | undefined {
+  const complete = records.filter(
+    (r) => text(r.order_id) === orderId && COMPLETE.has((text(r.return_status) ?? '').toUpperCase()),
+  );
   const refunds = complete.flatMap((r) => returnRefund(r, merchant.currency) ?? []);
   if (refunds.length === 0) return undefined;
   let eventTime: Date | undefined;
@@ -52,7 +59,14 @@ export function returnsDelivery(orderId: string, records: readonly Json[], merch
     const t = unixSeconds(r.update_time, 'update_time') ?? unixSeconds(r.create_time, 'create_time');
     if (t && (!eventTime || t > eventTime)) eventTime = t;
   }
-  const kept = complete.map((r) => ({ return_id: r.return_id, order_id: r.order_id, return_type: r.return_type, return_status: r.return_status, refund_amount: r.refund_amount, update_time: r.update_time }));
+  const kept = complete.map((r) => ({
+    return_id: r.return_id,
+    order_id: r.order_id,
+    return_type: r.return_type,
+    return_status: r.return_status,
+    refund_amount: r.refund_amount,
+    update_time: r.update_time,
+  }));
   const body = JSON.stringify({ type: 'SEARCH_RETURNS', order_id: orderId, return_orders: kept });
   const dedupeKey = `returns:${orderId}:${sha256Hex(Buffer.from(body)).slice(0, 16)}`;
   const event: OrderEvent = {

@@ -12,7 +12,8 @@ import type { Json } from '../payload.js';
  */
 export function tiktokAmount(value: unknown, currency: string, field: string): bigint | undefined {
   if (typeof value !== 'number') return majorAmount(value, currency, field);
-  if (!Number.isSafeInteger(value) || value < 0) throw invalid(`${field} must be an integer in minor units or a decimal string, got ${value}`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw invalid(`${field} must be an integer in minor units or a decimal string, got ${value}`);
   return BigInt(value);
 }
 
@@ -25,7 +26,10 @@ export function amounts(data: Json, fallbackCurrency: string, mode?: CommissionB
   const currency = currencyOf(payment.currency ?? data.currency, fallbackCurrency);
   const total = tiktokAmount(payment.total_amount, currency, 'payment.total_amount');
   const subtotal = tiktokAmount(payment.sub_total, currency, 'payment.sub_total');
-  const tax = tiktokAmount(payment.product_tax, currency, 'payment.product_tax') ?? tiktokAmount(payment.tax, currency, 'payment.tax') ?? 0n;
+  const tax =
+    tiktokAmount(payment.product_tax, currency, 'payment.product_tax') ??
+    tiktokAmount(payment.tax, currency, 'payment.tax') ??
+    0n;
   const net = subtotal ?? total;
   const base = net === undefined ? undefined : subtotal === undefined ? net : chooseBase(mode, { net, tax, total });
   return {
@@ -47,14 +51,22 @@ export function tiktokLines(data: Json, fallbackCurrency: string): { lines?: Ord
     const sale = tiktokAmount(l.sale_price, currency, `${at}.sale_price`);
     const original = tiktokAmount(l.original_price, currency, `${at}.original_price`);
     const discount = tiktokAmount(l.seller_discount, currency, `${at}.seller_discount`) ?? 0n;
-    return { lineId: l.id, productId: l.product_id, skuId: l.sku_id, sku: l.seller_sku, quantity: l.quantity ?? 1, baseMinor: sale ?? (original === undefined ? undefined : original - discount) };
+    return {
+      lineId: l.id,
+      productId: l.product_id,
+      skuId: l.sku_id,
+      sku: l.seller_sku,
+      quantity: l.quantity ?? 1,
+      baseMinor: sale ?? (original === undefined ? undefined : original - discount),
+    };
   });
   return lines ? { lines } : {};
 }
 
 /** `data.update_time`, else the envelope's `timestamp`, else when the listener received it. */
 export function eventTime(body: Json, data: Json, receivedAt: Date | undefined): Date {
-  const time = unixSeconds(data.update_time, 'data.update_time') ?? unixSeconds(body.timestamp, 'timestamp') ?? receivedAt;
+  const time =
+    unixSeconds(data.update_time, 'data.update_time') ?? unixSeconds(body.timestamp, 'timestamp') ?? receivedAt;
   if (!time) throw invalid('the TikTok notification has neither data.update_time nor timestamp');
   return time;
 }
@@ -66,7 +78,10 @@ export function hints(data: Json): AttributionHint[] {
   const found: [AttributionMethod, unknown][] = [
     ['creator_id', creator?.creator_id],
     ['creator_username', creator?.creator_username ?? creator?.username ?? data.creator_username],
-    ...asArray(data.promotion_info).map((p): [AttributionMethod, unknown] => ['promo_code', asObject(p)?.promotion_code]),
+    ...asArray(data.promotion_info).map((p): [AttributionMethod, unknown] => [
+      'promo_code',
+      asObject(p)?.promotion_code,
+    ]),
     ['utm_source', tracking?.utm_source],
     ['utm_campaign', tracking?.utm_campaign],
     ['track_message', data.buyer_message],

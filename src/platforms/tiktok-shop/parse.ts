@@ -28,7 +28,8 @@ export interface TikTokDialect {
 function orderStatusChange(ctx: Context): Parsed {
   const { data } = ctx;
   const raw = data.order_status ?? data.status;
-  if (typeof raw !== 'string' && typeof raw !== 'number') throw invalid('the TikTok notification has no data.order_status');
+  if (typeof raw !== 'string' && typeof raw !== 'number')
+    throw invalid('the TikTok notification has no data.order_status');
   return single(ctx, {
     status: orderStatus(raw),
     platformStatus: String(raw),
@@ -49,15 +50,25 @@ function orderStatusChange(ctx: Context): Parsed {
 function requestChange(field: 'cancel_status' | 'return_status', map: (s: string) => OrderEvent['status']): Handler {
   return (ctx) => {
     const status = text(ctx.data[field]) ?? 'UNKNOWN';
-    const time = unixSeconds(ctx.data.update_time, 'data.update_time') ?? unixSeconds(ctx.data.create_time, 'data.create_time');
+    const time =
+      unixSeconds(ctx.data.update_time, 'data.update_time') ?? unixSeconds(ctx.data.create_time, 'data.create_time');
     const mapped = map(status);
     if (mapped === 'other') return single(ctx, { status: mapped, platformStatus: status, hints: [], eventTime: time });
-    if (ctx.merchant.tiktokApiAccess) return single(ctx, { status: 'other', platformStatus: `${status} (amount looked up)`, hints: [], eventTime: time });
+    if (ctx.merchant.tiktokApiAccess)
+      return single(ctx, {
+        status: 'other',
+        platformStatus: `${status} (amount looked up)`,
+        hints: [],
+        eventTime: time,
+      });
     return single(ctx, { status: mapped, platformStatus: status, hints: [], eventTime: time, estimated: true });
   };
 }
 
-type EventFields = Pick<OrderEvent, 'status' | 'platformStatus' | 'hints' | 'base' | 'total' | 'orderedAt' | 'estimated' | 'lines'> & { eventTime?: Date | undefined };
+type EventFields = Pick<
+  OrderEvent,
+  'status' | 'platformStatus' | 'hints' | 'base' | 'total' | 'orderedAt' | 'estimated' | 'lines'
+> & { eventTime?: Date | undefined };
 
 function single(ctx: Context, fields: EventFields): Parsed {
   const orderId = requireOrderId(ctx.data.order_id, 'data.order_id');
@@ -82,7 +93,11 @@ export const seedDialect: TikTokDialect = {
   handlers: { ORDER_STATUS_CHANGE: orderStatusChange },
 };
 
-const TYPE_NAMES: Readonly<Record<number, string>> = { 1: 'ORDER_STATUS_CHANGE', 11: 'CANCELLATION_STATUS_CHANGE', 12: 'RETURN_STATUS_CHANGE' };
+const TYPE_NAMES: Readonly<Record<number, string>> = {
+  1: 'ORDER_STATUS_CHANGE',
+  11: 'CANCELLATION_STATUS_CHANGE',
+  12: 'RETURN_STATUS_CHANGE',
+};
 
 /** The real Open API envelope: the seed plus numeric types, cancellations and returns. */
 export const envelopeDialect: TikTokDialect = {
@@ -110,7 +125,9 @@ export function parseTikTok(req: WebhookRequest, merchant: MerchantSecrets, dedu
   if (!handler) {
     const orderId = data && text(data.order_id);
     const reason = `TikTok notification type ${eventType} is not an order event`;
-    return orderId === undefined ? { kind: 'ignored', eventType, reason } : { kind: 'ignored', eventType, orderId, reason };
+    return orderId === undefined
+      ? { kind: 'ignored', eventType, reason }
+      : { kind: 'ignored', eventType, orderId, reason };
   }
   if (!data) throw invalid('the TikTok notification has no data object');
   return handler({ body, data, eventType, merchant, dedupeKey, receivedAt: req.receivedAt });

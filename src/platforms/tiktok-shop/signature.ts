@@ -30,14 +30,23 @@ export function verifyTikTok(req: WebhookRequest, merchant: MerchantSecrets): Ve
   const received = SIGNATURE_HEADERS.map((name) => header(req, name)).find((v) => v !== undefined);
   if (received === undefined) return refused('no_signature', 'missing TikTok signature: no Authorization header');
   if (!safeEqual(received.toLowerCase(), tiktokSignature(key, secret, req.rawBody))) {
-    return refused('bad_signature', 'the TikTok signature does not match the body', `check merchant ${merchant.id}'s TikTok app key and app secret`);
+    return refused(
+      'bad_signature',
+      'the TikTok signature does not match the body',
+      `check merchant ${merchant.id}'s TikTok app key and app secret`,
+    );
   }
   // The shop check applies to a merchant with a shop id; only then is the body read for it.
   if (!merchant.tiktokShopId) return verified;
   const shopId = bodyShopId(req.rawBody);
-  if (shopId === INEXACT) return refused('wrong_shop', 'the notification names its TikTok shop by an inexact number; shop ids must be exact');
+  if (shopId === INEXACT)
+    return refused('wrong_shop', 'the notification names its TikTok shop by an inexact number; shop ids must be exact');
   if (shopId !== undefined && shopId !== merchant.tiktokShopId) {
-    return refused('wrong_shop', `the notification is for TikTok shop ${shopId}, not this merchant's`, `merchant ${merchant.id}'s shop id is ${merchant.tiktokShopId}`);
+    return refused(
+      'wrong_shop',
+      `the notification is for TikTok shop ${shopId}, not this merchant's`,
+      `merchant ${merchant.id}'s shop id is ${merchant.tiktokShopId}`,
+    );
   }
   return verified;
 }

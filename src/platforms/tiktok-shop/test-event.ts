@@ -1,6 +1,15 @@
 import { asObject, type Json } from '../payload.js';
 import type { MerchantSecrets } from '../platform.js';
-import { fillMoney, hasHints, major, minorNumber, randomDigits, type Fill, type Template, type TestEventKit } from '../test-event-kit.js';
+import {
+  fillMoney,
+  hasHints,
+  major,
+  minorNumber,
+  randomDigits,
+  type Fill,
+  type Template,
+  type TestEventKit,
+} from '../test-event-kit.js';
 import { tiktokTemplates } from './templates/index.js';
 
 /** Where each notification type keeps its status: type 1, 11, 12 (and the seed's type 1). */

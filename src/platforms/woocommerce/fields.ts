@@ -81,7 +81,6 @@ export function wooLines(order: Json, fallbackCurrency: string): { lines?: Order
   return lines ? { lines } : {};
 }
 
-
 /** Hints in this order: coupons, meta_data (click, ref, utm, the landing page's click), the customer's note. */
 export function hints(order: Json): AttributionHint[] {
   const found: [AttributionMethod, unknown][] = [];

@@ -30,7 +30,9 @@ export function parseWooCommerce(req: WebhookRequest, merchant: MerchantSecrets,
   if (!statusOf) {
     const orderId = topic.startsWith('order.') ? text(order.id) : undefined;
     const reason = `WooCommerce topic ${topic} does not change a sale`;
-    return orderId === undefined ? { kind: 'ignored', eventType: topic, reason } : { kind: 'ignored', eventType: topic, orderId, reason };
+    return orderId === undefined
+      ? { kind: 'ignored', eventType: topic, reason }
+      : { kind: 'ignored', eventType: topic, orderId, reason };
   }
   const orderId = requireOrderId(order.id, 'id');
   // *_gmt fields are UTC written without a zone suffix.

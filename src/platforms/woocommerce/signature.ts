@@ -12,7 +12,11 @@ export function woocommerceSignature(secret: string, rawBody: Buffer): string {
 
 /** WooCommerce checks a new webhook's URL with an unsigned, form-encoded `webhook_id=N`. */
 export function isWooCommercePing(req: WebhookRequest): boolean {
-  return header(req, 'x-wc-webhook-signature') === undefined && req.rawBody.length < 64 && PING_BODY.test(req.rawBody.toString('utf8').trim());
+  return (
+    header(req, 'x-wc-webhook-signature') === undefined &&
+    req.rawBody.length < 64 &&
+    PING_BODY.test(req.rawBody.toString('utf8').trim())
+  );
 }
 
 export function signWooCommerce(rawBody: Buffer, merchant: MerchantSecrets): Record<string, string> {
@@ -25,7 +29,11 @@ export function verifyWooCommerce(req: WebhookRequest, merchant: MerchantSecrets
   const received = header(req, 'x-wc-webhook-signature');
   if (received === undefined) return refused('no_signature', 'missing X-WC-Webhook-Signature header');
   if (!safeEqual(received, woocommerceSignature(merchant.woocommerceSecret, req.rawBody))) {
-    return refused('bad_signature', 'X-WC-Webhook-Signature does not match the body', `check merchant ${merchant.id}'s WooCommerce secret`);
+    return refused(
+      'bad_signature',
+      'X-WC-Webhook-Signature does not match the body',
+      `check merchant ${merchant.id}'s WooCommerce secret`,
+    );
   }
   return verified;
 }

@@ -19,7 +19,11 @@ export function exportIngestItem(item: OrderItem, header: ExportHeader): IngestI
       source: 'backfill',
       eventType: `export.${header.format}`,
       orderId: event.externalOrderId,
-      headers: { 'x-tracknow-export': header.format, 'x-tracknow-file': header.file, 'x-tracknow-lines': item.lines.join(',') },
+      headers: {
+        'x-tracknow-export': header.format,
+        'x-tracknow-file': header.file,
+        'x-tracknow-lines': item.lines.join(','),
+      },
       body: item.raw,
     },
     events: [event],

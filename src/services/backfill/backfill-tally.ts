@@ -43,7 +43,8 @@ export class BackfillTally {
 
   error(error: BackfillError): void {
     this.rows++;
-    if (this.errors.length < MAX_ERRORS) this.errors.push({ file: error.file, line: error.line, message: error.message });
+    if (this.errors.length < MAX_ERRORS)
+      this.errors.push({ file: error.file, line: error.line, message: error.message });
     else this.errorsOmitted++;
   }
 
@@ -61,6 +62,16 @@ export class BackfillTally {
 
   summary(dryRun: boolean): BackfillSummary {
     const { rows, orders, created, updated, unchanged, errors, errorsOmitted } = this;
-    return { rows, orders, created, updated, unchanged, unattributed: this.#unattributed.size, errors, errorsOmitted, dryRun };
+    return {
+      rows,
+      orders,
+      created,
+      updated,
+      unchanged,
+      unattributed: this.#unattributed.size,
+      errors,
+      errorsOmitted,
+      dryRun,
+    };
   }
 }

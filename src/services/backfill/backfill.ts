@@ -41,19 +41,33 @@ export interface BackfillProgress {
  * a bad row is counted and listed and the rest goes on. Streams: memory stays flat.
  */
 export async function backfillTikTok(db: Kysely<Database>, options: BackfillOptions): Promise<BackfillSummary> {
-  if (options.files.length === 0) throw usage('give at least one export file: tracknow backfill tiktok --merchant ID FILE...');
+  if (options.files.length === 0)
+    throw usage('give at least one export file: tracknow backfill tiktok --merchant ID FILE...');
   const merchant = await getMerchant(db, options.merchantId);
   const exports = await openAll(options, merchant.currency, parseCommissionBase(merchant.commission_base));
   try {
-    const sizes = await Promise.all(options.files.map((f) => stat(f).then((s) => s.size, () => 0)));
+    const sizes = await Promise.all(
+      options.files.map((f) =>
+        stat(f).then(
+          (s) => s.size,
+          () => 0,
+        ),
+      ),
+    );
     const tally = new BackfillTally();
     const run = async (ingest: IngestFn, target: Kysely<Database>, depth: number) => {
-      const writer = new BatchWriter(ingest, depth, (items, outcomes) => tally.outcomes(items, outcomes), await PlannerStats.of(target));
+      const writer = new BatchWriter(
+        ingest,
+        depth,
+        (items, outcomes) => tally.outcomes(items, outcomes),
+        await PlannerStats.of(target),
+      );
       let before = 0;
       const total = sizes.reduce((a, b) => a + b, 0);
       try {
         for (const [i, ex] of exports.entries()) {
-          const progress = () => options.onProgress?.({ rows: tally.rows, bytes: before + ex.progress().bytes, totalBytes: total });
+          const progress = () =>
+            options.onProgress?.({ rows: tally.rows, bytes: before + ex.progress().bytes, totalBytes: total });
           await feed(ex, writer, tally, options.batchSize ?? 1000, progress);
           before += sizes[i] ?? 0;
         }
@@ -70,11 +84,24 @@ export async function backfillTikTok(db: Kysely<Database>, options: BackfillOpti
 }
 
 /** Opens every file and reads its header: one that is not a TikTok export fails them all, before any write. */
-async function openAll(options: BackfillOptions, currency: string, commissionBase: CommissionBase): Promise<TikTokExport[]> {
+async function openAll(
+  options: BackfillOptions,
+  currency: string,
+  commissionBase: CommissionBase,
+): Promise<TikTokExport[]> {
   const opened: TikTokExport[] = [];
   try {
     for (const file of options.files) {
-      opened.push(await openTikTokExport(file, { merchantId: options.merchantId, currency, file, dateFormat: options.dateFormat, timezone: options.timezone, commissionBase }));
+      opened.push(
+        await openTikTokExport(file, {
+          merchantId: options.merchantId,
+          currency,
+          file,
+          dateFormat: options.dateFormat,
+          timezone: options.timezone,
+          commissionBase,
+        }),
+      );
     }
     return opened;
   } catch (err) {
@@ -84,7 +111,13 @@ async function openAll(options: BackfillOptions, currency: string, commissionBas
 }
 
 /** One file's items into ingest batches; bad rows go to the tally. */
-async function feed(ex: TikTokExport, writer: BatchWriter, tally: BackfillTally, batchSize: number, progress: () => void): Promise<void> {
+async function feed(
+  ex: TikTokExport,
+  writer: BatchWriter,
+  tally: BackfillTally,
+  batchSize: number,
+  progress: () => void,
+): Promise<void> {
   let pending: IngestItem[] = [];
   for await (const items of ex.batches) {
     for (const item of items) {

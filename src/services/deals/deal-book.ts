@@ -37,7 +37,12 @@ export class DealBook {
    * a merchant has a tiered deal): the influencer each event would be attributed to, else its
    * sale's, and the month of its order.
    */
-  async readCounts(db: Kysely<Database>, events: readonly OrderEvent[], saleOf: (e: OrderEvent) => SaleState | undefined, lookup: AttributionLookup): Promise<void> {
+  async readCounts(
+    db: Kysely<Database>,
+    events: readonly OrderEvent[],
+    saleOf: (e: OrderEvent) => SaleState | undefined,
+    lookup: AttributionLookup,
+  ): Promise<void> {
     if (this.tiered.size === 0) return;
     const keys = new Map<string, TierKey>();
     for (const e of events) {
@@ -57,7 +62,9 @@ export class DealBook {
 
   /** Advisory lock keys for the order months of the batch's tiered merchants (none without tiers). */
   monthLocks(events: readonly OrderEvent[]): OrderKey[] {
-    return events.filter((e) => this.tiered.has(e.merchantId)).map((e) => ({ merchantId: e.merchantId, platform: 'deal-tier', orderId: monthOf(e.orderedAt ?? e.eventTime) }));
+    return events
+      .filter((e) => this.tiered.has(e.merchantId))
+      .map((e) => ({ merchantId: e.merchantId, platform: 'deal-tier', orderId: monthOf(e.orderedAt ?? e.eventTime) }));
   }
 
   /** The terms chooser for one event's sale; undefined when its merchant has no deal (the merchant's rate, as before). */
@@ -84,8 +91,21 @@ export class DealBook {
 
   /** After a transition: a sale that starts earning (not cancelled) joins its month's count. */
   count(before: SaleState | undefined, after: SaleState | undefined, merchantId: string): void {
-    if (!this.tiered.has(merchantId) || !after || after.influencerId === null || after.commissionMinor === null || after.status === 'cancelled') return;
-    if (before && before.commissionMinor !== null && before.influencerId === after.influencerId && before.status !== 'cancelled') return;
+    if (
+      !this.tiered.has(merchantId) ||
+      !after ||
+      after.influencerId === null ||
+      after.commissionMinor === null ||
+      after.status === 'cancelled'
+    )
+      return;
+    if (
+      before &&
+      before.commissionMinor !== null &&
+      before.influencerId === after.influencerId &&
+      before.status !== 'cancelled'
+    )
+      return;
     const key = { influencerId: after.influencerId, merchantId, month: monthOf(after.orderedAt) };
     const k = tierKeyString(key);
     this.added.set(k, (this.added.get(k) ?? 0) + 1);

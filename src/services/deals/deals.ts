@@ -68,7 +68,8 @@ function flag<T>(name: string, value: string | undefined, rule: (v: string) => T
   try {
     return rule(value);
   } catch (err) {
-    if (err instanceof RangeError || (err as Error).name === 'MoneyFormatError') throw usage(`${name}: ${(err as Error).message}`);
+    if (err instanceof RangeError || (err as Error).name === 'MoneyFormatError')
+      throw usage(`${name}: ${(err as Error).message}`);
     throw err;
   }
 }
@@ -83,7 +84,8 @@ function uuidFlag(name: string, value: string | undefined): string | undefined {
 function instantFlag(name: string, value: string | undefined): Date | undefined {
   return flag(name, value, (v) => {
     const d = new Date(v);
-    if (!/^\d{4}-\d{2}-\d{2}/.test(v.trim()) || Number.isNaN(d.getTime())) throw new RangeError(`must be an ISO 8601 time such as 2026-11-01T00:00:00Z, got ${JSON.stringify(v)}`);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(v.trim()) || Number.isNaN(d.getTime()))
+      throw new RangeError(`must be an ISO 8601 time such as 2026-11-01T00:00:00Z, got ${JSON.stringify(v)}`);
     return d;
   });
 }
@@ -91,12 +93,19 @@ function instantFlag(name: string, value: string | undefined): Date | undefined 
 function textFlag(name: string, value: string | undefined, max: number): string | undefined {
   return flag(name, value, (v) => {
     const t = v.trim();
-    if (t === '' || t.length > max || /[\u0000-\u001f\u007f]/.test(t)) throw new RangeError(`must be 1 to ${max} characters without control characters`);
+    if (t === '' || t.length > max || /[\u0000-\u001f\u007f]/.test(t))
+      throw new RangeError(`must be 1 to ${max} characters without control characters`);
     return t;
   });
 }
 
-async function mustExist(db: Kysely<Database>, table: 'merchants' | 'influencers', id: string, what: string, list: string): Promise<void> {
+async function mustExist(
+  db: Kysely<Database>,
+  table: 'merchants' | 'influencers',
+  id: string,
+  what: string,
+  list: string,
+): Promise<void> {
   const found = await db.selectFrom(table).select('id').where('id', '=', id).executeTakeFirst();
   if (!found) throw notFound(`no ${what} with id ${id}; see \`tracknow ${list} list\``);
 }
@@ -105,10 +114,14 @@ async function mustExist(db: Kysely<Database>, table: 'merchants' | 'influencers
 export async function addDeal(db: Kysely<Database>, input: DealInput): Promise<DealView> {
   const merchantId = uuidFlag('--merchant', input.merchantId);
   if (merchantId === undefined) throw usage('--merchant is required: the merchant whose sales the deal pays');
-  if ((input.rate === undefined) === (input.fixed === undefined)) throw usage('give exactly one of --rate PCT and --fixed AMOUNT --currency CUR');
-  if (input.fixed !== undefined && input.currency === undefined) throw usage('--fixed needs --currency (the currency the amount is paid in)');
-  if (input.fixed === undefined && input.currency !== undefined) throw usage('--currency goes with --fixed; a --rate applies in any currency');
-  if (input.fixed !== undefined && input.product !== undefined) throw usage('--fixed pays per order and cannot be scoped with --product; use --rate for a product');
+  if ((input.rate === undefined) === (input.fixed === undefined))
+    throw usage('give exactly one of --rate PCT and --fixed AMOUNT --currency CUR');
+  if (input.fixed !== undefined && input.currency === undefined)
+    throw usage('--fixed needs --currency (the currency the amount is paid in)');
+  if (input.fixed === undefined && input.currency !== undefined)
+    throw usage('--currency goes with --fixed; a --rate applies in any currency');
+  if (input.fixed !== undefined && input.product !== undefined)
+    throw usage('--fixed pays per order and cannot be scoped with --product; use --rate for a product');
   if (input.tiers !== undefined && input.rate === undefined) throw usage('--tiers goes with --rate (tiers are rates)');
   const ratePpm = flag('--rate', input.rate, parseRatePercent);
   const currency = flag('--currency', input.currency, normalizeCurrency);
@@ -179,6 +192,9 @@ export async function endDeal(db: Kysely<Database>, id: string, at?: string, now
     .where('ended_at', 'is', null)
     .returningAll()
     .executeTakeFirst();
-  if (!ended) throw conflict(`deal ${dealId} already ended at ${row.ended_at?.toISOString()}; deals are never edited in place, add a new one instead`);
+  if (!ended)
+    throw conflict(
+      `deal ${dealId} already ended at ${row.ended_at?.toISOString()}; deals are never edited in place, add a new one instead`,
+    );
   return dealView(ended);
 }

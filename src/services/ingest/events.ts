@@ -35,13 +35,27 @@ export interface EventRow {
 /** The webhook inbox and its work queue, newest first. */
 export async function listEvents(db: Kysely<Database>, options: ListEventsOptions = {}): Promise<EventRow[]> {
   const { platform, merchantId, status, limit = 50 } = options;
-  if (platform !== undefined && !isPlatformId(platform)) throw usage(`must be one of ${platformIds.join(', ')}`, 'platform');
-  if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) throw usage(`must be one of ${STATUSES.join(', ')}`, 'status');
-  if (merchantId !== undefined && !isUuid(merchantId)) throw usage(`${JSON.stringify(merchantId)} is not a merchant id`, 'merchantId');
+  if (platform !== undefined && !isPlatformId(platform))
+    throw usage(`must be one of ${platformIds.join(', ')}`, 'platform');
+  if (status !== undefined && !(STATUSES as readonly string[]).includes(status))
+    throw usage(`must be one of ${STATUSES.join(', ')}`, 'status');
+  if (merchantId !== undefined && !isUuid(merchantId))
+    throw usage(`${JSON.stringify(merchantId)} is not a merchant id`, 'merchantId');
   if (!Number.isSafeInteger(limit) || limit < 1) throw usage('must be a positive integer', 'limit');
   let query = db
     .selectFrom('webhook_events')
-    .select(['id', 'platform', 'merchant_id', 'order_id', 'status', 'attempts', 'last_error', 'received_at', 'event_type', 'outcome'])
+    .select([
+      'id',
+      'platform',
+      'merchant_id',
+      'order_id',
+      'status',
+      'attempts',
+      'last_error',
+      'received_at',
+      'event_type',
+      'outcome',
+    ])
     .orderBy('received_at', 'desc')
     .orderBy('id')
     .limit(limit);
@@ -74,7 +88,11 @@ export interface ReplayResult {
  * was never processed (received, failed) takes the replay's result.
  */
 /** Re-runs stored events; `encryptionKey` opens merchants' sealed secrets (TRACKNOW_ENCRYPTION_KEY). */
-export async function replayEvents(db: Kysely<Database>, ids: readonly string[], encryptionKey?: Buffer): Promise<ReplayResult[]> {
+export async function replayEvents(
+  db: Kysely<Database>,
+  ids: readonly string[],
+  encryptionKey?: Buffer,
+): Promise<ReplayResult[]> {
   const results: ReplayResult[] = [];
   for (const id of ids) {
     try {
@@ -88,34 +106,63 @@ export async function replayEvents(db: Kysely<Database>, ids: readonly string[],
 }
 
 async function replayOne(db: Kysely<Database>, id: string, encryptionKey: Buffer | undefined): Promise<ReplayResult> {
-  const row = isUuid(id) ? await db.selectFrom('webhook_events').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
-  if (!row) throw new TracknowError('not_found', `no stored event ${JSON.stringify(id.slice(0, 80))}; see \`tracknow events list\``);
+  const row = isUuid(id)
+    ? await db.selectFrom('webhook_events').selectAll().where('id', '=', id).executeTakeFirst()
+    : undefined;
+  if (!row)
+    throw new TracknowError(
+      'not_found',
+      `no stored event ${JSON.stringify(id.slice(0, 80))}; see \`tracknow events list\``,
+    );
   const merchant = await findMerchantSecrets(db, row.merchant_id, { encryptionKey });
   const adapter = getPlatform(row.platform);
   const rawBody = Buffer.from(row.body, 'utf8');
   // The inbox never keeps signatures; this body was verified on receipt, so it is re-signed to pass the same intake.
   const headers: Record<string, string> = { ...storedHeaders(row.headers) };
   for (const [name, value] of Object.entries(adapter.sign(rawBody, merchant))) headers[name.toLowerCase()] = value;
-  const source = (SOURCES as readonly string[]).includes(row.source) ? (row.source as InboxRecord['source']) : 'webhook';
+  const source = (SOURCES as readonly string[]).includes(row.source)
+    ? (row.source as InboxRecord['source'])
+    : 'webhook';
   const taken = intake(row.platform, merchant, { headers, rawBody, receivedAt: row.received_at }, source);
   if (taken.kind === 'ping') return { id, outcome: 'ignored', message: 'a ping: nothing to replay' };
 
-  const prior = await db.selectFrom('webhook_events').select(['status']).where('merchant_id', '=', row.merchant_id).where('platform', '=', row.platform).where('dedupe_key', 'like', `replay:${row.id}:%`).execute();
+  const prior = await db
+    .selectFrom('webhook_events')
+    .select(['status'])
+    .where('merchant_id', '=', row.merchant_id)
+    .where('platform', '=', row.platform)
+    .where('dedupe_key', 'like', `replay:${row.id}:%`)
+    .execute();
   const applied = row.status === 'processed' || prior.some((p) => p.status === 'processed');
   const dedupeKey = `replay:${row.id}:${prior.length + 1}`;
   // The events keep the delivery's own key, so a reversal they cause stays unique per delivery.
-  const events = taken.item.events.map((e): OrderEvent => (applied && e.refundedBase ? { ...e, refundedBase: { ...e.refundedBase, minor: 0n } } : e));
+  const events = taken.item.events.map((e): OrderEvent =>
+    applied && e.refundedBase ? { ...e, refundedBase: { ...e.refundedBase, minor: 0n } } : e,
+  );
   const [outcome] = await ingestBatch(db, [{ ...taken.item, inbox: { ...taken.item.inbox, dedupeKey }, events }]);
   if (!outcome) throw new TracknowError('internal', 'ingest returned no outcome');
   if (row.status !== 'processed' && row.status !== 'ignored' && outcome.outcome !== 'duplicate') {
-    await markInbox(db, [{ id: row.id, status: outcome.outcome === 'ignored' ? 'ignored' : 'processed', outcome: `replayed as ${outcome.eventId}: ${outcome.outcome}` }]);
+    await markInbox(db, [
+      {
+        id: row.id,
+        status: outcome.outcome === 'ignored' ? 'ignored' : 'processed',
+        outcome: `replayed as ${outcome.eventId}: ${outcome.outcome}`,
+      },
+    ]);
   }
-  return { id, replayId: outcome.eventId, outcome: outcome.outcome, message: outcome.message, ...(outcome.sale ? { sale: outcome.sale } : {}) };
+  return {
+    id,
+    replayId: outcome.eventId,
+    outcome: outcome.outcome,
+    message: outcome.message,
+    ...(outcome.sale ? { sale: outcome.sale } : {}),
+  };
 }
 
 function storedHeaders(value: unknown): Record<string, string> {
   const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : value;
   const out: Record<string, string> = {};
-  if (parsed && typeof parsed === 'object') for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') out[k.toLowerCase()] = v;
+  if (parsed && typeof parsed === 'object')
+    for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') out[k.toLowerCase()] = v;
   return out;
 }

@@ -71,7 +71,12 @@ export class IngestBatcher {
 
   async #run(batch: Waiting[]): Promise<void> {
     try {
-      const outcomes = await retrying(() => ingestBatch(this.db, batch.map((w) => w.item)));
+      const outcomes = await retrying(() =>
+        ingestBatch(
+          this.db,
+          batch.map((w) => w.item),
+        ),
+      );
       batch.forEach((w, n) => w.resolve(outcomes[n]!));
     } catch (err) {
       if (batch.length === 1 || isDbUnavailable(err)) {
@@ -79,7 +84,9 @@ export class IngestBatcher {
         return;
       }
       // One bad delivery must not fail its neighbours: retry each alone.
-      await Promise.all(batch.map((w) => retrying(() => ingestBatch(this.db, [w.item])).then((o) => w.resolve(o[0]!), w.reject)));
+      await Promise.all(
+        batch.map((w) => retrying(() => ingestBatch(this.db, [w.item])).then((o) => w.resolve(o[0]!), w.reject)),
+      );
     }
   }
 }

@@ -76,7 +76,11 @@ class DryRun extends Error {
   }
 }
 
-const keyOf = (e: OrderEvent): OrderKey => ({ merchantId: e.merchantId, platform: e.platform, orderId: e.externalOrderId });
+const keyOf = (e: OrderEvent): OrderKey => ({
+  merchantId: e.merchantId,
+  platform: e.platform,
+  orderId: e.externalOrderId,
+});
 
 /**
  * The one pipeline: webhooks, backfill and replays all come through here, one batch per
@@ -84,7 +88,11 @@ const keyOf = (e: OrderEvent): OrderKey => ({ merchantId: e.merchantId, platform
  * computed and its sale moved forward; reversals and outbox rows commit with it or not at all.
  * Set-based: a read and a write statement per batch whatever its size (see `Guard`).
  */
-export async function ingestBatch(db: Kysely<Database>, items: readonly IngestItem[], options: IngestOptions = {}): Promise<IngestOutcome[]> {
+export async function ingestBatch(
+  db: Kysely<Database>,
+  items: readonly IngestItem[],
+  options: IngestOptions = {},
+): Promise<IngestOutcome[]> {
   if (items.length === 0) return [];
   for (let attempt = 1; ; attempt++) {
     try {
@@ -111,11 +119,19 @@ export async function ingestBatch(db: Kysely<Database>, items: readonly IngestIt
  * and the counts are exact. No advisory locks: nothing commits, and a million of them in one
  * transaction would exhaust PostgreSQL's lock table.
  */
-export async function rehearseIngest<T>(db: Kysely<Database>, run: (ingest: IngestFn, trx: Kysely<Database>) => Promise<T>): Promise<T> {
+export async function rehearseIngest<T>(
+  db: Kysely<Database>,
+  run: (ingest: IngestFn, trx: Kysely<Database>) => Promise<T>,
+): Promise<T> {
   const done: { result?: { value: T } } = {};
   try {
     await db.transaction().execute(async (trx) => {
-      done.result = { value: await run((items) => (items.length === 0 ? Promise.resolve([]) : ingestItems(trx, items, 'rehearsal')), trx) };
+      done.result = {
+        value: await run(
+          (items) => (items.length === 0 ? Promise.resolve([]) : ingestItems(trx, items, 'rehearsal')),
+          trx,
+        ),
+      };
       throw new DryRun([]);
     });
   } catch (err) {
@@ -136,7 +152,11 @@ export async function rehearseIngest<T>(db: Kysely<Database>, run: (ingest: Inge
  */
 type Guard = 'optimistic' | 'locked' | 'rehearsal';
 
-async function ingestItems(trx: Kysely<Database>, items: readonly IngestItem[], guard: Guard): Promise<IngestOutcome[]> {
+async function ingestItems(
+  trx: Kysely<Database>,
+  items: readonly IngestItem[],
+  guard: Guard,
+): Promise<IngestOutcome[]> {
   const allKeys = items.flatMap((i) => i.events.map(keyOf));
   if (guard === 'locked') await lockOrders(trx, allKeys);
 
@@ -147,7 +167,20 @@ async function ingestItems(trx: Kysely<Database>, items: readonly IngestItem[], 
   const keys = records.map(inboxKey);
   const merchantIds = [...new Set(allKeys.map((k) => k.merchantId))];
   const lookupAll = mergeKeys(items.flatMap((i) => i.events.map((e) => lookupKeys(e.hints))));
-  const { sales: existing, stored, rates: rateOf, affiliateModes, lookup, deals } = await readBatchState(trx, { orders: allKeys, deliveries: records, merchantIds, lookup: lookupAll, forUpdate: guard !== 'optimistic' });
+  const {
+    sales: existing,
+    stored,
+    rates: rateOf,
+    affiliateModes,
+    lookup,
+    deals,
+  } = await readBatchState(trx, {
+    orders: allKeys,
+    deliveries: records,
+    merchantIds,
+    lookup: lookupAll,
+    forUpdate: guard !== 'optimistic',
+  });
   const earlier = new Map<string, { id: string }>(stored);
   const fresh = records.map((r, n) => {
     if (earlier.has(keys[n]!)) return false;
@@ -156,7 +189,16 @@ async function ingestItems(trx: Kysely<Database>, items: readonly IngestItem[], 
   });
   const tracked = new Map<string, Tracked>();
   for (const [k, { row, version }] of existing) {
-    tracked.set(k, { id: row.id, key: keyOf0(row), version, state: saleState(row), dirty: false, cancelledAt: row.cancelled_at, reversedAt: row.reversed_at, validatedAt: row.validated_at });
+    tracked.set(k, {
+      id: row.id,
+      key: keyOf0(row),
+      version,
+      state: saleState(row),
+      dirty: false,
+      cancelledAt: row.cancelled_at,
+      reversedAt: row.reversed_at,
+      validatedAt: row.validated_at,
+    });
   }
 
   // Deals (#19): terms chosen per sale; tiered deals read the months' counts in one more statement.
@@ -175,7 +217,13 @@ async function ingestItems(trx: Kysely<Database>, items: readonly IngestItem[], 
     if (!fresh[n]) {
       const priorId = earlier.get(keys[n]!)?.id ?? record.id;
       const sale = summaryOf(item.events.at(-1) && tracked.get(orderKeyString(keyOf(item.events.at(-1)!))));
-      return { eventId: priorId, outcome: 'duplicate', change: 'none', message: 'duplicate delivery: already stored, nothing changed', ...(sale ? { sale } : {}) };
+      return {
+        eventId: priorId,
+        outcome: 'duplicate',
+        change: 'none',
+        message: 'duplicate delivery: already stored, nothing changed',
+        ...(sale ? { sale } : {}),
+      };
     }
     if (item.ignoredReason !== undefined || item.events.length === 0) {
       const message = item.ignoredReason ?? 'no order events in this delivery';
@@ -188,12 +236,28 @@ async function ingestItems(trx: Kysely<Database>, items: readonly IngestItem[], 
       const k = orderKeyString(keyOf(event));
       const current = tracked.get(k);
       const rate = current?.state.commissionRatePpm ?? rateOf.get(event.merchantId) ?? 150_000;
-      const t = applyOrderEvent(current?.state, event, attribute(event.merchantId, event.hints, lookup, event.orderedAt ?? event.eventTime), rate, affiliateModes.get(event.merchantId), book.chooser(event));
+      const t = applyOrderEvent(
+        current?.state,
+        event,
+        attribute(event.merchantId, event.hints, lookup, event.orderedAt ?? event.eventTime),
+        rate,
+        affiliateModes.get(event.merchantId),
+        book.chooser(event),
+      );
       book.count(current?.state, t.next, event.merchantId);
       let entry = current;
       if (t.next && t.next !== current?.state) {
         change = current === undefined ? 'created' : change === 'none' ? 'updated' : change;
-        entry = current ?? { id: randomUUID(), key: keyOf(event), version: null, state: t.next, dirty: true, cancelledAt: null, reversedAt: null, validatedAt: null };
+        entry = current ?? {
+          id: randomUUID(),
+          key: keyOf(event),
+          version: null,
+          state: t.next,
+          dirty: true,
+          cancelledAt: null,
+          reversedAt: null,
+          validatedAt: null,
+        };
         if (t.next.status === 'cancelled' && current?.state.status !== 'cancelled') entry.cancelledAt = now;
         if (t.next.status === 'reversed' && current?.state.status !== 'reversed') entry.reversedAt = now;
         entry.state = t.next;
@@ -201,10 +265,22 @@ async function ingestItems(trx: Kysely<Database>, items: readonly IngestItem[], 
         tracked.set(k, entry);
       }
       if (entry && t.reversalMinor && entry.state.influencerId && entry.state.currency) {
-        reversals.push({ saleId: entry.id, influencerId: entry.state.influencerId, currency: entry.state.currency, amountMinor: t.reversalMinor, eventKey: event.dedupeKey });
+        reversals.push({
+          saleId: entry.id,
+          influencerId: entry.state.influencerId,
+          currency: entry.state.currency,
+          amountMinor: t.reversalMinor,
+          eventKey: event.dedupeKey,
+        });
       }
-      for (const ev of t.notify) if (entry) messages.push(outboxMessage(ev, entry, event, t.outcome === 'reversed' ? undefined : t.reversalMinor));
-      last = { outcome: t.outcome, message: entry ? saleMessage(t.outcome, t.reason, entry.state) : t.reason, ...(entry ? { sale: entry } : {}) };
+      for (const ev of t.notify)
+        if (entry)
+          messages.push(outboxMessage(ev, entry, event, t.outcome === 'reversed' ? undefined : t.reversalMinor));
+      last = {
+        outcome: t.outcome,
+        message: entry ? saleMessage(t.outcome, t.reason, entry.state) : t.reason,
+        ...(entry ? { sale: entry } : {}),
+      };
     }
     deliveries.push({ ...record, status: 'processed', outcome: `${last.outcome}: ${last.message}` });
     const sale = summaryOf(last.sale);
@@ -212,10 +288,21 @@ async function ingestItems(trx: Kysely<Database>, items: readonly IngestItem[], 
   });
 
   const dirty = [...tracked.values()].filter((t) => t.dirty);
-  const write = (t: Tracked): SaleWrite => ({ id: t.id, key: t.key, state: t.state, validatedAt: t.validatedAt, cancelledAt: t.cancelledAt, reversedAt: t.reversedAt });
+  const write = (t: Tracked): SaleWrite => ({
+    id: t.id,
+    key: t.key,
+    state: t.state,
+    validatedAt: t.validatedAt,
+    cancelledAt: t.cancelledAt,
+    reversedAt: t.reversedAt,
+  });
   const newSales = dirty.filter((t) => t.version === null).map(write);
   const changedSales = dirty.flatMap((t) => (t.version === null ? [] : [{ ...write(t), version: t.version }]));
-  await writeBatch(trx, { newSales, changedSales, reversals, messages, deliveries, tierGuards: book.guards() }, guard !== 'rehearsal');
+  await writeBatch(
+    trx,
+    { newSales, changedSales, reversals, messages, deliveries, tierGuards: book.guards() },
+    guard !== 'rehearsal',
+  );
   return outcomes;
 }
 
@@ -225,13 +312,26 @@ function keyOf0(row: { merchant_id: string; platform: string; external_order_id:
 
 function mergeKeys(all: LookupKeys[]): LookupKeys {
   const merge = (pick: (k: LookupKeys) => string[]) => [...new Set(all.flatMap(pick))];
-  return { creatorIds: merge((k) => k.creatorIds), usernames: merge((k) => k.usernames), codes: merge((k) => k.codes), clickIds: merge((k) => k.clickIds) };
+  return {
+    creatorIds: merge((k) => k.creatorIds),
+    usernames: merge((k) => k.usernames),
+    codes: merge((k) => k.codes),
+    clickIds: merge((k) => k.clickIds),
+  };
 }
 
 function summaryOf(t: Tracked | undefined): SaleSummary | undefined {
   if (!t) return undefined;
   const s = t.state;
-  return { id: t.id, status: s.status, influencerId: s.influencerId, attributionMethod: s.attributionMethod, currency: s.currency, baseMinor: s.baseMinor, commissionMinor: s.commissionMinor };
+  return {
+    id: t.id,
+    status: s.status,
+    influencerId: s.influencerId,
+    attributionMethod: s.attributionMethod,
+    currency: s.currency,
+    baseMinor: s.baseMinor,
+    commissionMinor: s.commissionMinor,
+  };
 }
 
 /**
@@ -239,9 +339,21 @@ function summaryOf(t: Tracked | undefined): SaleSummary | undefined {
  * is one message per delivery that caused it: its subject is derived from the sale and the
  * delivery, and its commission is the part reversed.
  */
-function outboxMessage(event: OutboxMessage['event'], t: Tracked, source: OrderEvent, partialMinor?: bigint): OutboxMessage {
+function outboxMessage(
+  event: OutboxMessage['event'],
+  t: Tracked,
+  source: OrderEvent,
+  partialMinor?: bigint,
+): OutboxMessage {
   const s = t.state;
-  const partial = partialMinor === undefined ? {} : { commission_minor: partialMinor, remaining_commission_minor: s.commissionMinor, refunded_minor: s.refundedMinor };
+  const partial =
+    partialMinor === undefined
+      ? {}
+      : {
+          commission_minor: partialMinor,
+          remaining_commission_minor: s.commissionMinor,
+          refunded_minor: s.refundedMinor,
+        };
   return {
     event,
     influencerId: s.influencerId,

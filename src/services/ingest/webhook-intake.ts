@@ -43,7 +43,9 @@ const PLATFORM_COLUMNS = {
 const ALL_COLUMNS = [...PLATFORM_COLUMNS.tiktok, ...PLATFORM_COLUMNS.shopify, ...PLATFORM_COLUMNS.woocommerce];
 
 type SecretRow = Pick<Merchant, 'id' | 'currency'> &
-  Partial<Pick<Merchant, (typeof ALL_COLUMNS)[number] | 'commission_base' | 'tiktok_access_token' | 'tiktok_refresh_token'>> & {
+  Partial<
+    Pick<Merchant, (typeof ALL_COLUMNS)[number] | 'commission_base' | 'tiktok_access_token' | 'tiktok_refresh_token'>
+  > & {
     /** Whether an Open API token is stored, selected as a flag so the listener's cache never holds the token. */
     readonly tiktok_has_token?: boolean;
   };
@@ -65,7 +67,11 @@ export function merchantSecrets(m: SecretRow, encryptionKey?: Buffer): MerchantS
     woocommerceSecret: opened('woocommerce_secret'),
     commissionBase: parseCommissionBase(m.commission_base ?? 'net'),
     // The same test as the enrichment trigger (migration 0004): a queued lookup can be made.
-    tiktokApiAccess: Boolean(m.tiktok_app_key && m.tiktok_app_secret && (m.tiktok_has_token ?? (m.tiktok_access_token || m.tiktok_refresh_token))),
+    tiktokApiAccess: Boolean(
+      m.tiktok_app_key &&
+      m.tiktok_app_secret &&
+      (m.tiktok_has_token ?? (m.tiktok_access_token || m.tiktok_refresh_token)),
+    ),
   };
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as unknown as MerchantSecrets;
 }
@@ -77,13 +83,19 @@ export interface SecretsQuery {
   readonly platform?: PlatformId;
 }
 
-export async function findMerchantSecrets(db: Kysely<Database>, merchantId: string, query: SecretsQuery = {}): Promise<MerchantSecrets> {
+export async function findMerchantSecrets(
+  db: Kysely<Database>,
+  merchantId: string,
+  query: SecretsQuery = {},
+): Promise<MerchantSecrets> {
   const columns = query.platform ? PLATFORM_COLUMNS[query.platform] : ALL_COLUMNS;
   const merchant = isUuid(merchantId)
     ? await db
         .selectFrom('merchants')
         .select(['id', 'currency', 'commission_base', ...columns])
-        .select(sql<boolean>`(tiktok_access_token is not null or tiktok_refresh_token is not null)`.as('tiktok_has_token'))
+        .select(
+          sql<boolean>`(tiktok_access_token is not null or tiktok_refresh_token is not null)`.as('tiktok_has_token'),
+        )
         .where('id', '=', merchantId)
         .executeTakeFirst()
     : undefined;
@@ -105,7 +117,12 @@ function storedHeaders(headers: WebhookRequest['headers']): Record<string, strin
  * Verifies and parses one delivery for a merchant. Throws `unauthorized` (bad or missing
  * signature, wrong shop) or `invalid` (malformed body); nothing is written either way.
  */
-export function intake(platformId: string, merchant: MerchantSecrets, req: WebhookRequest, source: IngestItem['inbox']['source'] = 'webhook'): Intake {
+export function intake(
+  platformId: string,
+  merchant: MerchantSecrets,
+  req: WebhookRequest,
+  source: IngestItem['inbox']['source'] = 'webhook',
+): Intake {
   const adapter = getPlatform(platformId);
   if (adapter.isPing?.(req)) return { kind: 'ping' };
   const verdict = adapter.verify(req, merchant);
@@ -117,7 +134,8 @@ export function intake(platformId: string, merchant: MerchantSecrets, req: Webho
   const dedupeKey = key.length > MAX_KEY_CHARS ? `sha256:${sha256Hex(Buffer.from(key, 'utf8'))}` : key;
   const parsed = adapter.parse(req, merchant, dedupeKey);
   // Sales allow 200 characters (a check constraint); the inbox indexes the id as well.
-  if (parsed.orderId !== undefined && parsed.orderId.length > MAX_KEY_CHARS) throw new TracknowError('invalid', `the order id is over ${MAX_KEY_CHARS} characters`);
+  if (parsed.orderId !== undefined && parsed.orderId.length > MAX_KEY_CHARS)
+    throw new TracknowError('invalid', `the order id is over ${MAX_KEY_CHARS} characters`);
   const inbox = {
     platform: adapter.id,
     merchantId: merchant.id,

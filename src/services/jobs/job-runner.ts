@@ -215,7 +215,12 @@ export class JobRunner {
       let result: unknown;
       let ok = false;
       try {
-        const ctx: JobContext = { job, signal: this.stopping.signal, now: this.now, deferLane: (ms) => this.deferLane(job, ms) };
+        const ctx: JobContext = {
+          job,
+          signal: this.stopping.signal,
+          now: this.now,
+          deferLane: (ms) => this.deferLane(job, ms),
+        };
         result = jobs.length > 1 && task.runMany ? await task.runMany(jobs, ctx) : await task.run(job.payload, ctx);
         ok = true;
       } catch (err) {
@@ -225,8 +230,16 @@ export class JobRunner {
       for (const j of jobs) {
         const plan: JobPlan = ok
           ? { status: 'done' }
-          : planAfterFailure({ error, attempts: j.attempts, maxAttempts: j.max_attempts, now: this.now(), random: this.o.random ?? Math.random, policy: this.o.backoff });
-        if (plan.status !== 'done') this.o.log?.({ job: j.id, task: j.task, attempt: j.attempts, status: plan.status, error: plan.error });
+          : planAfterFailure({
+              error,
+              attempts: j.attempts,
+              maxAttempts: j.max_attempts,
+              now: this.now(),
+              random: this.o.random ?? Math.random,
+              policy: this.o.backoff,
+            });
+        if (plan.status !== 'done')
+          this.o.log?.({ job: j.id, task: j.task, attempt: j.attempts, status: plan.status, error: plan.error });
         await this.record({ job: j, state: { ...plan, attempted: true, at: this.now(), result } });
       }
     } finally {
@@ -255,11 +268,19 @@ export class JobRunner {
       if (batch.length === 0) return;
       try {
         const held = await this.db.transaction().execute(async (trx) => {
-          const ids = await settleJobs(trx, this.workerId, batch.map((e) => ({ id: e.job.id, write: e.state })));
-          await this.settleTasks(trx, batch.filter((e) => ids.has(e.job.id)));
+          const ids = await settleJobs(
+            trx,
+            this.workerId,
+            batch.map((e) => ({ id: e.job.id, write: e.state })),
+          );
+          await this.settleTasks(
+            trx,
+            batch.filter((e) => ids.has(e.job.id)),
+          );
           return ids;
         });
-        for (const e of batch) if (held.has(e.job.id)) this.count(e.job.task)[e.state.status === 'pending' ? 'retried' : e.state.status]++;
+        for (const e of batch)
+          if (held.has(e.job.id)) this.count(e.job.task)[e.state.status === 'pending' ? 'retried' : e.state.status]++;
       } catch (err) {
         this.error ??= err;
         this.wake();
@@ -279,11 +300,24 @@ export class JobRunner {
 
   private async release(jobs: readonly ClaimedJob[], when: Date, deferred: boolean): Promise<void> {
     if (jobs.length === 0) return;
-    const back = new Set(await releaseJobs(this.db, jobs.map((j) => j.id), this.workerId, when));
+    const back = new Set(
+      await releaseJobs(
+        this.db,
+        jobs.map((j) => j.id),
+        this.workerId,
+        when,
+      ),
+    );
     const released = jobs.filter((j) => back.has(j.id));
     if (deferred) for (const job of released) this.count(job.task).deferred++;
     const at = this.now();
-    await this.settleTasks(this.db, released.map((job) => ({ job: { ...job, attempts: job.attempts - 1 }, state: { status: 'pending', runAt: when, error: null, attempted: false, at } })));
+    await this.settleTasks(
+      this.db,
+      released.map((job) => ({
+        job: { ...job, attempts: job.attempts - 1 },
+        state: { status: 'pending', runAt: when, error: null, attempted: false, at },
+      })),
+    );
   }
 
   private deferLane(job: ClaimedJob, ms: number): void {

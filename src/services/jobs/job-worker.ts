@@ -29,7 +29,12 @@ export function startWorker(db: Kysely<Database>, config: Config, options: Worke
   const stamp = (entry: Record<string, unknown>) => options.log({ time: new Date().toISOString(), ...entry });
   const loop = (async () => {
     const smtp = config.smtpUrl ? { url: config.smtpUrl, from: config.smtpFrom } : undefined;
-    const transports = await createTransports({ timeoutMs: config.notify.timeoutMs, smtp, now: () => new Date(), signal: stopping.signal });
+    const transports = await createTransports({
+      timeoutMs: config.notify.timeoutMs,
+      smtp,
+      now: () => new Date(),
+      signal: stopping.signal,
+    });
     try {
       while (!stopping.signal.aborted) {
         try {
@@ -67,7 +72,11 @@ export async function runDueJobs(db: Kysely<Database>, config: Config): Promise<
   const smtp = config.smtpUrl ? { url: config.smtpUrl, from: config.smtpFrom } : undefined;
   const transports = await createTransports({ timeoutMs: config.notify.timeoutMs, smtp, now: () => new Date() });
   try {
-    return await runJobs(db, { tasks: allTasks({ db, config, transports }), concurrency: config.notify.concurrency, leaseMs: deliveryLeaseMs(config.notify.timeoutMs) });
+    return await runJobs(db, {
+      tasks: allTasks({ db, config, transports }),
+      concurrency: config.notify.concurrency,
+      leaseMs: deliveryLeaseMs(config.notify.timeoutMs),
+    });
   } finally {
     await transports.close();
   }

@@ -22,7 +22,10 @@ export interface JobView {
 }
 
 /** The job table, most recently changed first. */
-export async function listJobs(db: Kysely<Database>, o: { status?: JobStatus | undefined; task?: string | undefined; limit: number }): Promise<JobView[]> {
+export async function listJobs(
+  db: Kysely<Database>,
+  o: { status?: JobStatus | undefined; task?: string | undefined; limit: number },
+): Promise<JobView[]> {
   return (await selectJobs(db, o)).map(view);
 }
 
@@ -46,7 +49,11 @@ function view(r: JobRow): JobView {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Re-queues failed jobs, due now, with a fresh attempt budget. Unknown ids change nothing and fail the call. */
-export async function retryJobs(db: Kysely<Database>, ids: readonly string[], now = new Date()): Promise<{ id: string; requeued: boolean }[]> {
+export async function retryJobs(
+  db: Kysely<Database>,
+  ids: readonly string[],
+  now = new Date(),
+): Promise<{ id: string; requeued: boolean }[]> {
   const unique = [...new Set(ids.map((id) => id.toLowerCase()))];
   const malformed = unique.filter((id) => !UUID.test(id));
   if (malformed.length > 0) throw notFound(`no job ${malformed.join(', ')}; see \`tracknow jobs list\``);

@@ -25,7 +25,10 @@ export interface ScheduleTaskDeps {
 /** `schedule.<name>` jobs: payload `{ as_of }`, the cron tick's time. */
 export function scheduleTasks(deps: ScheduleTaskDeps): TaskRegistry {
   const asOf = (payload: unknown) => new Date(field(payload, 'as_of'));
-  const task = (run: (asOf: Date) => Promise<unknown>): Task => ({ maxAttempts: SCHEDULE_MAX_ATTEMPTS, run: (payload) => run(asOf(payload)) });
+  const task = (run: (asOf: Date) => Promise<unknown>): Task => ({
+    maxAttempts: SCHEDULE_MAX_ATTEMPTS,
+    run: (payload) => run(asOf(payload)),
+  });
   return {
     'schedule.validate': task((at) => validate(deps.db, { asOf: at })),
     'schedule.payout': task(async (at) => payoutJson(await payout(deps.db, { ...deps.payout, asOf: at }))),
@@ -49,9 +52,18 @@ export interface TickResult {
 export async function runTick(deps: ScheduleTaskDeps, name: ScheduledName, tick: Date): Promise<TickResult> {
   const task = `schedule.${name}`;
   const key = `${task}:${tick.toISOString()}`;
-  const [id] = await enqueueJobs(deps.db, [{ task, payload: { as_of: tick.toISOString() }, key, maxAttempts: SCHEDULE_MAX_ATTEMPTS }]);
+  const [id] = await enqueueJobs(deps.db, [
+    { task, payload: { as_of: tick.toISOString() }, key, maxAttempts: SCHEDULE_MAX_ATTEMPTS },
+  ]);
   await runJobs(deps.db, { tasks: scheduleTasks(deps), only: [task], concurrency: 1 });
-  const job = await deps.db.selectFrom('jobs').select(['id', 'status', 'last_error', 'locked_by']).where('key', '=', key).executeTakeFirstOrThrow();
-  if (job.status === 'done' || (job.locked_by !== null && id === undefined)) return { job_id: job.id, enqueued: id !== undefined, status: job.status };
-  throw new Error(`${task} job ${job.id} ${job.status === 'failed' ? 'failed' : 'will retry'}: ${job.last_error ?? 'unknown error'}`);
+  const job = await deps.db
+    .selectFrom('jobs')
+    .select(['id', 'status', 'last_error', 'locked_by'])
+    .where('key', '=', key)
+    .executeTakeFirstOrThrow();
+  if (job.status === 'done' || (job.locked_by !== null && id === undefined))
+    return { job_id: job.id, enqueued: id !== undefined, status: job.status };
+  throw new Error(
+    `${task} job ${job.id} ${job.status === 'failed' ? 'failed' : 'will retry'}: ${job.last_error ?? 'unknown error'}`,
+  );
 }

@@ -10,7 +10,12 @@ export interface ScheduledJob {
 
 /** One JSON log line: the schedule starting or stopping, or one run of a job. */
 export type ScheduleLogEntry =
-  | { time: string; event: 'started'; jobs: { job: string; cron: string; next_run: string | null }[]; timezone: string | null }
+  | {
+      time: string;
+      event: 'started';
+      jobs: { job: string; cron: string; next_run: string | null }[];
+      timezone: string | null;
+    }
   | { time: string; event: 'run'; job: string; ok: true; duration_ms: number; result: unknown; next_run: string | null }
   | { time: string; event: 'run'; job: string; ok: false; duration_ms: number; error: string; next_run: string | null }
   | { time: string; event: 'stopped'; runs: number; failures: number };
@@ -63,18 +68,35 @@ export async function runSchedule(options: ScheduleOptions): Promise<ScheduleSum
         try {
           const result = await job.run(asOf);
           runs++;
-          log({ ...base, ok: true, duration_ms: Math.round(performance.now() - started), result, next_run: iso(cron.nextRun()) });
+          log({
+            ...base,
+            ok: true,
+            duration_ms: Math.round(performance.now() - started),
+            result,
+            next_run: iso(cron.nextRun()),
+          });
         } catch (err) {
           runs++;
           failures++;
-          log({ ...base, ok: false, duration_ms: Math.round(performance.now() - started), error: (err as Error).message ?? String(err), next_run: iso(cron.nextRun()) });
+          log({
+            ...base,
+            ok: false,
+            duration_ms: Math.round(performance.now() - started),
+            error: (err as Error).message ?? String(err),
+            next_run: iso(cron.nextRun()),
+          });
         }
       });
       return queue;
     });
     return { job, cron };
   });
-  log({ time: new Date().toISOString(), event: 'started', jobs: crons.map(({ job, cron }) => ({ job: job.name, cron: job.cron, next_run: iso(cron.nextRun()) })), timezone: timezone ?? null });
+  log({
+    time: new Date().toISOString(),
+    event: 'started',
+    jobs: crons.map(({ job, cron }) => ({ job: job.name, cron: job.cron, next_run: iso(cron.nextRun()) })),
+    timezone: timezone ?? null,
+  });
   await new Promise<void>((done) => {
     if (signal.aborted) done();
     else signal.addEventListener('abort', () => done(), { once: true });

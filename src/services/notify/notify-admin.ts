@@ -1,6 +1,12 @@
 import type { Kysely } from 'kysely';
 import { notFound } from '../../errors.js';
-import { requeueFailed, selectDeliveries, selectNotifications, type DeliveryRow, type NotificationRow } from '../../store/notify-list-repo.js';
+import {
+  requeueFailed,
+  selectDeliveries,
+  selectNotifications,
+  type DeliveryRow,
+  type NotificationRow,
+} from '../../store/notify-list-repo.js';
 import type { Database, DeliveryStatus } from '../../store/schema.js';
 
 export interface NotificationView {
@@ -29,10 +35,17 @@ export interface DeliveryView {
 }
 
 /** The outbox, newest first, each row with its receivers' states. */
-export async function listNotifications(db: Kysely<Database>, o: { status?: DeliveryStatus; limit: number }): Promise<NotificationView[]> {
+export async function listNotifications(
+  db: Kysely<Database>,
+  o: { status?: DeliveryStatus; limit: number },
+): Promise<NotificationView[]> {
   const rows = await selectNotifications(db, o);
   const deliveries = new Map<string, DeliveryRow[]>();
-  for (const d of await selectDeliveries(db, rows.map((r) => r.id))) deliveries.set(d.notification_id, [...(deliveries.get(d.notification_id) ?? []), d]);
+  for (const d of await selectDeliveries(
+    db,
+    rows.map((r) => r.id),
+  ))
+    deliveries.set(d.notification_id, [...(deliveries.get(d.notification_id) ?? []), d]);
   return rows.map((r) => view(r, deliveries.get(r.id) ?? []));
 }
 
@@ -69,7 +82,11 @@ export interface RetryResult {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Re-queues the failed deliveries of outbox rows. Unknown ids change nothing and fail the call. */
-export async function retryNotifications(db: Kysely<Database>, ids: readonly string[], now = new Date()): Promise<RetryResult[]> {
+export async function retryNotifications(
+  db: Kysely<Database>,
+  ids: readonly string[],
+  now = new Date(),
+): Promise<RetryResult[]> {
   const unique = [...new Set(ids.map((id) => id.toLowerCase()))];
   const malformed = unique.filter((id) => !UUID.test(id));
   if (malformed.length > 0) throw notFound(`no notification ${malformed.join(', ')}; see \`tracknow notify list\``);

@@ -25,17 +25,26 @@ export async function addEndpoint(db: Kysely<Database>, o: AddEndpointOptions): 
   if (!checked.ok) throw invalid(checked.reason, undefined, 'url');
   const events = normalizeEvents(o.events);
   if (o.influencerId !== undefined) {
-    const found = UUID.test(o.influencerId) && (await db.selectFrom('influencers').select('id').where('id', '=', o.influencerId).executeTakeFirst());
+    const found =
+      UUID.test(o.influencerId) &&
+      (await db.selectFrom('influencers').select('id').where('id', '=', o.influencerId).executeTakeFirst());
     if (!found) throw notFound(`no influencer ${o.influencerId}; see \`tracknow influencer list\``);
   }
-  return insertEndpoint(db, { id: randomUUID(), url: checked.url, influencerId: o.influencerId ?? null, events, secret: newEndpointSecret() });
+  return insertEndpoint(db, {
+    id: randomUUID(),
+    url: checked.url,
+    influencerId: o.influencerId ?? null,
+    events,
+    secret: newEndpointSecret(),
+  });
 }
 
 function normalizeEvents(events: readonly string[] | undefined): string[] | null {
   const names = [...new Set((events ?? []).map((e) => e.trim()).filter((e) => e !== ''))];
   if (names.length === 0 || names.includes('*')) return null;
   const unknown = names.filter((n) => !isNotificationEvent(n));
-  if (unknown.length > 0) throw invalid(`unknown ${unknown.join(', ')}; choose from ${NOTIFICATION_EVENTS.join(', ')}`, undefined, 'events');
+  if (unknown.length > 0)
+    throw invalid(`unknown ${unknown.join(', ')}; choose from ${NOTIFICATION_EVENTS.join(', ')}`, undefined, 'events');
   return names;
 }
 
@@ -44,7 +53,11 @@ export function listEndpoints(db: Kysely<Database>): Promise<WebhookEndpoint[]> 
 }
 
 /** Removes a receiver; what was still pending for it is marked failed. */
-export async function removeEndpoint(db: Kysely<Database>, id: string, now = new Date()): Promise<{ id: string; failed_deliveries: number }> {
+export async function removeEndpoint(
+  db: Kysely<Database>,
+  id: string,
+  now = new Date(),
+): Promise<{ id: string; failed_deliveries: number }> {
   const failed = UUID.test(id) ? await removeEndpointRow(db, id, now) : undefined;
   if (failed === undefined) throw notFound(`no endpoint ${id}; see \`tracknow endpoint list\``);
   return { id, failed_deliveries: failed };

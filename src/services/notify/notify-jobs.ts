@@ -24,12 +24,17 @@ export interface NotifyTaskDeps {
  * holds the retry state; the delivery row mirrors it as the record of what was sent.
  */
 export function notifyTasks(deps: NotifyTaskDeps): TaskRegistry {
-  const fanOut = (ids: string[], now: Date) => fanOutNotifications(deps.db, { ids, now, email: deps.email, maxAttempts: DELIVERY_MAX_ATTEMPTS });
+  const fanOut = (ids: string[], now: Date) =>
+    fanOutNotifications(deps.db, { ids, now, email: deps.email, maxAttempts: DELIVERY_MAX_ATTEMPTS });
   const fanout: Task = {
     maxAttempts: 25,
     run: (payload, ctx) => fanOut([field(payload, 'notification_id')], ctx.now()),
     // One statement for every outbox row this runner holds.
-    runMany: (jobs, ctx) => fanOut(jobs.map((j) => field(j.payload, 'notification_id')), ctx.now()),
+    runMany: (jobs, ctx) =>
+      fanOut(
+        jobs.map((j) => field(j.payload, 'notification_id')),
+        ctx.now(),
+      ),
   };
   const deliver: Task = {
     maxAttempts: DELIVERY_MAX_ATTEMPTS,
@@ -61,11 +66,19 @@ export function notifyTasks(deps: NotifyTaskDeps): TaskRegistry {
 
 function send(transports: Transports, d: DeliveryToSend): Promise<SendResult> {
   const envelope = {
-    entry: { id: d.notification_id, event: d.event, influencerId: d.influencer_id, createdAt: d.created_at, payload: d.payload },
+    entry: {
+      id: d.notification_id,
+      event: d.event,
+      influencerId: d.influencer_id,
+      createdAt: d.created_at,
+      payload: d.payload,
+    },
     ctx: { merchantName: d.merchant_name, influencerName: d.influencer_name },
   };
   if (d.channel === 'email') {
-    return d.email ? transports.email(envelope, d.email) : Promise.resolve({ kind: 'fail', error: 'the influencer has no email address' });
+    return d.email
+      ? transports.email(envelope, d.email)
+      : Promise.resolve({ kind: 'fail', error: 'the influencer has no email address' });
   }
   if (d.endpoint_removed || !d.url || !d.secret) return Promise.resolve({ kind: 'fail', error: 'endpoint removed' });
   return transports.webhook(envelope, d.url, d.secret);

@@ -36,7 +36,12 @@ export interface Transports {
 /** The HTTP agent and the SMTP pool one delivery run shares; `close()` releases both. */
 export async function createTransports(o: TransportOptions): Promise<Transports> {
   // Keep-alive sockets would hold a cron run open: a run-scoped agent, closed at the end.
-  const agent = new Agent({ connect: { timeout: o.timeoutMs }, headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs, keepAliveTimeout: 4_000 });
+  const agent = new Agent({
+    connect: { timeout: o.timeoutMs },
+    headersTimeout: o.timeoutMs,
+    bodyTimeout: o.timeoutMs,
+    keepAliveTimeout: 4_000,
+  });
   const mailer = o.smtp ? await smtpPool(o.smtp.url, o.smtp.from, o.timeoutMs) : undefined;
   const stopped = () => o.signal?.aborted === true;
 
@@ -59,13 +64,23 @@ export async function createTransports(o: TransportOptions): Promise<Transports>
       };
       const signals = [AbortSignal.timeout(o.timeoutMs), ...(o.signal ? [o.signal] : [])];
       try {
-        const res = await request(url, { method: 'POST', body, headers, dispatcher: agent, signal: AbortSignal.any(signals) });
+        const res = await request(url, {
+          method: 'POST',
+          body,
+          headers,
+          dispatcher: agent,
+          signal: AbortSignal.any(signals),
+        });
         await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
         return classifyHttpStatus(res.statusCode);
       } catch (err) {
         if (stopped()) throw new SendAborted('delivery stopped', { cause: err });
         const timedOut = isTimeout(err);
-        return { kind: 'retry', error: timedOut ? `timeout after ${o.timeoutMs / 1000} s` : networkError(err), timedOut };
+        return {
+          kind: 'retry',
+          error: timedOut ? `timeout after ${o.timeoutMs / 1000} s` : networkError(err),
+          timedOut,
+        };
       }
     },
 
@@ -73,7 +88,12 @@ export async function createTransports(o: TransportOptions): Promise<Transports>
       if (!mailer) return { kind: 'retry', error: 'TRACKNOW_SMTP_URL is not set in this process' };
       const content = renderEmail(entry, ctx);
       try {
-        await mailer.sendMail({ to, ...content, headers: { 'X-Tracknow-Notification-Id': entry.id }, messageId: `<${entry.id}@tracknow>` });
+        await mailer.sendMail({
+          to,
+          ...content,
+          headers: { 'X-Tracknow-Notification-Id': entry.id },
+          messageId: `<${entry.id}@tracknow>`,
+        });
         return { kind: 'delivered' };
       } catch (err) {
         if (stopped()) throw new SendAborted('delivery stopped', { cause: err });
@@ -94,12 +114,25 @@ export async function createTransports(o: TransportOptions): Promise<Transports>
 async function smtpPool(url: string, from: string, timeoutMs: number) {
   const nodemailer = await import('nodemailer');
   return nodemailer.createTransport(
-    { pool: true, url, maxConnections: 2, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs, idleTimeout: 4_000 },
+    {
+      pool: true,
+      url,
+      maxConnections: 2,
+      connectionTimeout: timeoutMs,
+      greetingTimeout: timeoutMs,
+      socketTimeout: timeoutMs,
+      idleTimeout: 4_000,
+    },
     { from },
   );
 }
 
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ETIMEDOUT',
+]);
 
 function isTimeout(err: unknown): boolean {
   const e = err as { name?: string; code?: string; cause?: { code?: string } };

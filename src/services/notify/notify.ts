@@ -44,7 +44,9 @@ export const deliveryLeaseMs = (timeoutMs: number) => Math.max(DEFAULT_LEASE_MS,
  */
 export async function deliverDue(db: Kysely<Database>, options: DeliverOptions): Promise<DeliverSummary> {
   const now = options.now ?? (() => new Date());
-  const transports = options.transports ?? (await createTransports({ timeoutMs: options.timeoutMs, smtp: options.smtp, now, signal: options.signal }));
+  const transports =
+    options.transports ??
+    (await createTransports({ timeoutMs: options.timeoutMs, smtp: options.smtp, now, signal: options.signal }));
   try {
     const counts = await runJobs(db, {
       tasks: notifyTasks({ db, transports, email: options.smtp !== undefined }),
@@ -65,7 +67,13 @@ export async function deliverDue(db: Kysely<Database>, options: DeliverOptions):
 export function deliverSummary(counts: Readonly<Record<string, TaskCounts>>): DeliverSummary {
   const sends = [counts['notify.webhook'], counts['notify.email']].reduce<TaskCounts>((a, b) => {
     const c = b ?? noCounts();
-    return { claimed: a.claimed + c.claimed, done: a.done + c.done, retried: a.retried + c.retried, failed: a.failed + c.failed, deferred: a.deferred + c.deferred };
+    return {
+      claimed: a.claimed + c.claimed,
+      done: a.done + c.done,
+      retried: a.retried + c.retried,
+      failed: a.failed + c.failed,
+      deferred: a.deferred + c.deferred,
+    };
   }, noCounts());
   return {
     notifications: counts['notify.fanout']?.done ?? 0,

@@ -1,5 +1,11 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { balanceJson, computeBalances, type LedgerKind, type LedgerSum, type PendingSum } from '../../domain/balances.js';
+import {
+  balanceJson,
+  computeBalances,
+  type LedgerKind,
+  type LedgerSum,
+  type PendingSum,
+} from '../../domain/balances.js';
 import type { PayoutCandidate } from '../../domain/payout-plan.js';
 import { usage } from '../../errors.js';
 import { isUuid } from '../../store/pg-errors.js';
@@ -28,7 +34,12 @@ export async function ledgerSums(db: Db, influencerIds?: readonly string[]): Pro
     .groupBy(['influencer_id', 'currency', 'kind']);
   if (influencerIds) query = query.where('influencer_id', 'in', [...influencerIds]);
   const rows = await query.execute();
-  return rows.map((r) => ({ influencerId: r.influencer_id, currency: r.currency, kind: r.kind as LedgerKind, amountMinor: BigInt(r.amount) }));
+  return rows.map((r) => ({
+    influencerId: r.influencer_id,
+    currency: r.currency,
+    kind: r.kind as LedgerKind,
+    amountMinor: BigInt(r.amount),
+  }));
 }
 
 /**
@@ -47,7 +58,11 @@ export async function pendingSums(db: Db, influencerId?: string): Promise<Pendin
     .groupBy(['influencer_id', 'currency']);
   if (influencerId !== undefined) query = query.where('influencer_id', '=', influencerId);
   const rows = await query.execute();
-  return rows.map((r) => ({ influencerId: r.influencer_id as string, currency: r.currency as string, amountMinor: BigInt(r.amount) }));
+  return rows.map((r) => ({
+    influencerId: r.influencer_id as string,
+    currency: r.currency as string,
+    amountMinor: BigInt(r.amount),
+  }));
 }
 
 /**
@@ -55,7 +70,16 @@ export async function pendingSums(db: Db, influencerId?: string): Promise<Pendin
  * lock when paying, so a second run sees the first one's debits.
  */
 export async function payableBalances(db: Db): Promise<PayoutCandidate[]> {
-  const { rows } = await sql<{ influencer_id: string; currency: string; available: string; name: string; email: string | null; iban: string | null; bic: string | null; paypal_email: string | null }>`
+  const { rows } = await sql<{
+    influencer_id: string;
+    currency: string;
+    available: string;
+    name: string;
+    email: string | null;
+    iban: string | null;
+    bic: string | null;
+    paypal_email: string | null;
+  }>`
     select l.influencer_id, l.currency, sum(l.amount_minor)::text as available,
            i.name, i.email, i.iban, i.bic, i.paypal_email
       from ledger_entries l
@@ -80,9 +104,13 @@ export type BalanceRow = ReturnType<typeof balanceJson>;
 export async function balances(db: Kysely<Database>, options: BalanceOptions = {}): Promise<BalanceRow[]> {
   const { influencerId } = options;
   if (influencerId !== undefined) {
-    if (!isUuid(influencerId)) throw usage(`must be an influencer id (a UUID), got ${JSON.stringify(influencerId)}`, 'influencerId');
+    if (!isUuid(influencerId))
+      throw usage(`must be an influencer id (a UUID), got ${JSON.stringify(influencerId)}`, 'influencerId');
     await getInfluencer(db, influencerId);
   }
-  const [ledger, pending] = await Promise.all([ledgerSums(db, influencerId === undefined ? undefined : [influencerId]), pendingSums(db, influencerId)]);
+  const [ledger, pending] = await Promise.all([
+    ledgerSums(db, influencerId === undefined ? undefined : [influencerId]),
+    pendingSums(db, influencerId),
+  ]);
   return computeBalances(ledger, pending).map(balanceJson);
 }

@@ -16,7 +16,8 @@ export interface StoredMinimum {
 export function parseMinimum(code: string, amount: string, field?: string): { currency: string; minor: bigint } {
   try {
     const currency = normalizeCurrency(code);
-    if (!/^\d{1,15}(\.\d{1,6})?$/.test(amount.trim())) throw new RangeError(`the amount must be ≥ 0 in major units, like 50 or 25.50`);
+    if (!/^\d{1,15}(\.\d{1,6})?$/.test(amount.trim()))
+      throw new RangeError(`the amount must be ≥ 0 in major units, like 50 or 25.50`);
     return { currency, minor: parseMajor(amount, currency) };
   } catch (err) {
     throw usage(`${code}=${amount}: ${(err as Error).message}`, field);
@@ -44,7 +45,8 @@ export async function setMinimum(db: Kysely<Database>, code: string, amount: str
 export async function unsetMinimum(db: Kysely<Database>, code: string): Promise<{ currency: string }> {
   const { currency } = parseMinimum(code, '0');
   const gone = await db.deleteFrom('payout_minimums').where('currency', '=', currency).executeTakeFirst();
-  if (gone.numDeletedRows === 0n) throw notFound(`no stored minimum for ${currency}; see \`tracknow payout minimum list\``);
+  if (gone.numDeletedRows === 0n)
+    throw notFound(`no stored minimum for ${currency}; see \`tracknow payout minimum list\``);
   return { currency };
 }
 
@@ -58,9 +60,14 @@ export interface MinimumRow {
 /** `payout minimum list`: the stored minimums, then the defaults they do not override. */
 export async function listMinimums(db: Kysely<Database>, defaultMinMajor = '50'): Promise<MinimumRow[]> {
   const stored = await storedMinimums(db);
-  const rows: MinimumRow[] = Object.entries(stored).map(([currency, amount]) => ({ currency, amount, source: 'stored' }));
+  const rows: MinimumRow[] = Object.entries(stored).map(([currency, amount]) => ({
+    currency,
+    amount,
+    source: 'stored',
+  }));
   for (const currency of DEFAULT_MINIMUM_CURRENCIES) {
-    if (!(currency in stored)) rows.push({ currency, amount: formatMajor(parseMajor(defaultMinMajor, currency), currency), source: 'default' });
+    if (!(currency in stored))
+      rows.push({ currency, amount: formatMajor(parseMajor(defaultMinMajor, currency), currency), source: 'default' });
   }
   return rows.sort((a, b) => (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0));
 }

@@ -17,10 +17,12 @@ const STATUSES: readonly PayoutStatus[] = ['paid', 'returned'];
 /** `payout list`: newest first. */
 export async function listPayouts(db: Kysely<Database>, filter: ListPayoutsFilter = {}): Promise<Payout[]> {
   const { status, influencerId } = filter;
-  if (status !== undefined && !STATUSES.includes(status as PayoutStatus)) throw usage(`--status must be paid or returned, got ${JSON.stringify(status)}`);
+  if (status !== undefined && !STATUSES.includes(status as PayoutStatus))
+    throw usage(`--status must be paid or returned, got ${JSON.stringify(status)}`);
   let query = db.selectFrom('payouts').selectAll();
   if (influencerId !== undefined) {
-    if (!isUuid(influencerId)) throw usage(`--influencer must be an influencer id (a UUID), got ${JSON.stringify(influencerId)}`);
+    if (!isUuid(influencerId))
+      throw usage(`--influencer must be an influencer id (a UUID), got ${JSON.stringify(influencerId)}`);
     query = query.where('influencer_id', '=', (await getInfluencer(db, influencerId)).id);
   }
   if (status !== undefined) query = query.where('status', '=', status as PayoutStatus);
@@ -28,7 +30,9 @@ export async function listPayouts(db: Kysely<Database>, filter: ListPayoutsFilte
 }
 
 export async function getPayout(db: Kysely<Database>, id: string): Promise<Payout> {
-  const found = isUuid(id) ? await db.selectFrom('payouts').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
+  const found = isUuid(id)
+    ? await db.selectFrom('payouts').selectAll().where('id', '=', id).executeTakeFirst()
+    : undefined;
   if (!found) throw notFound(`no payout with id ${JSON.stringify(id)}; see \`tracknow payout list\``);
   return found;
 }
@@ -49,7 +53,10 @@ export interface ReturnPayoutInput {
  */
 export async function returnPayout(db: Kysely<Database>, input: ReturnPayoutInput): Promise<Payout> {
   const reason = input.reason?.trim() ?? '';
-  if (reason === '' || reason.length > 500) throw usage('--reason is required: say why the bank sent the payout back (at most 500 characters), e.g. --reason "account closed"');
+  if (reason === '' || reason.length > 500)
+    throw usage(
+      '--reason is required: say why the bank sent the payout back (at most 500 characters), e.g. --reason "account closed"',
+    );
   const existing = await getPayout(db, input.id);
   const at = input.at ?? new Date();
   return db.transaction().execute(async (trx) => {
@@ -62,12 +69,25 @@ export async function returnPayout(db: Kysely<Database>, input: ReturnPayoutInpu
       .returningAll()
       .executeTakeFirst();
     if (!returned) {
-      const now = await trx.selectFrom('payouts').select(['returned_at']).where('id', '=', existing.id).executeTakeFirstOrThrow();
-      throw conflict(`payout ${existing.id} was already returned${now.returned_at ? ` at ${now.returned_at.toISOString()}` : ''}; its amount is back on the balance once, see \`tracknow payout show ${existing.id}\``);
+      const now = await trx
+        .selectFrom('payouts')
+        .select(['returned_at'])
+        .where('id', '=', existing.id)
+        .executeTakeFirstOrThrow();
+      throw conflict(
+        `payout ${existing.id} was already returned${now.returned_at ? ` at ${now.returned_at.toISOString()}` : ''}; its amount is back on the balance once, see \`tracknow payout show ${existing.id}\``,
+      );
     }
     await trx
       .insertInto('ledger_entries')
-      .values({ influencer_id: returned.influencer_id, currency: returned.currency, amount_minor: returned.amount_minor, kind: 'return', payout_id: returned.id, created_at: at })
+      .values({
+        influencer_id: returned.influencer_id,
+        currency: returned.currency,
+        amount_minor: returned.amount_minor,
+        kind: 'return',
+        payout_id: returned.id,
+        created_at: at,
+      })
       .execute();
     await enqueueNotificationsSql([
       {

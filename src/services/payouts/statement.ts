@@ -30,7 +30,8 @@ export async function statement(db: Kysely<Database>, options: StatementOptions)
   } catch (err) {
     throw usage((err as Error).message);
   }
-  if (!isUuid(options.influencerId)) throw usage(`--influencer must be an influencer id (a UUID), got ${JSON.stringify(options.influencerId)}`);
+  if (!isUuid(options.influencerId))
+    throw usage(`--influencer must be an influencer id (a UUID), got ${JSON.stringify(options.influencerId)}`);
   const influencer = await getInfluencer(db, options.influencerId);
   return db
     .transaction()
@@ -58,7 +59,14 @@ export async function statement(db: Kysely<Database>, options: StatementOptions)
         statement: buildStatement(
           month.label,
           opening.map((o) => ({ currency: o.currency, amountMinor: BigInt(o.amount) })),
-          lines.map((l) => ({ at: l.created_at, kind: l.kind as LedgerKind, currency: l.currency, amountMinor: l.amount_minor, orderId: l.external_order_id, payoutId: l.payout_id })),
+          lines.map((l) => ({
+            at: l.created_at,
+            kind: l.kind as LedgerKind,
+            currency: l.currency,
+            amountMinor: l.amount_minor,
+            orderId: l.external_order_id,
+            payoutId: l.payout_id,
+          })),
         ),
       };
     });
@@ -79,6 +87,13 @@ export function statementJson({ influencer, statement: s }: InfluencerStatement)
       returned: m(c.returnedMinor, c.currency),
       closing: m(c.closingMinor, c.currency),
     })),
-    lines: s.lines.map((l) => ({ at: l.at.toISOString(), kind: l.kind, order_id: l.orderId, payout_id: l.payoutId, amount: m(l.amountMinor, l.currency), currency: l.currency })),
+    lines: s.lines.map((l) => ({
+      at: l.at.toISOString(),
+      kind: l.kind,
+      order_id: l.orderId,
+      payout_id: l.payoutId,
+      amount: m(l.amountMinor, l.currency),
+      currency: l.currency,
+    })),
   };
 }

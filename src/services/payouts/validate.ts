@@ -34,7 +34,8 @@ interface MovedRow {
  * A sale (alias `s`, its merchant `m`) whose hold is over: a hold day is 24 h of UTC time. The
  * first term is implied by the second (holds are ≥ 0) and lets the pending index bound the scan.
  */
-const pastHold = (asOf: string) => sql`s.ordered_at <= ${asOf}::timestamptz and s.ordered_at + m.hold_days * interval '24 hours' <= ${asOf}::timestamptz`;
+const pastHold = (asOf: string) =>
+  sql`s.ordered_at <= ${asOf}::timestamptz and s.ordered_at + m.hold_days * interval '24 hours' <= ${asOf}::timestamptz`;
 
 /** Pending, paid, attributed, amount known, past its hold: the one definition both the run and the dry run use. */
 const due = (asOf: string) => sql`s.status = 'pending' and s.order_status = 'paid' and s.influencer_id is not null
@@ -59,7 +60,9 @@ type BatchRow = Omit<MovedRow, 'influencer_id'> & { influencer_id: string | null
  * changed by ingest meanwhile is left alone. Returns per influencer and currency, plus the cursor.
  */
 function validateBatch(asOf: string, after: Cursor | undefined, limit: number): RawBuilder<BatchRow> {
-  const from = after ? sql`and s.ordered_at >= ${after.at}::timestamptz and (s.ordered_at, s.id) > (${after.at}::timestamptz, ${after.id}::uuid)` : sql``;
+  const from = after
+    ? sql`and s.ordered_at >= ${after.at}::timestamptz and (s.ordered_at, s.id) > (${after.at}::timestamptz, ${after.id}::uuid)`
+    : sql``;
   return sql<BatchRow>`
     with batch as (
       select s.ctid as tid, s.id, s.ordered_at from sales s join merchants m on m.id = s.merchant_id
@@ -89,7 +92,7 @@ function validateBatch(asOf: string, after: Cursor | undefined, limit: number): 
 /** Validates every due sale, batch after batch, inside the caller's transaction. */
 async function validateDueSales(trx: Transaction<Database>, asOf: string, batchSize: number): Promise<MovedRow[]> {
   const merged = new Map<string, MovedRow>();
-  for (let after: Cursor | undefined, done = false; !done; ) {
+  for (let after: Cursor | undefined, done = false; !done;) {
     const { rows } = await validateBatch(asOf, after, batchSize).execute(trx);
     const first = rows[0];
     done = first === undefined;
@@ -98,7 +101,12 @@ async function validateDueSales(trx: Transaction<Database>, asOf: string, batchS
       if (r.influencer_id === null) continue;
       const key = `${r.influencer_id} ${r.currency}`;
       const prev = merged.get(key);
-      merged.set(key, { influencer_id: r.influencer_id, currency: r.currency, sales: (prev?.sales ?? 0) + r.sales, credited: String(BigInt(prev?.credited ?? '0') + BigInt(r.credited)) });
+      merged.set(key, {
+        influencer_id: r.influencer_id,
+        currency: r.currency,
+        sales: (prev?.sales ?? 0) + r.sales,
+        credited: String(BigInt(prev?.credited ?? '0') + BigInt(r.credited)),
+      });
     }
   }
   return [...merged.values()];
@@ -129,17 +137,25 @@ export async function validate(db: Kysely<Database>, options: ValidateOptions): 
   const asOf = options.asOf.toISOString();
   if (options.dryRun) {
     // One snapshot for the three reads, so the numbers agree with each other.
-    return db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
-      const moved = (await previewDueSales(asOf).execute(trx)).rows;
-      const { rows: cancel } = await sql<{ n: number }>`select count(*)::int as n from sales s where ${cancellable}`.execute(trx);
-      const { rows: pending } = await countPendingPastHold(asOf).execute(trx);
-      return summarize(moved, cancel[0]?.n ?? 0, (pending[0]?.n ?? 0) - countSales(moved), true);
-    });
+    return db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .execute(async (trx) => {
+        const moved = (await previewDueSales(asOf).execute(trx)).rows;
+        const { rows: cancel } = await sql<{
+          n: number;
+        }>`select count(*)::int as n from sales s where ${cancellable}`.execute(trx);
+        const { rows: pending } = await countPendingPastHold(asOf).execute(trx);
+        return summarize(moved, cancel[0]?.n ?? 0, (pending[0]?.n ?? 0) - countSales(moved), true);
+      });
   }
   return db.transaction().execute(async (trx) => {
     await lockLedger(trx);
     const moved = await validateDueSales(trx, asOf, Math.max(1, Math.floor(options.batchSize ?? 100_000)));
-    const cancelled = await sql`update sales s set status = 'cancelled', cancelled_at = now(), updated_at = now() where ${cancellable}`.execute(trx);
+    const cancelled =
+      await sql`update sales s set status = 'cancelled', cancelled_at = now(), updated_at = now() where ${cancellable}`.execute(
+        trx,
+      );
     const { rows: left } = await countPendingPastHold(asOf).execute(trx);
     await notifyValidated(trx, moved, options.asOf);
     return summarize(moved, Number(cancelled.numAffectedRows ?? 0n), left[0]?.n ?? 0, false);
@@ -172,14 +188,33 @@ async function notifyValidated(trx: Transaction<Database>, rows: readonly MovedR
     const chunk = ids.slice(i, i + NOTIFY_BATCH);
     const available = new Map<string, { currency: string; amount: string }[]>();
     for (const b of computeBalances(await ledgerSums(trx, chunk))) {
-      available.set(b.influencerId, [...(available.get(b.influencerId) ?? []), { currency: b.currency, amount: formatMajor(b.availableMinor, b.currency) }]);
+      available.set(b.influencerId, [
+        ...(available.get(b.influencerId) ?? []),
+        { currency: b.currency, amount: formatMajor(b.availableMinor, b.currency) },
+      ]);
     }
     const values = chunk.map((id) => {
       const moved = [...(byInfluencer.get(id) ?? [])].sort((a, b) => (a.currency < b.currency ? -1 : 1));
-      const credited = moved.map((r) => ({ currency: r.currency, amount: formatMajor(BigInt(r.credited), r.currency), sales: r.sales }));
-      const payload = { influencer_id: id, as_of: asOf.toISOString(), sales: countSales(moved), credited, available: available.get(id) ?? [] };
+      const credited = moved.map((r) => ({
+        currency: r.currency,
+        amount: formatMajor(BigInt(r.credited), r.currency),
+        sales: r.sales,
+      }));
+      const payload = {
+        influencer_id: id,
+        as_of: asOf.toISOString(),
+        sales: countSales(moved),
+        credited,
+        available: available.get(id) ?? [],
+      };
       // Per run and influencer: the subject is a fresh id, so a later run notifies again.
-      return { id: randomUUID(), event: 'sale.validated' as const, influencer_id: id, subject_id: randomUUID(), payload: JSON.stringify(payload) };
+      return {
+        id: randomUUID(),
+        event: 'sale.validated' as const,
+        influencer_id: id,
+        subject_id: randomUUID(),
+        payload: JSON.stringify(payload),
+      };
     });
     await trx.insertInto('notifications').values(values).execute();
   }

@@ -79,7 +79,9 @@ export async function recordClick(db: Kysely<Database>, input: ClickInput): Prom
 
 /** The visitor a click comes from: salted IP and user agent, hashed together. */
 export function hashVisitor(salt: string, ip: string | undefined, userAgent: string | undefined): string {
-  return createHmac('sha256', salt).update(`visitor\0${ip ?? ''}\0${userAgent ?? ''}`).digest('hex');
+  return createHmac('sha256', salt)
+    .update(`visitor\0${ip ?? ''}\0${userAgent ?? ''}`)
+    .digest('hex');
 }
 
 /** HMAC-SHA256 keyed by the install's salt: the same visitor hashes alike, the IP cannot be read back. */
@@ -88,7 +90,8 @@ export function hashIp(salt: string, ip: string): string {
 }
 
 // Header values are attacker-chosen: keep enough to read, never a megabyte.
-const clip = (value: string | undefined): string | null => (value === undefined || value === '' ? null : value.slice(0, 500));
+const clip = (value: string | undefined): string | null =>
+  value === undefined || value === '' ? null : value.slice(0, 500);
 
 export const SALT_FILE = 'click-salt';
 
@@ -142,6 +145,10 @@ async function readSalt(path: string): Promise<string | undefined> {
     throw err;
   }
   const salt = text.trim();
-  if (salt.length < 32) throw new TracknowError('invalid', `the click salt ${path} is damaged: delete it (click hashes will change) or set TRACKNOW_CLICK_SALT`);
+  if (salt.length < 32)
+    throw new TracknowError(
+      'invalid',
+      `the click salt ${path} is damaged: delete it (click hashes will change) or set TRACKNOW_CLICK_SALT`,
+    );
   return salt;
 }

@@ -27,12 +27,18 @@ export async function addCode(db: Kysely<Database>, input: AddCodeInput): Promis
     try {
       return await db
         .insertInto('tracking_codes')
-        .values({ code, influencer_id: input.influencerId, merchant_id: input.merchantId ?? null, destination_url: url })
+        .values({
+          code,
+          influencer_id: input.influencerId,
+          merchant_id: input.merchantId ?? null,
+          destination_url: url,
+        })
         .returningAll()
         .executeTakeFirstOrThrow();
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
-      if (given !== undefined) throw conflict(`code ${code} already exists (codes are compared case-insensitively); choose another`);
+      if (given !== undefined)
+        throw conflict(`code ${code} already exists (codes are compared case-insensitively); choose another`);
       if (attempt >= 5) throw err;
     }
   }
@@ -49,7 +55,12 @@ export async function disableCode(db: Kysely<Database>, code: string, at: Date =
   const found = await db.selectFrom('tracking_codes').selectAll().where('code', '=', key).executeTakeFirst();
   if (!found) throw notFound(`no code ${key}; see \`tracknow code list\``);
   if (found.disabled_at !== null) return found;
-  return db.updateTable('tracking_codes').set({ disabled_at: at }).where('code', '=', key).returningAll().executeTakeFirstOrThrow();
+  return db
+    .updateTable('tracking_codes')
+    .set({ disabled_at: at })
+    .where('code', '=', key)
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 export interface ListCodesFilter {
@@ -59,7 +70,9 @@ export interface ListCodesFilter {
 
 export async function listCodes(db: Kysely<Database>, filter: ListCodesFilter = {}): Promise<TrackingCode[]> {
   let query = db.selectFrom('tracking_codes').selectAll();
-  if (filter.influencerId !== undefined) query = query.where('influencer_id', '=', (await getInfluencer(db, filter.influencerId)).id);
-  if (filter.merchantId !== undefined) query = query.where('merchant_id', '=', (await getMerchant(db, filter.merchantId)).id);
+  if (filter.influencerId !== undefined)
+    query = query.where('influencer_id', '=', (await getInfluencer(db, filter.influencerId)).id);
+  if (filter.merchantId !== undefined)
+    query = query.where('merchant_id', '=', (await getMerchant(db, filter.merchantId)).id);
   return query.orderBy('code').execute();
 }

@@ -26,15 +26,34 @@ export async function linkCreator(db: Kysely<Database>, input: LinkCreatorInput)
   const username = optional(input.username, normalizeUsername) ?? null;
   return db.transaction().execute(async (trx) => {
     await getInfluencer(trx, input.influencerId);
-    const existing = await trx.selectFrom('creator_links').selectAll().where('creator_id', '=', creatorId).forUpdate().executeTakeFirst();
+    const existing = await trx
+      .selectFrom('creator_links')
+      .selectAll()
+      .where('creator_id', '=', creatorId)
+      .forUpdate()
+      .executeTakeFirst();
     if (existing && existing.influencer_id !== input.influencerId && !input.force) {
-      throw conflict(`creator ${creatorId} is already linked to influencer ${existing.influencer_id}`, { override: 'force' });
+      throw conflict(`creator ${creatorId} is already linked to influencer ${existing.influencer_id}`, {
+        override: 'force',
+      });
     }
     if (username !== null) {
-      const holder = await trx.selectFrom('creator_links').selectAll().where('username', '=', username).forUpdate().executeTakeFirst();
+      const holder = await trx
+        .selectFrom('creator_links')
+        .selectAll()
+        .where('username', '=', username)
+        .forUpdate()
+        .executeTakeFirst();
       if (holder && holder.creator_id !== creatorId) {
-        if (!input.force) throw conflict(`username @${username} already belongs to creator ${holder.creator_id}`, { override: 'force' });
-        await trx.updateTable('creator_links').set({ username: null, updated_at: new Date() }).where('creator_id', '=', holder.creator_id).execute();
+        if (!input.force)
+          throw conflict(`username @${username} already belongs to creator ${holder.creator_id}`, {
+            override: 'force',
+          });
+        await trx
+          .updateTable('creator_links')
+          .set({ username: null, updated_at: new Date() })
+          .where('creator_id', '=', holder.creator_id)
+          .execute();
       }
     }
     const link = await trx

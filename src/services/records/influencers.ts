@@ -46,8 +46,10 @@ export interface InfluencerChanges {
  * the next payout run reads the new IBAN or PayPal email. Deactivating keeps the first time.
  */
 export async function setInfluencer(db: Kysely<Database>, id: string, changes: InfluencerChanges): Promise<Influencer> {
-  if (changes.iban !== undefined && changes.clearIban) throw usage('--iban and --no-iban contradict each other; give one');
-  if (changes.paypalEmail !== undefined && changes.clearPaypalEmail) throw usage('--paypal-email and --no-paypal-email contradict each other; give one');
+  if (changes.iban !== undefined && changes.clearIban)
+    throw usage('--iban and --no-iban contradict each other; give one');
+  if (changes.paypalEmail !== undefined && changes.clearPaypalEmail)
+    throw usage('--paypal-email and --no-paypal-email contradict each other; give one');
   const given = asUsage(() => ({
     name: optional(changes.name, (v) => requireName(v, 'influencer name')),
     email: optional(changes.email, normalizeEmail),
@@ -55,7 +57,9 @@ export async function setInfluencer(db: Kysely<Database>, id: string, changes: I
     bic: optional(changes.bic, parseBic),
     paypal_email: optional(changes.paypalEmail, normalizeEmail),
   }));
-  const values: Updateable<InfluencersTable> = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+  const values: Updateable<InfluencersTable> = Object.fromEntries(
+    Object.entries(given).filter(([, v]) => v !== undefined),
+  );
   if (changes.clearIban) Object.assign(values, { iban: null, bic: null });
   if (changes.clearPaypalEmail) values.paypal_email = null;
   const current = await getInfluencer(db, id);
@@ -81,7 +85,9 @@ function asUsage<T>(fn: () => T): T {
 }
 
 export async function getInfluencer(db: Kysely<Database>, id: string): Promise<Influencer> {
-  const influencer = isUuid(id) ? await db.selectFrom('influencers').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
+  const influencer = isUuid(id)
+    ? await db.selectFrom('influencers').selectAll().where('id', '=', id).executeTakeFirst()
+    : undefined;
   if (!influencer) throw notFound(`no influencer with id ${JSON.stringify(id)}; see \`tracknow influencer list\``);
   return influencer;
 }

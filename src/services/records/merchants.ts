@@ -5,7 +5,13 @@ import { normalizeCurrency } from '../../domain/currency.js';
 import { parseAttributionWindow } from '../../domain/clicks.js';
 import { parseCommissionBase } from '../../domain/refunds.js';
 import { parseTikTokAffiliate } from '../../domain/platform-commission.js';
-import { normalizeDomain, normalizeHttpUrl, parseHoldDays, requireCredential, requireName } from '../../domain/records.js';
+import {
+  normalizeDomain,
+  normalizeHttpUrl,
+  parseHoldDays,
+  requireCredential,
+  requireName,
+} from '../../domain/records.js';
 import { notFound, usage } from '../../errors.js';
 import { isUuid } from '../../store/pg-errors.js';
 import { sealColumns } from '../../store/secret-box.js';
@@ -43,7 +49,8 @@ export interface MerchantWriteOptions {
 
 function parseInstant(value: string): Date {
   const d = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(d.getTime())) throw new RangeError(`not an ISO 8601 time: ${JSON.stringify(value)}`);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(d.getTime()))
+    throw new RangeError(`not an ISO 8601 time: ${JSON.stringify(value)}`);
   return d;
 }
 
@@ -72,7 +79,11 @@ function toColumns(input: MerchantInput): MerchantUpdate {
   return Object.fromEntries(Object.entries(columns).filter(([, v]) => v !== undefined)) as MerchantUpdate;
 }
 
-export async function addMerchant(db: Kysely<Database>, input: MerchantInput & { name: string }, options: MerchantWriteOptions = {}): Promise<Merchant> {
+export async function addMerchant(
+  db: Kysely<Database>,
+  input: MerchantInput & { name: string },
+  options: MerchantWriteOptions = {},
+): Promise<Merchant> {
   const id = randomUUID();
   const columns = sealColumns(toColumns({ currency: 'USD', ...input }), options.encryptionKey, id);
   return db
@@ -82,9 +93,15 @@ export async function addMerchant(db: Kysely<Database>, input: MerchantInput & {
     .executeTakeFirstOrThrow();
 }
 
-export async function updateMerchant(db: Kysely<Database>, id: string, input: MerchantInput, options: MerchantWriteOptions = {}): Promise<Merchant> {
+export async function updateMerchant(
+  db: Kysely<Database>,
+  id: string,
+  input: MerchantInput,
+  options: MerchantWriteOptions = {},
+): Promise<Merchant> {
   const plain = toColumns(input);
-  if (Object.keys(plain).length === 0) throw usage('nothing to change: give at least one flag (see `tracknow merchant set --help`)');
+  if (Object.keys(plain).length === 0)
+    throw usage('nothing to change: give at least one flag (see `tracknow merchant set --help`)');
   await getMerchant(db, id);
   const columns = sealColumns(plain, options.encryptionKey, id);
   return db
@@ -96,7 +113,9 @@ export async function updateMerchant(db: Kysely<Database>, id: string, input: Me
 }
 
 export async function getMerchant(db: Kysely<Database>, id: string): Promise<Merchant> {
-  const merchant = isUuid(id) ? await db.selectFrom('merchants').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
+  const merchant = isUuid(id)
+    ? await db.selectFrom('merchants').selectAll().where('id', '=', id).executeTakeFirst()
+    : undefined;
   if (!merchant) throw notFound(`no merchant with id ${JSON.stringify(id)}; see \`tracknow merchant list\``);
   return merchant;
 }
@@ -104,4 +123,3 @@ export async function getMerchant(db: Kysely<Database>, id: string): Promise<Mer
 export async function listMerchants(db: Kysely<Database>): Promise<Merchant[]> {
   return db.selectFrom('merchants').selectAll().orderBy('created_at').orderBy('id').execute();
 }
-

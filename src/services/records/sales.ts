@@ -45,7 +45,8 @@ function checkId(value: string | undefined, field: string): void {
   if (value !== undefined && !isUuid(value)) throw usage(`must be an id (a UUID), got ${JSON.stringify(value)}`, field);
 }
 
-const money = (minor: bigint | null, currency: string | null) => (minor === null || currency === null ? null : formatMajor(minor, currency));
+const money = (minor: bigint | null, currency: string | null) =>
+  minor === null || currency === null ? null : formatMajor(minor, currency);
 
 /** `sales list`: sales, newest order first, filtered by merchant, influencer and status. */
 export async function listSales(db: Kysely<Database>, filter: SalesFilter = {}): Promise<SaleView[]> {
@@ -55,10 +56,29 @@ export async function listSales(db: Kysely<Database>, filter: SalesFilter = {}):
   if (status !== undefined && !SALE_STATUSES.includes(status as SaleStatus)) {
     throw usage(`must be one of ${SALE_STATUSES.join(', ')}; got ${JSON.stringify(filter.status)}`, 'status');
   }
-  if (filter.limit !== undefined && !(Number.isInteger(filter.limit) && filter.limit > 0)) throw usage('must be a whole number ≥ 1', 'limit');
+  if (filter.limit !== undefined && !(Number.isInteger(filter.limit) && filter.limit > 0))
+    throw usage('must be a whole number ≥ 1', 'limit');
   let query = db
     .selectFrom('sales')
-    .select(['id', 'merchant_id', 'platform', 'external_order_id', 'influencer_id', 'attribution_method', 'base_minor', 'commission_minor', 'currency', 'status', 'ordered_at', 'refunded_minor', 'estimated', 'platform_commission_minor', 'deal_id', 'commission_rate_ppm', 'fixed_commission_minor'])
+    .select([
+      'id',
+      'merchant_id',
+      'platform',
+      'external_order_id',
+      'influencer_id',
+      'attribution_method',
+      'base_minor',
+      'commission_minor',
+      'currency',
+      'status',
+      'ordered_at',
+      'refunded_minor',
+      'estimated',
+      'platform_commission_minor',
+      'deal_id',
+      'commission_rate_ppm',
+      'fixed_commission_minor',
+    ])
     .orderBy('ordered_at', 'desc')
     .orderBy('id');
   if (filter.merchantId !== undefined) query = query.where('merchant_id', '=', filter.merchantId);

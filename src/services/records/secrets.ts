@@ -19,10 +19,23 @@ export interface EncryptSummary {
  * transaction. A value sealed with another key stops the run before anything is written (a
  * second key would leave the store needing two); re-running it changes nothing.
  */
-export async function encryptSecrets(db: Kysely<Database>, key: Buffer | undefined, options: { dryRun?: boolean } = {}): Promise<EncryptSummary> {
-  if (!key) throw new TracknowError('usage', 'TRACKNOW_ENCRYPTION_KEY is not set: create a key with `openssl rand -base64 32`, keep it safe, and set it for every tracknow process');
+export async function encryptSecrets(
+  db: Kysely<Database>,
+  key: Buffer | undefined,
+  options: { dryRun?: boolean } = {},
+): Promise<EncryptSummary> {
+  if (!key)
+    throw new TracknowError(
+      'usage',
+      'TRACKNOW_ENCRYPTION_KEY is not set: create a key with `openssl rand -base64 32`, keep it safe, and set it for every tracknow process',
+    );
   return db.transaction().execute(async (trx) => {
-    const rows = await trx.selectFrom('merchants').select(['id', ...SECRET_COLUMNS]).orderBy('id').forUpdate().execute();
+    const rows = await trx
+      .selectFrom('merchants')
+      .select(['id', ...SECRET_COLUMNS])
+      .orderBy('id')
+      .forUpdate()
+      .execute();
     let merchants = 0;
     let encrypted = 0;
     let already = 0;
@@ -41,7 +54,11 @@ export async function encryptSecrets(db: Kysely<Database>, key: Buffer | undefin
       }
       if (SECRET_COLUMNS.some((c) => row[c] !== null)) merchants++;
       if (!options.dryRun && Object.keys(changes).length > 0) {
-        await trx.updateTable('merchants').set({ ...changes, updated_at: new Date() }).where('id', '=', row.id).execute();
+        await trx
+          .updateTable('merchants')
+          .set({ ...changes, updated_at: new Date() })
+          .where('id', '=', row.id)
+          .execute();
       }
     }
     return { key_id: keyId(key), merchants, encrypted, already, dry_run: Boolean(options.dryRun) };

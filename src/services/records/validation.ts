@@ -5,7 +5,8 @@ export function check<T>(rule: () => T): T {
   try {
     return rule();
   } catch (err) {
-    if (err instanceof RangeError || (err as Error).name === 'MoneyFormatError') throw invalid((err as Error).message, err);
+    if (err instanceof RangeError || (err as Error).name === 'MoneyFormatError')
+      throw invalid((err as Error).message, err);
     throw err;
   }
 }

@@ -1,6 +1,12 @@
 import type { Kysely } from 'kysely';
 import { formatMajor } from '../../domain/money.js';
-import { assembleReport, isReportGrouping, REPORT_GROUPINGS, type ReportGrouping, type ReportRow } from '../../domain/report.js';
+import {
+  assembleReport,
+  isReportGrouping,
+  REPORT_GROUPINGS,
+  type ReportGrouping,
+  type ReportRow,
+} from '../../domain/report.js';
 import { notFound, usage } from '../../errors.js';
 import { isUuid } from '../../store/pg-errors.js';
 import { reportGroups } from '../../store/report-sql.js';
@@ -65,10 +71,13 @@ export interface ReportScopeChecked {
 /** Checks the options without the database (usage errors); `buildReport` checks them again. */
 export function checkReportOptions(options: ReportOptions): ReportScopeChecked {
   const by = (options.by ?? 'month').trim().toLowerCase();
-  if (!isReportGrouping(by)) throw usage(`--by must be one of ${REPORT_GROUPINGS.join(', ')}; got ${JSON.stringify(options.by)}`);
+  if (!isReportGrouping(by))
+    throw usage(`--by must be one of ${REPORT_GROUPINGS.join(', ')}; got ${JSON.stringify(options.by)}`);
   const { from, to, merchantId } = options;
-  if (from && to && from > to) throw usage(`--from (${from.toISOString()}) is after --to (${to.toISOString()}); --to is the end of the period`);
-  if (merchantId !== undefined && !isUuid(merchantId)) throw usage(`--merchant must be a merchant id (a UUID), got ${JSON.stringify(merchantId)}`);
+  if (from && to && from > to)
+    throw usage(`--from (${from.toISOString()}) is after --to (${to.toISOString()}); --to is the end of the period`);
+  if (merchantId !== undefined && !isUuid(merchantId))
+    throw usage(`--merchant must be a merchant id (a UUID), got ${JSON.stringify(merchantId)}`);
   return { by, ...(from ? { from } : {}), ...(to ? { to } : {}), ...(merchantId !== undefined ? { merchantId } : {}) };
 }
 

@@ -13,7 +13,15 @@ export interface SendResult {
 }
 
 /** Codes that mean nothing is listening there, or it cannot be reached at all. */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /**
  * Sends the request with undici and reads the whole answer. A connection failure throws
@@ -22,10 +30,22 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNR
 export async function sendTestRequest(req: TestRequest, timeoutMs = 30_000): Promise<SendResult> {
   const started = performance.now();
   try {
-    const res = await request(req.url, { method: req.method, headers: req.headers, body: req.body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    const res = await request(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body: req.body,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
     const text = await res.body.text();
     const durationMs = Math.round((performance.now() - started) * 10) / 10;
-    return { url: req.url, status: res.statusCode, ok: res.statusCode >= 200 && res.statusCode < 300, durationMs, response: parseJson(text) };
+    return {
+      url: req.url,
+      status: res.statusCode,
+      ok: res.statusCode >= 200 && res.statusCode < 300,
+      durationMs,
+      response: parseJson(text),
+    };
   } catch (err) {
     throw connectionError(req.url, err);
   }
@@ -45,7 +65,10 @@ function errorCode(err: unknown, depth = 0): string | undefined {
   const e = err as { code?: unknown; cause?: unknown; errors?: unknown };
   if (typeof e.code === 'string' && e.code !== 'UND_ERR_SOCKET') return e.code;
   const nested = [e.cause, ...(Array.isArray(e.errors) ? e.errors : [])];
-  return nested.map((n) => errorCode(n, depth + 1)).find((c) => c !== undefined) ?? (typeof e.code === 'string' ? e.code : undefined);
+  return (
+    nested.map((n) => errorCode(n, depth + 1)).find((c) => c !== undefined) ??
+    (typeof e.code === 'string' ? e.code : undefined)
+  );
 }
 
 function connectionError(url: string, err: unknown): TracknowError {
@@ -62,7 +85,8 @@ function connectionError(url: string, err: unknown): TracknowError {
 
 /** The listener's own explanation (`{"code":401,"message":"…"}`), if it gave one. */
 function said(response: unknown): string {
-  const message = typeof response === 'object' && response !== null ? (response as { message?: unknown }).message : response;
+  const message =
+    typeof response === 'object' && response !== null ? (response as { message?: unknown }).message : response;
   return typeof message === 'string' && message !== '' ? `: ${message.slice(0, 300)}` : '';
 }
 
@@ -72,9 +96,15 @@ export function rejection(result: SendResult, merchantId: string): TracknowError
   const why = said(result.response);
   switch (result.status) {
     case 401:
-      return new TracknowError('unauthorized', `the listener rejected the signature (401${why}); check --secret, or the stored one with \`tracknow merchant show ${merchantId}\``);
+      return new TracknowError(
+        'unauthorized',
+        `the listener rejected the signature (401${why}); check --secret, or the stored one with \`tracknow merchant show ${merchantId}\``,
+      );
     case 404:
-      return new TracknowError('not_found', `the listener does not know merchant ${merchantId} (404${why}); check --merchant and that --url points at this merchant's tracknow`);
+      return new TracknowError(
+        'not_found',
+        `the listener does not know merchant ${merchantId} (404${why}); check --merchant and that --url points at this merchant's tracknow`,
+      );
     case 400:
       return new TracknowError('invalid', `the listener refused the body as malformed (400${why})`);
     case 413:

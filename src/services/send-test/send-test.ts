@@ -2,7 +2,13 @@ import { readFile } from 'node:fs/promises';
 import type { Config } from '../../config.js';
 import { TracknowError, usage } from '../../errors.js';
 import { getPlatform, type MerchantSecrets } from '../../platforms/platform.js';
-import { findTemplate, getTestEvents, type Fill, type HintFlag, type TestEventKit } from '../../platforms/test-events.js';
+import {
+  findTemplate,
+  getTestEvents,
+  type Fill,
+  type HintFlag,
+  type TestEventKit,
+} from '../../platforms/test-events.js';
 
 export { sendTestRequest, rejection, type SendResult } from './send-test-http.js';
 
@@ -46,8 +52,23 @@ export interface TestRequest {
   readonly orderId: string | null;
 }
 
-const FILL_FLAGS = { testOrder: '--test-order', orderId: '--order-id', amount: '--amount', currency: '--currency', status: '--status', creatorId: '--creator-id', code: '--code', utmSource: '--utm-source', buyerMessage: '--buyer-message' } as const;
-const HINT_FLAG_NAMES: Readonly<Record<HintFlag, string>> = { creatorId: '--creator-id', code: '--code', utmSource: '--utm-source', buyerMessage: '--buyer-message' };
+const FILL_FLAGS = {
+  testOrder: '--test-order',
+  orderId: '--order-id',
+  amount: '--amount',
+  currency: '--currency',
+  status: '--status',
+  creatorId: '--creator-id',
+  code: '--code',
+  utmSource: '--utm-source',
+  buyerMessage: '--buyer-message',
+} as const;
+const HINT_FLAG_NAMES: Readonly<Record<HintFlag, string>> = {
+  creatorId: '--creator-id',
+  code: '--code',
+  utmSource: '--utm-source',
+  buyerMessage: '--buyer-message',
+};
 
 /**
  * Builds the request a platform would send for one test event: the template filled in, its
@@ -60,8 +81,16 @@ export async function buildTestRequest(config: Config, options: SendTestOptions)
   const url = `${baseUrl(options.url)}/api/webhook/${kit.platform}/${encodeURIComponent(options.merchantId)}`;
   const merchant = await merchantFor(config, kit, options);
   const now = options.now ?? new Date();
-  const fill: Fill = { ...pickFill(options), orderId: options.orderId ?? kit.randomOrderId(), deliveryId: kit.randomDeliveryId(), now };
-  const body = options.fromFile !== undefined ? await readBody(options.fromFile) : Buffer.from(JSON.stringify(kit.build(template, fill, merchant)), 'utf8');
+  const fill: Fill = {
+    ...pickFill(options),
+    orderId: options.orderId ?? kit.randomOrderId(),
+    deliveryId: kit.randomDeliveryId(),
+    now,
+  };
+  const body =
+    options.fromFile !== undefined
+      ? await readBody(options.fromFile)
+      : Buffer.from(JSON.stringify(kit.build(template, fill, merchant)), 'utf8');
   const headers = { ...kit.headers(template.event, fill, merchant), ...getPlatform(kit.platform).sign(body, merchant) };
   return {
     method: 'POST',
@@ -77,20 +106,29 @@ export async function buildTestRequest(config: Config, options: SendTestOptions)
 
 function checkFlags(kit: TestEventKit, o: SendTestOptions): void {
   if (o.fromFile !== undefined) {
-    const given = Object.entries(FILL_FLAGS).filter(([key]) => o[key as keyof typeof FILL_FLAGS] !== undefined).map(([, flag]) => flag);
+    const given = Object.entries(FILL_FLAGS)
+      .filter(([key]) => o[key as keyof typeof FILL_FLAGS] !== undefined)
+      .map(([, flag]) => flag);
     if (given.length) throw usage(`--from-file sends the file byte for byte; ${given.join(', ')} cannot change it`);
   }
   for (const [hint, flag] of Object.entries(HINT_FLAG_NAMES)) {
-    if (o[hint as HintFlag] !== undefined && !kit.hints.includes(hint as HintFlag)) throw usage(`${flag} does not apply to ${kit.platform} payloads`);
+    if (o[hint as HintFlag] !== undefined && !kit.hints.includes(hint as HintFlag))
+      throw usage(`${flag} does not apply to ${kit.platform} payloads`);
   }
-  if (o.testOrder && (kit.platform !== 'shopify' || o.fromFile !== undefined)) throw usage('--test-order applies to Shopify orders only, not with --from-file');
-  if (o.appKey !== undefined && kit.appKeyField === undefined) throw usage(`does not apply to ${kit.platform}: its signature covers the body only`, 'appKey');
+  if (o.testOrder && (kit.platform !== 'shopify' || o.fromFile !== undefined))
+    throw usage('--test-order applies to Shopify orders only, not with --from-file');
+  if (o.appKey !== undefined && kit.appKeyField === undefined)
+    throw usage(`does not apply to ${kit.platform}: its signature covers the body only`, 'appKey');
   if (o.secret === '') throw usage('must not be empty', 'secret');
 }
 
 function pickFill(o: SendTestOptions): Omit<Fill, 'orderId' | 'deliveryId' | 'now'> {
   const { amount, currency, status, creatorId, code, utmSource, buyerMessage, testOrder } = o;
-  return Object.fromEntries(Object.entries({ amount, currency, status, creatorId, code, utmSource, buyerMessage, testOrder }).filter(([, v]) => v !== undefined));
+  return Object.fromEntries(
+    Object.entries({ amount, currency, status, creatorId, code, utmSource, buyerMessage, testOrder }).filter(
+      ([, v]) => v !== undefined,
+    ),
+  );
 }
 
 /**
@@ -106,7 +144,9 @@ async function merchantFor(config: Config, kit: TestEventKit, o: SendTestOptions
   if (offline) return { id: o.merchantId, currency: o.currency?.toUpperCase() ?? 'USD', ...overrides };
   const { withStore } = await import('../../store/connect.js');
   const { findMerchantSecrets } = await import('../ingest/webhook-intake.js');
-  const stored = await withStore(config, (store) => findMerchantSecrets(store.db, o.merchantId, { encryptionKey: config.encryptionKey, platform: kit.platform }));
+  const stored = await withStore(config, (store) =>
+    findMerchantSecrets(store.db, o.merchantId, { encryptionKey: config.encryptionKey, platform: kit.platform }),
+  );
   return { ...stored, ...overrides };
 }
 
@@ -114,7 +154,11 @@ async function readBody(path: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (err) {
-    throw new TracknowError('invalid', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    throw new TracknowError(
+      'invalid',
+      `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      { cause: err },
+    );
   }
 }
 
@@ -130,9 +174,21 @@ function baseUrl(url: string): string {
 }
 
 /** The request as JSON for `--dry-run`: the body as text, so any tool can recompute the HMAC. */
-export function requestView(req: TestRequest): { method: string; url: string; headers: Record<string, string>; body: string; body_base64?: string } {
+export function requestView(req: TestRequest): {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  body_base64?: string;
+} {
   const text = req.body.toString('utf8');
   // Bytes that are not UTF-8 (a --from-file capture) would not survive as text.
   const exact = Buffer.from(text, 'utf8').equals(req.body);
-  return { method: req.method, url: req.url, headers: { ...req.headers }, body: text, ...(exact ? {} : { body_base64: req.body.toString('base64') }) };
+  return {
+    method: req.method,
+    url: req.url,
+    headers: { ...req.headers },
+    body: text,
+    ...(exact ? {} : { body_base64: req.body.toString('base64') }),
+  };
 }

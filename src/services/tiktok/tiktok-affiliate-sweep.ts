@@ -64,8 +64,18 @@ export async function sweepAffiliateOrders(
     const token = pageToken;
     let page: Awaited<ReturnType<TikTokSession['client']['searchAffiliateOrders']>>;
     try {
-      const search = { createTimeGe: seconds(since), createTimeLt: seconds(options.until), pageSize: options.pageSize ?? 50 };
-      page = await withRetries(() => session.run((client, creds) => client.searchAffiliateOrders(creds, { ...search, ...(token === undefined ? {} : { pageToken: token }) })), options.retry);
+      const search = {
+        createTimeGe: seconds(since),
+        createTimeLt: seconds(options.until),
+        pageSize: options.pageSize ?? 50,
+      };
+      page = await withRetries(
+        () =>
+          session.run((client, creds) =>
+            client.searchAffiliateOrders(creds, { ...search, ...(token === undefined ? {} : { pageToken: token }) }),
+          ),
+        options.retry,
+      );
     } catch (err) {
       if (!(err instanceof TikTokApiError)) throw err;
       if (err.problem === 'scope_missing') return done(scopeMessage(options.merchantId, err));
@@ -73,7 +83,10 @@ export async function sweepAffiliateOrders(
       return done(null);
     }
     if (page.nextPageToken !== undefined && seen.has(page.nextPageToken)) {
-      tally.errors.push({ order_id: null, message: 'affiliate sweep stopped: Search Seller Affiliate Orders sent a page token twice' });
+      tally.errors.push({
+        order_id: null,
+        message: 'affiliate sweep stopped: Search Seller Affiliate Orders sent a page token twice',
+      });
       return done(null);
     }
     if (page.nextPageToken !== undefined) seen.add(page.nextPageToken);
@@ -92,7 +105,13 @@ interface Tally {
 }
 
 /** One page: details for its orders (≤ 50 ids a call), then one ingest batch, each order's detail before its affiliate record. */
-async function ingestPage(db: Kysely<Database>, session: TikTokSession, orders: readonly Json[], options: AffiliateSweepOptions, tally: Tally): Promise<void> {
+async function ingestPage(
+  db: Kysely<Database>,
+  session: TikTokSession,
+  orders: readonly Json[],
+  options: AffiliateSweepOptions,
+  tally: Tally,
+): Promise<void> {
   const merchant = session.merchantRow;
   const ids = [...new Set(orders.flatMap((o) => (text(o.id) === undefined ? [] : [text(o.id)!])))];
   const details = new Map<string, IngestItem>();
@@ -120,7 +139,16 @@ async function ingestPage(db: Kysely<Database>, session: TikTokSession, orders: 
     try {
       const detail = details.get(text(order.id) ?? '');
       const a = affiliateOrderDelivery(order, merchant, detail === undefined);
-      const inbox = { platform: 'tiktok' as const, merchantId: merchant.id, dedupeKey: a.dedupeKey, source: 'reconcile' as const, eventType: a.eventType, orderId: a.orderId, headers: {}, body: a.body };
+      const inbox = {
+        platform: 'tiktok' as const,
+        merchantId: merchant.id,
+        dedupeKey: a.dedupeKey,
+        source: 'reconcile' as const,
+        eventType: a.eventType,
+        orderId: a.orderId,
+        headers: {},
+        body: a.body,
+      };
       for (const item of detail ? [detail, { inbox, events: [a.event] }] : [{ inbox, events: [a.event] }]) {
         items.push(item);
         owners.push(a.orderId);
@@ -138,12 +166,16 @@ async function ingestPage(db: Kysely<Database>, session: TikTokSession, orders: 
     else tally.unchanged++;
   }
   if (!options.dryRun) {
-    const settled = [...details.values()].map((d) => ({ orderId: d.inbox.orderId!, outcome: 'enriched by the affiliate sweep' }));
+    const settled = [...details.values()].map((d) => ({
+      orderId: d.inbox.orderId!,
+      outcome: 'enriched by the affiliate sweep',
+    }));
     await completeOrders(db, merchant.id, settled);
   }
 }
 
-const strongest = (a: SaleChange | undefined, b: SaleChange): SaleChange => (a === 'created' || b === 'created' ? 'created' : a === 'updated' || b === 'updated' ? 'updated' : 'none');
+const strongest = (a: SaleChange | undefined, b: SaleChange): SaleChange =>
+  a === 'created' || b === 'created' ? 'created' : a === 'updated' || b === 'updated' ? 'updated' : 'none';
 
 /**
  * The window's start: `since`, or the earliest pending TikTok sale of the last few days that
@@ -161,12 +193,16 @@ async function windowStart(db: Kysely<Database>, session: TikTokSession, since: 
     .where('ordered_at', '>=', new Date(until.getTime() - AFFILIATE_LAG_MS))
     .executeTakeFirst();
   const earliest = row?.earliest ? new Date(row.earliest) : undefined;
-  return earliest !== undefined && earliest.getTime() < since.getTime() ? new Date(Math.floor(earliest.getTime() / 1000) * 1000) : since;
+  return earliest !== undefined && earliest.getTime() < since.getTime()
+    ? new Date(Math.floor(earliest.getTime() / 1000) * 1000)
+    : since;
 }
 
 function scopeMessage(merchantId: string, err: TikTokApiError): string {
-  return `TikTok refused the affiliate orders of merchant ${merchantId} (${err.message}): the seller has not granted the affiliate scope; ` +
-    'add it to the app in TikTok Partner Center, then authorize again with `tracknow tiktok auth`. Orders are still swept, without creators.';
+  return (
+    `TikTok refused the affiliate orders of merchant ${merchantId} (${err.message}): the seller has not granted the affiliate scope; ` +
+    'add it to the app in TikTok Partner Center, then authorize again with `tracknow tiktok auth`. Orders are still swept, without creators.'
+  );
 }
 
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000);

@@ -29,12 +29,19 @@ export interface AuthorizeResult {
  * Get Authorized Shops (the shop matching the merchant's shop id, else the only one). The
  * tokens are stored first: the code is single-use, so a failed cipher lookup must not lose them.
  */
-export async function authorizeTikTok(db: Kysely<Database>, config: Config, options: AuthorizeOptions): Promise<AuthorizeResult> {
+export async function authorizeTikTok(
+  db: Kysely<Database>,
+  config: Config,
+  options: AuthorizeOptions,
+): Promise<AuthorizeResult> {
   const code = options.code.trim();
   if (code === '') throw usage('is empty: pass the code from the authorization redirect', 'code');
   const merchant = openColumns(await getMerchant(db, options.merchantId), config.encryptionKey);
   if (!merchant.tiktok_app_key || !merchant.tiktok_app_secret) {
-    throw new TracknowError('invalid', `merchant ${merchant.id} has no TikTok app key and secret: set them with \`tracknow merchant set ${merchant.id} --tiktok-app-key KEY --tiktok-app-secret SECRET\``);
+    throw new TracknowError(
+      'invalid',
+      `merchant ${merchant.id} has no TikTok app key and secret: set them with \`tracknow merchant set ${merchant.id} --tiktok-app-key KEY --tiktok-app-secret SECRET\``,
+    );
   }
   const app = { appKey: merchant.tiktok_app_key, appSecret: merchant.tiktok_app_secret };
   const tokens = await exchangeAuthCode(config.tiktokAuthUrl, app, code, options.http);
@@ -44,12 +51,19 @@ export async function authorizeTikTok(db: Kysely<Database>, config: Config, opti
   const shops = await session.run((client, creds) => client.authorizedShops(creds), { shopScoped: false });
   const shop = chooseShop(shops, merchant.tiktok_shop_id);
   if (merchant.tiktok_shop_id && !shop) {
-    throw new TracknowError('invalid', `the TikTok token does not grant shop ${merchant.tiktok_shop_id} (it grants ${shops.map((s) => s.id).join(', ') || 'none'}); tokens stored, check --tiktok-shop-id`);
+    throw new TracknowError(
+      'invalid',
+      `the TikTok token does not grant shop ${merchant.tiktok_shop_id} (it grants ${shops.map((s) => s.id).join(', ') || 'none'}); tokens stored, check --tiktok-shop-id`,
+    );
   }
   if (shop) {
     await db
       .updateTable('merchants')
-      .set({ tiktok_shop_cipher: shop.cipher, tiktok_shop_id: merchant.tiktok_shop_id ?? shop.id, updated_at: new Date() })
+      .set({
+        tiktok_shop_cipher: shop.cipher,
+        tiktok_shop_id: merchant.tiktok_shop_id ?? shop.id,
+        updated_at: new Date(),
+      })
       .where('id', '=', merchant.id)
       .execute();
   }

@@ -7,7 +7,12 @@ import { text } from '../../platforms/payload.js';
 import { apiOrderDelivery, type ApiOrderDelivery } from '../../platforms/tiktok-shop/api-order.js';
 import { MAX_DETAIL_IDS } from '../../platforms/tiktok-shop/api/client.js';
 import { TikTokApiError } from '../../platforms/tiktok-shop/api/errors.js';
-import { enrichmentNotification, enrichmentPending, recordEnrichments, type EnrichmentState } from '../../store/enrichment-repo.js';
+import {
+  enrichmentNotification,
+  enrichmentPending,
+  recordEnrichments,
+  type EnrichmentState,
+} from '../../store/enrichment-repo.js';
 import type { Database } from '../../store/schema.js';
 import { ingestBatch, type IngestItem } from '../ingest/ingest.js';
 import { runJobs, type Settled, type Task, type TaskRegistry } from '../jobs/job-runner.js';
@@ -28,7 +33,19 @@ export interface EnrichTaskDeps {
 
 /** A delivery of an order's detail as an ingest item: source 'reconcile', keyed by the order's update time. */
 export function detailItem(merchantId: string, d: ApiOrderDelivery): IngestItem {
-  return { inbox: { platform: 'tiktok', merchantId, dedupeKey: d.dedupeKey, source: 'reconcile', eventType: d.eventType, orderId: d.orderId, headers: {}, body: d.body }, events: d.events };
+  return {
+    inbox: {
+      platform: 'tiktok',
+      merchantId,
+      dedupeKey: d.dedupeKey,
+      source: 'reconcile',
+      eventType: d.eventType,
+      orderId: d.orderId,
+      headers: {},
+      body: d.body,
+    },
+    events: d.events,
+  };
 }
 
 /**
@@ -51,7 +68,8 @@ export function enrichTasks(deps: EnrichTaskDeps): TaskRegistry {
       try {
         // Returns and cancellations: their amount comes from Search Returns (a module of its own).
         const notification = await enrichmentNotification(deps.db, eventId);
-        if (notification && needsReturnLookup(notification)) return await lookupReturn(deps, field(payload, 'merchant_id'), notification);
+        if (notification && needsReturnLookup(notification))
+          return await lookupReturn(deps, field(payload, 'merchant_id'), notification);
         return await enrichOrder(deps, field(payload, 'merchant_id'), orderId);
       } catch (err) {
         if (isDbUnavailable(err)) throw err;
@@ -61,16 +79,26 @@ export function enrichTasks(deps: EnrichTaskDeps): TaskRegistry {
       }
     },
     async settle(trx, settled) {
-      await recordEnrichments(trx, settled.map(({ job, state }) => enrichmentState(field(job.payload, 'event_id'), job.attempts, state)));
+      await recordEnrichments(
+        trx,
+        settled.map(({ job, state }) => enrichmentState(field(job.payload, 'event_id'), job.attempts, state)),
+      );
     },
   };
   return { [ENRICH_TASK]: task };
 }
 
 function enrichmentState(id: string, attempts: number, state: Settled): EnrichmentState {
-  if (state.status === 'done') return { id, attempts, status: 'processed', outcome: String(state.result ?? '').slice(0, 1000) };
+  if (state.status === 'done')
+    return { id, attempts, status: 'processed', outcome: String(state.result ?? '').slice(0, 1000) };
   if (state.status === 'failed') return { id, attempts, status: 'failed', error: state.error };
-  return { id, attempts, status: 'enriching', error: state.attempted ? (state.error ?? undefined) : undefined, nextAttemptAt: state.runAt };
+  return {
+    id,
+    attempts,
+    status: 'enriching',
+    error: state.attempted ? (state.error ?? undefined) : undefined,
+    nextAttemptAt: state.runAt,
+  };
 }
 
 /** Fetches one order's detail and ingests it; returns what the detail did. */
@@ -79,7 +107,9 @@ async function enrichOrder(deps: EnrichTaskDeps, merchantId: string, orderId: st
   const orders = await session.run((client, creds) => client.orderDetails(creds, [orderId]));
   const order = orders.find((o) => text(o.id) === orderId);
   if (!order) throw new TikTokApiError('rejected', `Get Order Detail: TikTok has no order ${orderId} (yet)`);
-  const [outcome] = await ingestBatch(deps.db, [detailItem(merchantId, apiOrderDelivery(order, merchantSecrets(session.merchantRow)))]);
+  const [outcome] = await ingestBatch(deps.db, [
+    detailItem(merchantId, apiOrderDelivery(order, merchantSecrets(session.merchantRow))),
+  ]);
   return `enriched (detail event ${outcome!.eventId}): ${outcome!.outcome}: ${outcome!.message}`;
 }
 
@@ -118,7 +148,12 @@ export interface EnrichSummary {
 }
 
 /** One round of the enrichment jobs: takes up to `limit` due ones, runs them, returns. */
-export async function enrichDue(db: Kysely<Database>, config: Config, options: EnrichOptions = {}, drain = false): Promise<EnrichSummary> {
+export async function enrichDue(
+  db: Kysely<Database>,
+  config: Config,
+  options: EnrichOptions = {},
+  drain = false,
+): Promise<EnrichSummary> {
   const counts = await runJobs(db, {
     tasks: enrichTasks({ db, config, session: options.session }),
     concurrency: options.concurrency ?? 4,
@@ -132,6 +167,10 @@ export async function enrichDue(db: Kysely<Database>, config: Config, options: E
 }
 
 /** Runs the enrichment jobs until none is due (cron: `tracknow tiktok enrich`). */
-export function drainEnrichment(db: Kysely<Database>, config: Config, options: EnrichOptions = {}): Promise<EnrichSummary> {
+export function drainEnrichment(
+  db: Kysely<Database>,
+  config: Config,
+  options: EnrichOptions = {},
+): Promise<EnrichSummary> {
   return enrichDue(db, config, options, true);
 }

@@ -21,7 +21,11 @@ export interface MerchantSweep {
  * credentials, one after another; a merchant that fails is reported and the others still run.
  * Throws only when every merchant failed, so `schedule` logs the run as failed.
  */
-export async function reconcileAllTikTok(db: Kysely<Database>, config: Config, options: Pick<ReconcileOptions, 'now' | 'retry' | 'session'> = {}): Promise<MerchantSweep[]> {
+export async function reconcileAllTikTok(
+  db: Kysely<Database>,
+  config: Config,
+  options: Pick<ReconcileOptions, 'now' | 'retry' | 'session'> = {},
+): Promise<MerchantSweep[]> {
   const results: MerchantSweep[] = [];
   for (const id of await tiktokApiMerchantIds(db)) {
     try {
@@ -33,12 +37,19 @@ export async function reconcileAllTikTok(db: Kysely<Database>, config: Config, o
         created: s.created,
         updated: s.updated,
         errors: s.errors.length,
-        affiliate: { orders: a.orders, created: a.created, updated: a.updated, errors: a.errors.length, skipped: a.skipped },
+        affiliate: {
+          orders: a.orders,
+          created: a.created,
+          updated: a.updated,
+          errors: a.errors.length,
+          skipped: a.skipped,
+        },
       });
     } catch (err) {
       results.push({ merchant_id: id, error: (err as Error).message });
     }
   }
-  if (results.length > 0 && results.every((r) => r.error !== undefined)) throw new Error(`reconcile failed for every merchant: ${results[0]!.error}`);
+  if (results.length > 0 && results.every((r) => r.error !== undefined))
+    throw new Error(`reconcile failed for every merchant: ${results[0]!.error}`);
   return results;
 }

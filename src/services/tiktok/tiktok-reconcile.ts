@@ -49,13 +49,24 @@ const OVERLAP_MS = 10 * 60_000;
  * so re-running changes nothing. Orders waiting in the enrichment queue are settled too.
  * The sweep mark moves only after a sweep without errors that reached back to the old mark.
  */
-export async function reconcileTikTok(db: Kysely<Database>, config: Config, options: ReconcileOptions): Promise<ReconcileSummary> {
+export async function reconcileTikTok(
+  db: Kysely<Database>,
+  config: Config,
+  options: ReconcileOptions,
+): Promise<ReconcileSummary> {
   const sinceMs = options.since === undefined ? undefined : parseDuration(options.since);
-  if (options.since !== undefined && sinceMs === undefined) throw usage(`${JSON.stringify(options.since)} is not a duration: use e.g. 30m, 2h or 7d`, 'since');
+  if (options.since !== undefined && sinceMs === undefined)
+    throw usage(`${JSON.stringify(options.since)} is not a duration: use e.g. 30m, 2h or 7d`, 'since');
   const session = await TikTokSession.open(db, config, options.merchantId, options.session);
   const now = options.now ?? new Date();
   const mark = session.merchantRow.tiktok_last_sweep_at;
-  const since = new Date(sinceMs !== undefined ? now.getTime() - sinceMs : mark ? mark.getTime() - OVERLAP_MS : now.getTime() - FIRST_SWEEP_MS);
+  const since = new Date(
+    sinceMs !== undefined
+      ? now.getTime() - sinceMs
+      : mark
+        ? mark.getTime() - OVERLAP_MS
+        : now.getTime() - FIRST_SWEEP_MS,
+  );
   const until = new Date(Math.floor(now.getTime() / 1000) * 1000);
   const tally = { orders: 0, created: 0, updated: 0, unchanged: 0, errors: [] as ReconcileSummary['errors'] };
   let pageToken: string | undefined;
@@ -63,10 +74,19 @@ export async function reconcileTikTok(db: Kysely<Database>, config: Config, opti
   do {
     const token = pageToken;
     const page = await withRetries(
-      () => session.run((client, creds) => client.searchOrders(creds, { updateTimeGe: seconds(since), updateTimeLt: seconds(until), pageSize: options.pageSize ?? 50, ...(token === undefined ? {} : { pageToken: token }) })),
+      () =>
+        session.run((client, creds) =>
+          client.searchOrders(creds, {
+            updateTimeGe: seconds(since),
+            updateTimeLt: seconds(until),
+            pageSize: options.pageSize ?? 50,
+            ...(token === undefined ? {} : { pageToken: token }),
+          }),
+        ),
       options.retry,
     );
-    if (page.nextPageToken !== undefined && seen.has(page.nextPageToken)) throw new TikTokApiError('paging', 'Search Orders: a page token came back twice');
+    if (page.nextPageToken !== undefined && seen.has(page.nextPageToken))
+      throw new TikTokApiError('paging', 'Search Orders: a page token came back twice');
     if (page.nextPageToken !== undefined) seen.add(page.nextPageToken);
     pageToken = page.nextPageToken;
     const items: IngestItem[] = [];
@@ -85,7 +105,14 @@ export async function reconcileTikTok(db: Kysely<Database>, config: Config, opti
       else tally.unchanged++;
     }
     if (!options.dryRun) {
-      await completeOrders(db, options.merchantId, items.map((item, n) => ({ orderId: item.inbox.orderId!, outcome: `enriched by reconcile (detail event ${outcomes[n]!.eventId}): ${outcomes[n]!.outcome}` })));
+      await completeOrders(
+        db,
+        options.merchantId,
+        items.map((item, n) => ({
+          orderId: item.inbox.orderId!,
+          outcome: `enriched by reconcile (detail event ${outcomes[n]!.eventId}): ${outcomes[n]!.outcome}`,
+        })),
+      );
     }
   } while (pageToken !== undefined);
   // Only a sweep that covered everything since the old mark may move it, and only forward.
@@ -98,7 +125,12 @@ export async function reconcileTikTok(db: Kysely<Database>, config: Config, opti
       .where((eb) => eb.or([eb('tiktok_last_sweep_at', 'is', null), eb('tiktok_last_sweep_at', '<', until)]))
       .execute();
   }
-  const affiliate = await sweepAffiliateOrders(db, config, { merchantId: options.merchantId, since, until, ...sweepOptions(options) }, session);
+  const affiliate = await sweepAffiliateOrders(
+    db,
+    config,
+    { merchantId: options.merchantId, since, until, ...sweepOptions(options) },
+    session,
+  );
   return { ...tally, since, until, dry_run: options.dryRun ?? false, affiliate };
 }
 

@@ -40,7 +40,8 @@ function completed(row: ReturnLookup): 'return' | 'cancellation' | undefined {
   } catch {
     return undefined;
   }
-  if (row.eventType === 'RETURN_STATUS_CHANGE') return returnStatus(text(data?.return_status) ?? '') === 'refunded' ? 'return' : undefined;
+  if (row.eventType === 'RETURN_STATUS_CHANGE')
+    return returnStatus(text(data?.return_status) ?? '') === 'refunded' ? 'return' : undefined;
   return cancellationStatus(text(data?.cancel_status) ?? '') === 'cancelled' ? 'cancellation' : undefined;
 }
 
@@ -52,7 +53,13 @@ function completed(row: ReturnLookup): 'return' | 'cancellation' | undefined {
  * show yet is retried by the queue. Requests still in flight change nothing.
  * Inputs → one call per chunk → ingest: the queue (or a job runner) only hands rows over.
  */
-export async function lookupReturns(db: Kysely<Database>, session: TikTokSession, rows: readonly ReturnLookup[], sink: LookupSink, now = new Date()): Promise<void> {
+export async function lookupReturns(
+  db: Kysely<Database>,
+  session: TikTokSession,
+  rows: readonly ReturnLookup[],
+  sink: LookupSink,
+  now = new Date(),
+): Promise<void> {
   const byOrder = new Map<string, { row: ReturnLookup; kind: 'return' | 'cancellation' }[]>();
   for (const row of rows) {
     const kind = completed(row);
@@ -79,7 +86,11 @@ export async function lookupReturns(db: Kysely<Database>, session: TikTokSession
       try {
         const item = itemFor(orderId, byOrder.get(orderId)!, records, merchant, now);
         if (item) items.set(orderId, item);
-        else sink.fail(rowsOf(orderId), new TikTokApiError('rejected', `Search Returns: no completed return for order ${orderId} (yet)`));
+        else
+          sink.fail(
+            rowsOf(orderId),
+            new TikTokApiError('rejected', `Search Returns: no completed return for order ${orderId} (yet)`),
+          );
       } catch (err) {
         sink.fail(rowsOf(orderId), err);
       }
@@ -88,7 +99,8 @@ export async function lookupReturns(db: Kysely<Database>, session: TikTokSession
       const outcomes = await ingestBatch(db, [...items.values()]);
       [...items.keys()].forEach((orderId, n) => {
         const o = outcomes[n]!;
-        for (const row of rowsOf(orderId)) sink.done(row.id, `returns looked up (event ${o.eventId}): ${o.outcome}: ${o.message}`.slice(0, 1000));
+        for (const row of rowsOf(orderId))
+          sink.done(row.id, `returns looked up (event ${o.eventId}): ${o.outcome}: ${o.message}`.slice(0, 1000));
       });
     } catch (err) {
       sink.fail([...items.keys()].flatMap(rowsOf), err);
@@ -97,17 +109,51 @@ export async function lookupReturns(db: Kysely<Database>, session: TikTokSession
 }
 
 /** The ingest item for one order: its completed returns, else (a cancellation only) the whole order cancelled. */
-function itemFor(orderId: string, rows: readonly { row: ReturnLookup; kind: string }[], records: readonly Json[], merchant: MerchantSecrets, now: Date): IngestItem | undefined {
+function itemFor(
+  orderId: string,
+  rows: readonly { row: ReturnLookup; kind: string }[],
+  records: readonly Json[],
+  merchant: MerchantSecrets,
+  now: Date,
+): IngestItem | undefined {
   const found = returnsDelivery(orderId, records, merchant, now);
   if (found) {
-    return { inbox: { platform: 'tiktok', merchantId: merchant.id, dedupeKey: found.dedupeKey, source: 'reconcile', eventType: 'SEARCH_RETURNS', orderId, headers: {}, body: found.body }, events: found.events };
+    return {
+      inbox: {
+        platform: 'tiktok',
+        merchantId: merchant.id,
+        dedupeKey: found.dedupeKey,
+        source: 'reconcile',
+        eventType: 'SEARCH_RETURNS',
+        orderId,
+        headers: {},
+        body: found.body,
+      },
+      events: found.events,
+    };
   }
   const cancel = rows.find((r) => r.kind === 'cancellation');
   if (!cancel) return undefined;
   // TikTok knows no partial refund for it: the order was cancelled whole (confirmed, so not estimated).
   const dedupeKey = `cancel:${cancel.row.id}`;
-  const parsed = parseTikTok({ headers: {}, rawBody: Buffer.from(cancel.row.requestBody ?? '{}', 'utf8'), receivedAt: now }, { ...merchant, tiktokApiAccess: false }, dedupeKey);
+  const parsed = parseTikTok(
+    { headers: {}, rawBody: Buffer.from(cancel.row.requestBody ?? '{}', 'utf8'), receivedAt: now },
+    { ...merchant, tiktokApiAccess: false },
+    dedupeKey,
+  );
   if (parsed.kind !== 'events') return undefined;
   const events = parsed.events.map(({ estimated: _estimated, ...e }) => e);
-  return { inbox: { platform: 'tiktok', merchantId: merchant.id, dedupeKey, source: 'reconcile', eventType: parsed.eventType, orderId, headers: {}, body: cancel.row.requestBody ?? '{}' }, events };
+  return {
+    inbox: {
+      platform: 'tiktok',
+      merchantId: merchant.id,
+      dedupeKey,
+      source: 'reconcile',
+      eventType: parsed.eventType,
+      orderId,
+      headers: {},
+      body: cancel.row.requestBody ?? '{}',
+    },
+    events,
+  };
 }

@@ -21,8 +21,18 @@ export interface SessionOptions {
  * Saves tokens from TikTok's token service (sealed when `encryptionKey` is set); never prints or
  * logs them. `expectedRefreshToken` is the refresh token as stored (sealed or not).
  */
-export async function saveTokens(db: Kysely<Database>, merchantId: string, tokens: TokenSet, expectedRefreshToken?: string, encryptionKey?: Buffer): Promise<boolean> {
-  const sealed = sealColumns({ tiktok_access_token: tokens.accessToken, tiktok_refresh_token: tokens.refreshToken }, encryptionKey, merchantId);
+export async function saveTokens(
+  db: Kysely<Database>,
+  merchantId: string,
+  tokens: TokenSet,
+  expectedRefreshToken?: string,
+  encryptionKey?: Buffer,
+): Promise<boolean> {
+  const sealed = sealColumns(
+    { tiktok_access_token: tokens.accessToken, tiktok_refresh_token: tokens.refreshToken },
+    encryptionKey,
+    merchantId,
+  );
   let query = db
     .updateTable('merchants')
     .set({ ...sealed, tiktok_token_expires_at: tokens.accessTokenExpiresAt, updated_at: new Date() })
@@ -49,15 +59,26 @@ export class TikTokSession {
     private readonly options: SessionOptions,
   ) {
     this.merchant = openColumns(stored, config.encryptionKey);
-    this.client = new TikTokShopClient(config.tiktokApiUrl, { ...options.http, ...(options.now ? { now: options.now } : {}) });
+    this.client = new TikTokShopClient(config.tiktokApiUrl, {
+      ...options.http,
+      ...(options.now ? { now: options.now } : {}),
+    });
   }
 
   /** Throws 'invalid' naming the fix when the merchant lacks the app key, secret or tokens. */
-  static async open(db: Kysely<Database>, config: Config, merchantId: string, options: SessionOptions = {}): Promise<TikTokSession> {
+  static async open(
+    db: Kysely<Database>,
+    config: Config,
+    merchantId: string,
+    options: SessionOptions = {},
+  ): Promise<TikTokSession> {
     const stored = await getMerchant(db, merchantId);
     const merchant = openColumns(stored, config.encryptionKey);
     if (!merchant.tiktok_app_key || !merchant.tiktok_app_secret) {
-      throw new TracknowError('invalid', `merchant ${merchant.id} has no TikTok app key and secret: set them with \`tracknow merchant set ${merchant.id} --tiktok-app-key KEY --tiktok-app-secret SECRET\``);
+      throw new TracknowError(
+        'invalid',
+        `merchant ${merchant.id} has no TikTok app key and secret: set them with \`tracknow merchant set ${merchant.id} --tiktok-app-key KEY --tiktok-app-secret SECRET\``,
+      );
     }
     if (!merchant.tiktok_access_token && !merchant.tiktok_refresh_token) {
       throw needsAuth(merchant.id, 'access token');
@@ -74,7 +95,10 @@ export class TikTokSession {
    * call: TikTok calling the token expired (105002) or invalid refreshes it once and runs the
    * call again. `shopScoped: false` (authorization APIs) needs no shop cipher.
    */
-  async run<T>(call: (client: TikTokShopClient, creds: ShopCredentials) => Promise<T>, scope: { shopScoped?: boolean } = {}): Promise<T> {
+  async run<T>(
+    call: (client: TikTokShopClient, creds: ShopCredentials) => Promise<T>,
+    scope: { shopScoped?: boolean } = {},
+  ): Promise<T> {
     const cipher = scope.shopScoped ?? true;
     try {
       return await call(this.client, await this.credentials(false, cipher));
@@ -89,11 +113,19 @@ export class TikTokSession {
     const m = this.merchant;
     const now = (this.options.now?.() ?? new Date()).getTime();
     const expires = m.tiktok_token_expires_at?.getTime();
-    const due = forceRefresh || !m.tiktok_access_token || (expires !== undefined && expires - now < (this.options.refreshMarginMs ?? 30 * 60_000));
+    const due =
+      forceRefresh ||
+      !m.tiktok_access_token ||
+      (expires !== undefined && expires - now < (this.options.refreshMarginMs ?? 30 * 60_000));
     if (due) await this.refresh();
     const token = this.merchant.tiktok_access_token;
     if (!token) throw needsAuth(m.id, 'access token');
-    const creds = { appKey: m.tiktok_app_key!, appSecret: m.tiktok_app_secret!, accessToken: token, shopCipher: this.merchant.tiktok_shop_cipher };
+    const creds = {
+      appKey: m.tiktok_app_key!,
+      appSecret: m.tiktok_app_secret!,
+      accessToken: token,
+      shopCipher: this.merchant.tiktok_shop_cipher,
+    };
     return creds.shopCipher || !withCipher ? creds : { ...creds, shopCipher: await this.lookUpCipher(creds) };
   }
 
@@ -103,7 +135,10 @@ export class TikTokSession {
     const shops = await this.client.authorizedShops(creds);
     const shop = chooseShop(shops, m.tiktok_shop_id);
     if (!shop) {
-      throw new TracknowError('invalid', `cannot tell which of the ${shops.length} shops this TikTok token grants is merchant ${m.id}'s: set it with \`tracknow merchant set ${m.id} --tiktok-shop-id ID\` (ids: ${shops.map((s) => s.id).join(', ') || 'none'})`);
+      throw new TracknowError(
+        'invalid',
+        `cannot tell which of the ${shops.length} shops this TikTok token grants is merchant ${m.id}'s: set it with \`tracknow merchant set ${m.id} --tiktok-shop-id ID\` (ids: ${shops.map((s) => s.id).join(', ') || 'none'})`,
+      );
     }
     this.reload(
       await this.db
@@ -123,10 +158,19 @@ export class TikTokSession {
       throw needsAuth(m.id, 'refresh token');
     }
     const app = { appKey: m.tiktok_app_key!, appSecret: m.tiktok_app_secret! };
-    const tokens = await refreshAccessToken(this.config.tiktokAuthUrl, app, m.tiktok_refresh_token, this.options.http).catch((err: unknown) => {
+    const tokens = await refreshAccessToken(
+      this.config.tiktokAuthUrl,
+      app,
+      m.tiktok_refresh_token,
+      this.options.http,
+    ).catch((err: unknown) => {
       // A refused refresh token (expired, revoked) needs the seller to authorize the app again.
       if (!(err instanceof TikTokApiError) || err.transient) throw err;
-      throw new TikTokApiError(err.problem, `${err.message}; authorize again: \`tracknow tiktok auth --merchant ${m.id} --code AUTH_CODE\``, { ...err.details, cause: err });
+      throw new TikTokApiError(
+        err.problem,
+        `${err.message}; authorize again: \`tracknow tiktok auth --merchant ${m.id} --code AUTH_CODE\``,
+        { ...err.details, cause: err },
+      );
     });
     await saveTokens(this.db, m.id, tokens, this.stored.tiktok_refresh_token ?? undefined, this.config.encryptionKey);
     // Saved, or another process refreshed first: either way the store has the newest tokens.
@@ -140,7 +184,10 @@ export class TikTokSession {
 }
 
 const needsAuth = (merchantId: string, what: string) =>
-  new TracknowError('invalid', `merchant ${merchantId} has no TikTok ${what}: run \`tracknow tiktok auth --merchant ${merchantId} --code AUTH_CODE\``);
+  new TracknowError(
+    'invalid',
+    `merchant ${merchantId} has no TikTok ${what}: run \`tracknow tiktok auth --merchant ${merchantId} --code AUTH_CODE\``,
+  );
 
 /** The shop among those a token grants: the merchant's shop id, else the only one. */
 export function chooseShop(shops: readonly AuthorizedShop[], shopId: string | null): AuthorizedShop | undefined {
@@ -163,7 +210,12 @@ export async function withRetries<T>(fn: () => Promise<T>, options: RetryOptions
       return await fn();
     } catch (err) {
       if (n >= attempts || !(err instanceof TikTokApiError && err.transient)) throw err;
-      const wait = backoffMs(n, () => 0.5, { baseMs: options.baseMs ?? 1000, capMs: 60_000, jitter: 0 }, err.details.retryAfterMs ?? 0);
+      const wait = backoffMs(
+        n,
+        () => 0.5,
+        { baseMs: options.baseMs ?? 1000, capMs: 60_000, jitter: 0 },
+        err.details.retryAfterMs ?? 0,
+      );
       await new Promise((r) => setTimeout(r, Math.min(wait, 60_000)));
     }
   }

@@ -13,13 +13,16 @@ export interface CronRun {
 }
 
 export function spawnCron(args: string[], env: Record<string, string>): CronRun {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
   );
   return { pid: child.pid!, done };
 }
@@ -146,7 +149,11 @@ export async function killWhen(run: CronRun, ready: () => Promise<boolean> | boo
   let ended = false;
   void run.done.then(() => (ended = true));
   while (!ended) {
-    if (await Promise.resolve().then(ready).catch(() => false)) {
+    if (
+      await Promise.resolve()
+        .then(ready)
+        .catch(() => false)
+    ) {
       if (ended) return false;
       process.kill(run.pid, 'SIGKILL');
       return true;
@@ -168,7 +175,14 @@ export function bytesWritten(pid: number): number {
 
 /** The ledger invariants that hold after any run, finished, killed or failed. */
 export function expectConsistent(s: LedgerState): void {
-  expect({ doubleCredits: s.doubleCredits, uncredited: s.uncredited, strayCredits: s.strayCredits, doublePaid: s.doublePaid, unmatchedDebits: s.unmatchedDebits, overdrawn: s.overdrawn }).toEqual({
+  expect({
+    doubleCredits: s.doubleCredits,
+    uncredited: s.uncredited,
+    strayCredits: s.strayCredits,
+    doublePaid: s.doublePaid,
+    unmatchedDebits: s.unmatchedDebits,
+    overdrawn: s.overdrawn,
+  }).toEqual({
     doubleCredits: 0,
     uncredited: 0,
     strayCredits: 0,

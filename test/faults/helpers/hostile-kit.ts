@@ -16,12 +16,19 @@ export interface Keys {
   readonly shopify: string;
   readonly woo: string;
 }
-export const KEYS_A: Keys = { appKey: TIKTOK.appKey, appSecret: TIKTOK.appSecret, shopify: SHOPIFY.secret, woo: WOO.secret };
+export const KEYS_A: Keys = {
+  appKey: TIKTOK.appKey,
+  appSecret: TIKTOK.appSecret,
+  shopify: SHOPIFY.secret,
+  woo: WOO.secret,
+};
 
 /** The signature header a platform would send for these bytes. */
 export function signatureHeaders(platform: Platform, body: Buffer, keys: Keys = KEYS_A): Record<string, string> {
-  if (platform === 'tiktok') return { authorization: createHmac('sha256', keys.appSecret).update(keys.appKey).update(body).digest('hex') };
-  if (platform === 'shopify') return { 'x-shopify-hmac-sha256': createHmac('sha256', keys.shopify).update(body).digest('base64') };
+  if (platform === 'tiktok')
+    return { authorization: createHmac('sha256', keys.appSecret).update(keys.appKey).update(body).digest('hex') };
+  if (platform === 'shopify')
+    return { 'x-shopify-hmac-sha256': createHmac('sha256', keys.shopify).update(body).digest('base64') };
   return { 'x-wc-webhook-signature': createHmac('sha256', keys.woo).update(body).digest('base64') };
 }
 
@@ -43,10 +50,18 @@ export function orderObject(platform: Platform, orderId: string): Json {
     return {
       type: 'ORDER_STATUS_CHANGE',
       timestamp: 1790000000,
-      data: { order_id: orderId, order_status: 111, payment: { total_amount: 12550, currency: 'USD' }, creator_info: { creator_id: 'tiktok_creator_123' }, promotion_info: [{ promotion_code: 'ABC12345' }] },
+      data: {
+        order_id: orderId,
+        order_status: 111,
+        payment: { total_amount: 12550, currency: 'USD' },
+        creator_info: { creator_id: 'tiktok_creator_123' },
+        promotion_info: [{ promotion_code: 'ABC12345' }],
+      },
     };
   }
-  const base = structuredClone(fixtureJson(platform === 'shopify' ? 'shopify/orders-create.json' : 'woocommerce/order-created.json')) as Json;
+  const base = structuredClone(
+    fixtureJson(platform === 'shopify' ? 'shopify/orders-create.json' : 'woocommerce/order-created.json'),
+  ) as Json;
   base.id = orderId;
   if (platform === 'woocommerce') base.coupon_lines = [{ code: 'ABC12345' }];
   return base;
@@ -63,7 +78,9 @@ export function raw(jsonText: string): string {
 
 /** JSON text with every `raw()` placeholder replaced by its raw text. */
 export function toBody(value: unknown): Buffer {
-  return Buffer.from(JSON.stringify(value).replace(/"(__RAW_\d+__)"/g, (_, token: string) => rawTexts.get(token) ?? token));
+  return Buffer.from(
+    JSON.stringify(value).replace(/"(__RAW_\d+__)"/g, (_, token: string) => rawTexts.get(token) ?? token),
+  );
 }
 
 export interface Counts {
@@ -74,7 +91,15 @@ export interface Counts {
 
 /** What counts as a write: inbox rows, sales and ledger entries. */
 export async function counts(db: Kysely<Database>): Promise<Counts> {
-  const n = async (table: 'webhook_events' | 'sales' | 'ledger_entries') => Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  const n = async (table: 'webhook_events' | 'sales' | 'ledger_entries') =>
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   const [events, sales, ledger] = await Promise.all([n('webhook_events'), n('sales'), n('ledger_entries')]);
   return { events, sales, ledger };
 }
@@ -86,7 +111,11 @@ export function sampleOf<T>(arb: fc.Arbitrary<T>, numRuns: number): { inputs: T[
 }
 
 /** Runs `fn` over the items, `width` at a time. */
-export async function inParallel<T, R>(items: readonly T[], width: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function inParallel<T, R>(
+  items: readonly T[],
+  width: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   await Promise.all(
@@ -116,7 +145,11 @@ export class Tally {
  * Writes bytes on a raw socket (a normal client refuses to send smuggling headers) and reads
  * until the server closes; returns every status code it answered with.
  */
-export function rawExchange(url: string, payload: Buffer | string, options: { halfClose?: boolean; timeoutMs?: number } = {}): Promise<{ statuses: number[]; text: string }> {
+export function rawExchange(
+  url: string,
+  payload: Buffer | string,
+  options: { halfClose?: boolean; timeoutMs?: number } = {},
+): Promise<{ statuses: number[]; text: string }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
     const socket = connect(Number(port), hostname);

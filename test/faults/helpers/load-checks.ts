@@ -9,14 +9,25 @@ import { addMerchant } from '../../../src/services/records/merchants.js';
 import type { Database } from '../../../src/store/schema.js';
 import { runCli, type CliResult } from '../../helpers/cli.js';
 import { seedWorld, SHOPIFY, TIKTOK, WOO } from '../../helpers/world.js';
-import { expectedCommission, type Delivery, type LoadPlan, type LoadWorld, type PlannedOrder, type SendReport } from './webhook-load.js';
+import {
+  expectedCommission,
+  type Delivery,
+  type LoadPlan,
+  type LoadWorld,
+  type PlannedOrder,
+  type SendReport,
+} from './webhook-load.js';
 
 /** Orders are placed from here; validation and payout run well after every hold. */
 export const LOAD_START = new Date('2026-09-01T00:00:00Z');
 export const VALIDATE_AS_OF = '2026-10-01T03:00:00Z';
 /** A Friday, as cron's `0 9 * * 5` would run it. */
 export const PAYOUT_AS_OF = '2026-10-09T09:00:00Z';
-export const SEPA_ENV = { TRACKNOW_SEPA_DEBTOR_NAME: 'Glow Cosmetics GmbH', TRACKNOW_SEPA_DEBTOR_IBAN: 'DE02120300000000202051', TRACKNOW_SEPA_DEBTOR_BIC: 'BYLADEM1001' };
+export const SEPA_ENV = {
+  TRACKNOW_SEPA_DEBTOR_NAME: 'Glow Cosmetics GmbH',
+  TRACKNOW_SEPA_DEBTOR_IBAN: 'DE02120300000000202051',
+  TRACKNOW_SEPA_DEBTOR_BIC: 'BYLADEM1001',
+};
 
 /**
  * The fixtures' world (Glow, USD at 15%: Mia with creator `tiktok_creator_123` and ABC12345, Zed
@@ -57,7 +68,12 @@ export async function seedLoadWorld(db: Kysely<Database>): Promise<LoadWorld> {
     woocommerceSecret: m.woocommerce_secret!,
   });
   // The fixtures' secrets, so a mismatch between world.ts and the seed shows up as 401s.
-  if (glow.tiktok_app_secret !== TIKTOK.appSecret || glow.shopify_secret !== SHOPIFY.secret || glow.woocommerce_secret !== WOO.secret) throw new Error('seedWorld changed its secrets');
+  if (
+    glow.tiktok_app_secret !== TIKTOK.appSecret ||
+    glow.shopify_secret !== SHOPIFY.secret ||
+    glow.woocommerce_secret !== WOO.secret
+  )
+    throw new Error('seedWorld changed its secrets');
   return {
     merchants: [
       { secrets: secrets(glow), rate: { num: 15n, den: 100n } },
@@ -90,25 +106,66 @@ interface ExpectedSale {
 /** The model: phase 1, then validate, then phase 2 (refunds after validation); never the product's code. */
 export function expectedSale(o: PlannedOrder): ExpectedSale | undefined {
   const c = (base: bigint) => expectedCommission(base, o.merchant.rate);
-  const common = { influencerId: o.influencerId, method: o.method, currency: o.merchant.secrets.currency, baseMinor: o.baseMinor };
+  const common = {
+    influencerId: o.influencerId,
+    method: o.method,
+    currency: o.merchant.secrets.currency,
+    baseMinor: o.baseMinor,
+  };
   if (o.phase1 === 'none') {
     // WooCommerce records an unpaid order (cancelled, never credited) so that a newer paid delivery can revive it.
     if (o.platform !== 'woocommerce') return undefined;
-    return { ...common, status: 'cancelled', refundedMinor: 0n, commissionMinor: o.influencerId === null ? null : c(o.baseMinor), credit: 0n, reversal: 0n };
+    return {
+      ...common,
+      status: 'cancelled',
+      refundedMinor: 0n,
+      commissionMinor: o.influencerId === null ? null : c(o.baseMinor),
+      credit: 0n,
+      reversal: 0n,
+    };
   }
   const atPhase1 = o.influencerId === null ? null : c(o.baseMinor - o.refunded1);
   if (o.phase1 === 'cancelled' || o.influencerId === null) {
-    return { ...common, status: o.phase1, refundedMinor: o.refunded1, commissionMinor: atPhase1, credit: 0n, reversal: 0n };
+    return {
+      ...common,
+      status: o.phase1,
+      refundedMinor: o.refunded1,
+      commissionMinor: atPhase1,
+      credit: 0n,
+      reversal: 0n,
+    };
   }
   const credit = atPhase1!;
-  if (!o.phase2) return { ...common, status: 'validated', refundedMinor: o.refunded1, commissionMinor: credit, credit, reversal: 0n };
+  if (!o.phase2)
+    return {
+      ...common,
+      status: 'validated',
+      refundedMinor: o.refunded1,
+      commissionMinor: credit,
+      credit,
+      reversal: 0n,
+    };
   if (o.phase2.kind === 'reverse') {
     // Shopify reverses through a refund of what is left, the others through an end status.
     const refunded = o.platform === 'shopify' ? o.baseMinor : o.refunded1;
-    return { ...common, status: 'reversed', refundedMinor: refunded, commissionMinor: credit, credit, reversal: credit };
+    return {
+      ...common,
+      status: 'reversed',
+      refundedMinor: refunded,
+      commissionMinor: credit,
+      credit,
+      reversal: credit,
+    };
   }
   const after = c(o.baseMinor - o.refunded1 - o.phase2.refundMinor);
-  return { ...common, status: 'validated', refundedMinor: o.refunded1 + o.phase2.refundMinor, commissionMinor: after, credit, reversal: credit - after };
+  return {
+    ...common,
+    status: 'validated',
+    refundedMinor: o.refunded1 + o.phase2.refundMinor,
+    commissionMinor: after,
+    credit,
+    reversal: credit - after,
+  };
 }
 
 /**
@@ -121,8 +178,10 @@ function racedOutcome(o: PlannedOrder, want: ExpectedSale, status: string, credi
   if (want.influencerId === null) return want;
   const full = expectedCommission(o.baseMinor, o.merchant.rate);
   const net = want.credit - want.reversal;
-  if (o.phase1 === 'cancelled' && status === 'reversed') return { ...want, status: 'reversed', commissionMinor: full, credit: full, reversal: full };
-  if (o.phase1 === 'pending' && o.refunded1 > 0n && credits.length === 1 && credits[0] === full && full !== want.credit) return { ...want, credit: full, reversal: full - net };
+  if (o.phase1 === 'cancelled' && status === 'reversed')
+    return { ...want, status: 'reversed', commissionMinor: full, credit: full, reversal: full };
+  if (o.phase1 === 'pending' && o.refunded1 > 0n && credits.length === 1 && credits[0] === full && full !== want.credit)
+    return { ...want, credit: full, reversal: full - net };
   return want;
 }
 
@@ -147,7 +206,13 @@ const key = (merchantId: string, platform: string, orderId: string) => `${mercha
  * the reversals; every acknowledged delivery stored once with its bytes; nothing half-written;
  * payouts exactly the balances ≥ 50 of payable influencers; Σ ledger = credited − reversed − paid.
  */
-export async function verifyCycle(url: string, world: LoadWorld, plan: LoadPlan, reports: readonly SendReport[], options: { raced?: boolean } = {}): Promise<Verdict> {
+export async function verifyCycle(
+  url: string,
+  world: LoadWorld,
+  plan: LoadPlan,
+  reports: readonly SendReport[],
+  options: { raced?: boolean } = {},
+): Promise<Verdict> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -155,12 +220,29 @@ export async function verifyCycle(url: string, world: LoadWorld, plan: LoadPlan,
     const global: string[] = [];
     const problem = (o: PlannedOrder, text: string) => orders.set(o.index, [...(orders.get(o.index) ?? []), text]);
 
-    const { rows: sales } = await client.query<{ id: string; merchant_id: string; platform: string; external_order_id: string; status: string; influencer_id: string | null; attribution_method: string | null; currency: string | null; base_minor: string | null; refunded_minor: string; commission_minor: string | null }>(
+    const { rows: sales } = await client.query<{
+      id: string;
+      merchant_id: string;
+      platform: string;
+      external_order_id: string;
+      status: string;
+      influencer_id: string | null;
+      attribution_method: string | null;
+      currency: string | null;
+      base_minor: string | null;
+      refunded_minor: string;
+      commission_minor: string | null;
+    }>(
       `select id, merchant_id, platform, external_order_id, status, influencer_id, attribution_method, currency, base_minor::text, refunded_minor::text, commission_minor::text from sales`,
     );
-    const { rows: entries } = await client.query<{ sale_id: string | null; payout_id: string | null; kind: string; amount_minor: string; influencer_id: string; currency: string }>(
-      `select sale_id, payout_id, kind, amount_minor::text, influencer_id, currency from ledger_entries`,
-    );
+    const { rows: entries } = await client.query<{
+      sale_id: string | null;
+      payout_id: string | null;
+      kind: string;
+      amount_minor: string;
+      influencer_id: string;
+      currency: string;
+    }>(`select sale_id, payout_id, kind, amount_minor::text, influencer_id, currency from ledger_entries`);
     const byOrder = new Map<string, typeof sales>();
     for (const s of sales) {
       const k = key(s.merchant_id, s.platform, s.external_order_id);
@@ -211,7 +293,8 @@ export async function verifyCycle(url: string, world: LoadWorld, plan: LoadPlan,
         ['credits', ledger.credits.map(String).join(','), want.credit > 0n ? String(want.credit) : ''],
         ['reversed', String(ledger.reversal), String(want.reversal)],
       ];
-      for (const [name, actual, expected] of fields) if (actual !== expected) problem(o, `${name} ${String(actual)}, want ${String(expected)}`);
+      for (const [name, actual, expected] of fields)
+        if (actual !== expected) problem(o, `${name} ${String(actual)}, want ${String(expected)}`);
       if (want.influencerId) {
         const bk = `${want.influencerId}|${want.currency}`;
         expectedBalance.set(bk, (expectedBalance.get(bk) ?? 0n) + want.credit - want.reversal);
@@ -222,9 +305,16 @@ export async function verifyCycle(url: string, world: LoadWorld, plan: LoadPlan,
     if (sales.length !== expectedSales) global.push(`${sales.length} sales in all, want ${expectedSales}`);
 
     // The inbox: every acknowledged delivery stored once, with its exact bytes; each unique delivery once.
-    const { rows: inbox } = await client.query<{ merchant_id: string; platform: string; dedupe_key: string; body: string; status: string }>(`select merchant_id, platform, dedupe_key, body, status from webhook_events`);
+    const { rows: inbox } = await client.query<{
+      merchant_id: string;
+      platform: string;
+      dedupe_key: string;
+      body: string;
+      status: string;
+    }>(`select merchant_id, platform, dedupe_key, body, status from webhook_events`);
     const stored = new Map(inbox.map((w) => [key(w.merchant_id, w.platform, w.dedupe_key), w]));
-    if (inbox.length !== plan.unique.length) global.push(`${inbox.length} inbox rows, want ${plan.unique.length} (one per unique delivery)`);
+    if (inbox.length !== plan.unique.length)
+      global.push(`${inbox.length} inbox rows, want ${plan.unique.length} (one per unique delivery)`);
     const bySeq = new Map<number, Delivery>(plan.unique.map((d) => [d.seq, d]));
     let lost = 0;
     const ackedSeqs = new Set(reports.flatMap((r) => [...r.acks.keys()]));
@@ -255,9 +345,15 @@ export async function verifyCycle(url: string, world: LoadWorld, plan: LoadPlan,
     for (const r of orphans.rows) if (r.n > 0) global.push(`${r.n} ${r.what}`);
 
     // Payouts: exactly the balances ≥ 50.00 of influencers with payout details, once each.
-    const { rows: payouts } = await client.query<{ influencer_id: string; currency: string; amount_minor: string }>(`select influencer_id, currency, amount_minor::text from payouts`);
+    const { rows: payouts } = await client.query<{ influencer_id: string; currency: string; amount_minor: string }>(
+      `select influencer_id, currency, amount_minor::text from payouts`,
+    );
     const paidBy = new Map<string, bigint[]>();
-    for (const p of payouts) paidBy.set(`${p.influencer_id}|${p.currency}`, [...(paidBy.get(`${p.influencer_id}|${p.currency}`) ?? []), BigInt(p.amount_minor)]);
+    for (const p of payouts)
+      paidBy.set(`${p.influencer_id}|${p.currency}`, [
+        ...(paidBy.get(`${p.influencer_id}|${p.currency}`) ?? []),
+        BigInt(p.amount_minor),
+      ]);
     let paid = 0n;
     const influencers = new Map(world.influencers.map((i) => [i.id, i]));
     for (const [bk, available] of expectedBalance) {
@@ -265,19 +361,28 @@ export async function verifyCycle(url: string, world: LoadWorld, plan: LoadPlan,
       const due = available >= 5000n && influencers.get(id!)?.payable === true;
       const got = paidBy.get(bk) ?? [];
       const want = due ? [available] : [];
-      if (got.join(',') !== want.join(',')) global.push(`payouts for ${influencers.get(id!)?.name} ${bk.split('|')[1]}: ${got.join(',') || 'none'}, want ${want.join(',') || 'none'}`);
+      if (got.join(',') !== want.join(','))
+        global.push(
+          `payouts for ${influencers.get(id!)?.name} ${bk.split('|')[1]}: ${got.join(',') || 'none'}, want ${want.join(',') || 'none'}`,
+        );
       paid += got.reduce((a, b) => a + b, 0n);
     }
     for (const bk of paidBy.keys()) if (!expectedBalance.has(bk)) global.push(`an unexpected payout for ${bk}`);
 
     // Σ ledger = Σ credited − Σ reversed − Σ paid, overall and per influencer and currency.
     const ledger = entries.reduce((a, e) => a + BigInt(e.amount_minor), 0n);
-    if (ledger !== credited - reversed - paid) global.push(`Σ ledger ${ledger} ≠ credited ${credited} − reversed ${reversed} − paid ${paid}`);
+    if (ledger !== credited - reversed - paid)
+      global.push(`Σ ledger ${ledger} ≠ credited ${credited} − reversed ${reversed} − paid ${paid}`);
     const ledgerBy = new Map<string, bigint>();
-    for (const e of entries) ledgerBy.set(`${e.influencer_id}|${e.currency}`, (ledgerBy.get(`${e.influencer_id}|${e.currency}`) ?? 0n) + BigInt(e.amount_minor));
+    for (const e of entries)
+      ledgerBy.set(
+        `${e.influencer_id}|${e.currency}`,
+        (ledgerBy.get(`${e.influencer_id}|${e.currency}`) ?? 0n) + BigInt(e.amount_minor),
+      );
     for (const [bk, available] of expectedBalance) {
       const after = available - (paidBy.get(bk) ?? []).reduce((a, b) => a + b, 0n);
-      if ((ledgerBy.get(bk) ?? 0n) !== after) global.push(`balance ${bk}: ledger ${ledgerBy.get(bk) ?? 0n}, want ${after}`);
+      if ((ledgerBy.get(bk) ?? 0n) !== after)
+        global.push(`balance ${bk}: ledger ${ledgerBy.get(bk) ?? 0n}, want ${after}`);
     }
     return { orders, global, lost, validatedFirst, sums: { credited, reversed, paid, ledger } };
   } finally {
@@ -286,7 +391,12 @@ export async function verifyCycle(url: string, world: LoadWorld, plan: LoadPlan,
 }
 
 /** Deliveries of orders whose final state is right, and that were acknowledged. */
-export function heldDeliveries(plan: LoadPlan, verdict: Verdict, reports: readonly SendReport[], jobsSent: number): number {
+export function heldDeliveries(
+  plan: LoadPlan,
+  verdict: Verdict,
+  reports: readonly SendReport[],
+  jobsSent: number,
+): number {
   const acked = new Set(reports.flatMap((r) => [...r.acks.keys()]));
   const bad = reports.reduce((n, r) => n + r.rejected.length + r.gaveUp.length, 0);
   const badOrders = plan.unique.filter((d) => verdict.orders.has(d.order.index) || !acked.has(d.seq)).length;
@@ -300,7 +410,11 @@ export function validateRuns(env: Record<string, string>, n: number): Promise<Cl
 
 /** `n` cron hosts running Friday's `tracknow payout` at the same moment, each writing its files to `outDir`. */
 export function payoutRuns(env: Record<string, string>, n: number, outDir: string): Promise<CliResult[]> {
-  return Promise.all(Array.from({ length: n }, () => runCli(['payout', '--as-of', PAYOUT_AS_OF, '--out', outDir, '--json'], { ...env, ...SEPA_ENV })));
+  return Promise.all(
+    Array.from({ length: n }, () =>
+      runCli(['payout', '--as-of', PAYOUT_AS_OF, '--out', outDir, '--json'], { ...env, ...SEPA_ENV }),
+    ),
+  );
 }
 
 /** Short description of the verdict for a failing assertion. */
@@ -308,7 +422,9 @@ export function describeVerdict(v: Verdict, plan: LoadPlan): string[] {
   const lines = [...v.global];
   for (const [index, problems] of [...v.orders].slice(0, 10)) {
     const o = plan.orders[index]!;
-    lines.push(`order ${o.platform} ${o.orderId} (${o.phase1}${o.phase2 ? `, then ${o.phase2.kind}` : ''}, ${o.method ?? 'unattributed'}): ${problems.join('; ')}`);
+    lines.push(
+      `order ${o.platform} ${o.orderId} (${o.phase1}${o.phase2 ? `, then ${o.phase2.kind}` : ''}, ${o.method ?? 'unattributed'}): ${problems.join('; ')}`,
+    );
   }
   if (v.orders.size > 10) lines.push(`… and ${v.orders.size - 10} more orders`);
   if (v.lost > 0) lines.push(`${v.lost} acknowledged deliveries not stored`);
@@ -316,9 +432,16 @@ export function describeVerdict(v: Verdict, plan: LoadPlan): string[] {
 }
 
 /** The CLI's own account of the cron runs must add up to the model too (across concurrent hosts). */
-export async function checkCronOutput(url: string, plan: LoadPlan, validate: readonly CliResult[], payout: readonly CliResult[], raced: boolean): Promise<string[]> {
+export async function checkCronOutput(
+  url: string,
+  plan: LoadPlan,
+  validate: readonly CliResult[],
+  payout: readonly CliResult[],
+  raced: boolean,
+): Promise<string[]> {
   const problems: string[] = [];
-  for (const r of [...validate, ...payout]) if (r.code !== 0) problems.push(`a cron run exited ${r.code}: ${r.stderr.trim().split('\n').at(-1)}`);
+  for (const r of [...validate, ...payout])
+    if (r.code !== 0) problems.push(`a cron run exited ${r.code}: ${r.stderr.trim().split('\n').at(-1)}`);
   if (problems.length) return problems;
   if (raced) return [...(await checkValidateAgainstDb(url, validate)), ...paidOnce(payout)];
   const want = new Map<string, bigint>();
@@ -331,16 +454,26 @@ export async function checkCronOutput(url: string, plan: LoadPlan, validate: rea
   }
   const docs = validate.map((r) => r.json<{ validated: number; credited: { currency: string; amount: string }[] }>());
   const validated = docs.reduce((n, d) => n + d.validated, 0);
-  if (validated !== wantValidated) problems.push(`validate runs validated ${validated} sales in all, want ${wantValidated}`);
+  if (validated !== wantValidated)
+    problems.push(`validate runs validated ${validated} sales in all, want ${wantValidated}`);
   const got = new Map<string, bigint>();
-  for (const d of docs) for (const c of d.credited) got.set(c.currency, (got.get(c.currency) ?? 0n) + minorOf(c.amount));
-  for (const [cur, amount] of want) if (got.get(cur) !== amount) problems.push(`validate runs credited ${got.get(cur) ?? 0n} ${cur} minor, want ${amount}`);
+  for (const d of docs)
+    for (const c of d.credited) got.set(c.currency, (got.get(c.currency) ?? 0n) + minorOf(c.amount));
+  for (const [cur, amount] of want)
+    if (got.get(cur) !== amount)
+      problems.push(`validate runs credited ${got.get(cur) ?? 0n} ${cur} minor, want ${amount}`);
   return [...problems, ...paidOnce(payout)];
 }
 
 function paidOnce(payout: readonly CliResult[]): string[] {
-  const paid = payout.flatMap((r) => r.json<{ payouts: { influencer_id: string; currency: string }[] }>().payouts.map((p) => `${p.influencer_id}|${p.currency}`));
-  return new Set(paid).size === paid.length ? [] : [`payout runs paid someone twice: ${paid.length} payouts for ${new Set(paid).size} balances`];
+  const paid = payout.flatMap((r) =>
+    r
+      .json<{ payouts: { influencer_id: string; currency: string }[] }>()
+      .payouts.map((p) => `${p.influencer_id}|${p.currency}`),
+  );
+  return new Set(paid).size === paid.length
+    ? []
+    : [`payout runs paid someone twice: ${paid.length} payouts for ${new Set(paid).size} balances`];
 }
 
 /** Validate runs racing the load: what they say they validated and credited is what the database holds. */
@@ -350,13 +483,23 @@ async function checkValidateAgainstDb(url: string, validate: readonly CliResult[
   await client.connect();
   try {
     const problems: string[] = [];
-    const { rows: [v] } = await client.query<{ n: number }>(`select count(*)::int as n from sales where validated_at is not null`);
+    const {
+      rows: [v],
+    } = await client.query<{ n: number }>(`select count(*)::int as n from sales where validated_at is not null`);
     const said = docs.reduce((n, d) => n + d.validated, 0);
-    if (said !== v!.n) problems.push(`validate runs say they validated ${said} sales, the database has ${v!.n} validated`);
-    const { rows } = await client.query<{ currency: string; amount: string }>(`select currency, sum(amount_minor)::text as amount from ledger_entries where kind = 'credit' group by 1`);
+    if (said !== v!.n)
+      problems.push(`validate runs say they validated ${said} sales, the database has ${v!.n} validated`);
+    const { rows } = await client.query<{ currency: string; amount: string }>(
+      `select currency, sum(amount_minor)::text as amount from ledger_entries where kind = 'credit' group by 1`,
+    );
     const got = new Map<string, bigint>();
-    for (const d of docs) for (const c of d.credited) got.set(c.currency, (got.get(c.currency) ?? 0n) + minorOf(c.amount));
-    for (const r of rows) if (got.get(r.currency) !== BigInt(r.amount)) problems.push(`validate runs say they credited ${got.get(r.currency) ?? 0n} ${r.currency} minor, the ledger has ${r.amount}`);
+    for (const d of docs)
+      for (const c of d.credited) got.set(c.currency, (got.get(c.currency) ?? 0n) + minorOf(c.amount));
+    for (const r of rows)
+      if (got.get(r.currency) !== BigInt(r.amount))
+        problems.push(
+          `validate runs say they credited ${got.get(r.currency) ?? 0n} ${r.currency} minor, the ledger has ${r.amount}`,
+        );
     return problems;
   } finally {
     await client.end();
@@ -399,11 +542,16 @@ export async function checkPaymentFiles(outDir: string, url: string): Promise<st
   try {
     const { rows } = await client.query<{ id: string; method: string }>('select id, method from payouts');
     const want = rows.map((r) => r.id).sort();
-    if (csvIds.sort().join(',') !== want.join(',')) problems.push(`payout CSVs list ${csvIds.length} payouts (${new Set(csvIds).size} distinct), the database has ${want.length}`);
+    if (csvIds.sort().join(',') !== want.join(','))
+      problems.push(
+        `payout CSVs list ${csvIds.length} payouts (${new Set(csvIds).size} distinct), the database has ${want.length}`,
+      );
     const sepa = rows.filter((r) => r.method === 'sepa').length;
-    if (sepaTransfers !== sepa) problems.push(`SEPA files hold ${sepaTransfers} transfers, the database has ${sepa} sepa payouts`);
+    if (sepaTransfers !== sepa)
+      problems.push(`SEPA files hold ${sepaTransfers} transfers, the database has ${sepa} sepa payouts`);
     const paypal = rows.filter((r) => r.method === 'paypal').length;
-    if (paypalRows !== paypal) problems.push(`PayPal batch files hold ${paypalRows} rows, the database has ${paypal} paypal payouts`);
+    if (paypalRows !== paypal)
+      problems.push(`PayPal batch files hold ${paypalRows} rows, the database has ${paypal} paypal payouts`);
   } finally {
     await client.end();
   }

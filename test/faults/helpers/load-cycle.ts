@@ -3,8 +3,28 @@ import { openPostgres } from '../../../src/store/connect.js';
 import type { CliResult } from '../../helpers/cli.js';
 import type { CliTarget } from '../../helpers/db.js';
 import { spawnServe, type ServeProcess } from '../../helpers/serve-process.js';
-import { checkCronOutput, checkPaymentFiles, LOAD_START, describeVerdict, heldDeliveries, payoutRuns, seedLoadWorld, validateRuns, verifyCycle, type Verdict } from './load-checks.js';
-import { generateLoad, sendAll, type Delivery, type LoadPlan, type LoadSpec, type LoadWorld, type SendReport, type Sending } from './webhook-load.js';
+import {
+  checkCronOutput,
+  checkPaymentFiles,
+  LOAD_START,
+  describeVerdict,
+  heldDeliveries,
+  payoutRuns,
+  seedLoadWorld,
+  validateRuns,
+  verifyCycle,
+  type Verdict,
+} from './load-checks.js';
+import {
+  generateLoad,
+  sendAll,
+  type Delivery,
+  type LoadPlan,
+  type LoadSpec,
+  type LoadWorld,
+  type SendReport,
+  type Sending,
+} from './webhook-load.js';
 
 /** What a test may do while phase 1 is being sent: kill a listener, start another. */
 export interface CycleControl {
@@ -79,7 +99,10 @@ export async function runCycle(options: CycleOptions): Promise<CycleResult> {
     ]);
     const validate = [...racing, ...(await validateRuns(env, options.cronHosts))];
     const sending2 = sendAll(jobs(plan.phase2), { listeners: () => urls, concurrency: options.concurrency });
-    const [phase2] = await Promise.all([sending2.done, options.duringPhase2?.({ sending: sending2, urls, serves, env })]);
+    const [phase2] = await Promise.all([
+      sending2.done,
+      options.duringPhase2?.({ sending: sending2, urls, serves, env }),
+    ]);
     const outDir = join(options.target.home, 'payouts');
     const payout = await payoutRuns(env, options.cronHosts, outDir);
     for (const [i, s] of serves.entries()) {
@@ -94,14 +117,19 @@ export async function runCycle(options: CycleOptions): Promise<CycleResult> {
     // when a listener was killed between its commit and its answer, but never two).
     const killed = options.duringPhase1 !== undefined || options.duringPhase2 !== undefined;
     const fresh = new Map<number, number>();
-    for (const r of [phase1, phase2]) for (const [seq, acks] of r.acks) fresh.set(seq, (fresh.get(seq) ?? 0) + acks.filter((a) => a.outcome !== 'duplicate').length);
+    for (const r of [phase1, phase2])
+      for (const [seq, acks] of r.acks)
+        fresh.set(seq, (fresh.get(seq) ?? 0) + acks.filter((a) => a.outcome !== 'duplicate').length);
     const twice = [...fresh.values()].filter((n) => n > 1).length;
     const never = plan.unique.filter((d) => (fresh.get(d.seq) ?? 0) === 0).length;
     if (twice > 0) problems.push(`${twice} deliveries answered as new more than once`);
     if (!killed && never > 0) problems.push(`${never} deliveries never answered as new (only as duplicates)`);
     const raced = options.validateDuringLoad === true;
     const verdict = await verifyCycle(env.DATABASE_URL!, world, plan, [phase1, phase2], { raced });
-    const cron = [...(await checkCronOutput(env.DATABASE_URL!, plan, validate, payout, raced)), ...(await checkPaymentFiles(outDir, env.DATABASE_URL!))];
+    const cron = [
+      ...(await checkCronOutput(env.DATABASE_URL!, plan, validate, payout, raced)),
+      ...(await checkPaymentFiles(outDir, env.DATABASE_URL!)),
+    ];
     problems.push(...describeVerdict(verdict, plan), ...cron);
     const runs = validate.length + payout.length;
     const sends = phase1.sends + phase2.sends;
@@ -131,7 +159,10 @@ export async function runCycle(options: CycleOptions): Promise<CycleResult> {
  * Returns the killed URL, or undefined when the load finished first.
  */
 export async function killAndRestart(ctl: CycleControl, index: number, acks: number): Promise<string | undefined> {
-  const reached = await Promise.race([ctl.sending.whenAcked(acks).then(() => true), ctl.sending.done.then(() => false)]);
+  const reached = await Promise.race([
+    ctl.sending.whenAcked(acks).then(() => true),
+    ctl.sending.done.then(() => false),
+  ]);
   if (!reached) return undefined;
   const victim = ctl.serves[index]!;
   const url = ctl.urls[index];

@@ -36,7 +36,9 @@ export function privatePgAvailable(): boolean {
 
 function pgBin(): string | undefined {
   try {
-    const versions = readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync('/usr/lib/postgresql')
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
     return versions[0] && join('/usr/lib/postgresql', versions[0], 'bin');
   } catch {
     return undefined;
@@ -61,7 +63,8 @@ export async function createPrivatePg(): Promise<PrivatePg> {
   const dir = mkdtempSync(join(tmpdir(), 'tracknow-pg-'));
   chownSync(dir, uidOf('postgres'), gidOf('postgres'));
   const data = join(dir, 'data');
-  const asPostgres = (cmd: string, args: string[]) => run('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args], { timeout: 60_000 });
+  const asPostgres = (cmd: string, args: string[]) =>
+    run('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args], { timeout: 60_000 });
   try {
     await asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']);
   } catch (err) {
@@ -77,7 +80,10 @@ export async function createPrivatePg(): Promise<PrivatePg> {
   let frozen: number[] = [];
   const stopNow = () => {
     for (const pid of frozen) signal(pid, 'SIGCONT');
-    if (running) spawnSync('runuser', ['-u', 'postgres', '--', join(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', 'stop'], { stdio: 'ignore' });
+    if (running)
+      spawnSync('runuser', ['-u', 'postgres', '--', join(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', 'stop'], {
+        stdio: 'ignore',
+      });
     rmSync(dir, { recursive: true, force: true });
   };
   // A worker that exits mid-test must not leave a postmaster running: stop it synchronously then.
@@ -130,7 +136,10 @@ function gidOf(user: string): number {
 /** The postmaster (first line of postmaster.pid) and its children. */
 function serverPids(data: string): number[] {
   const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const children = spawnSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+  const children = spawnSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter(Boolean)
+    .map(Number);
   return [postmaster, ...children];
 }
 

@@ -33,7 +33,10 @@ export function leakForms(secret: string): string[] {
 }
 
 /** Every (output, secret) pair where the secret shows in any form. */
-export function findLeaks(outputs: readonly Output[], secrets: Readonly<Record<string, string>>): { output: string; message: string }[] {
+export function findLeaks(
+  outputs: readonly Output[],
+  secrets: Readonly<Record<string, string>>,
+): { output: string; message: string }[] {
   const leaks: { output: string; message: string }[] = [];
   const forms = Object.entries(secrets).map(([what, secret]) => ({ what, secret, forms: leakForms(secret) }));
   for (const out of outputs) {
@@ -42,7 +45,10 @@ export function findLeaks(outputs: readonly Output[], secrets: Readonly<Record<s
       const hit = list.find((f) => out.text.includes(f));
       if (hit) {
         const at = out.text.indexOf(hit);
-        leaks.push({ output: out.name, message: `${what} in ${out.name}: …${out.text.slice(Math.max(0, at - 60), at + hit.length + 20)}…` });
+        leaks.push({
+          output: out.name,
+          message: `${what} in ${out.name}: …${out.text.slice(Math.max(0, at - 60), at + hit.length + 20)}…`,
+        });
       }
     }
   }
@@ -57,7 +63,8 @@ export async function filesUnder(root: string, skip: readonly string[] = ['db'])
       const path = join(dir, entry.name);
       if (skip.includes(relative(root, path))) continue;
       if (entry.isDirectory()) await walk(path);
-      else if (entry.isFile()) out.push({ name: `file ${relative(root, path)}`, text: (await readFile(path)).toString('latin1') });
+      else if (entry.isFile())
+        out.push({ name: `file ${relative(root, path)}`, text: (await readFile(path)).toString('latin1') });
     }
   }
   await walk(root);
@@ -65,9 +72,16 @@ export async function filesUnder(root: string, skip: readonly string[] = ['db'])
 }
 
 /** Spawns the binary, lets it run for `ms`, then SIGTERM: for commands that run until stopped (`schedule`). */
-export function runFor(args: string[], env: Record<string, string>, ms: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runFor(
+  args: string[],
+  env: Record<string, string>,
+  ms: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

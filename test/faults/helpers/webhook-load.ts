@@ -14,7 +14,12 @@ export type Method = 'creator_id' | 'promo_code' | 'utm_source' | 'track_message
 
 /** A merchant of the load's world: its credentials and its commission rate as an exact fraction. */
 export interface LoadMerchant {
-  readonly secrets: MerchantSecrets & { tiktokAppKey: string; tiktokAppSecret: string; shopifySecret: string; woocommerceSecret: string };
+  readonly secrets: MerchantSecrets & {
+    tiktokAppKey: string;
+    tiktokAppSecret: string;
+    shopifySecret: string;
+    woocommerceSecret: string;
+  };
   readonly rate: { readonly num: bigint; readonly den: bigint };
 }
 
@@ -149,23 +154,40 @@ export function generateLoad(spec: LoadSpec): LoadPlan {
   for (let index = 0; index < spec.orders; index++) {
     const forced = reserved[Math.floor(index / 2)];
     const platform: Platform = forced ? 'woocommerce' : pick(r, ['tiktok', 'shopify', 'woocommerce'] as const);
-    const merchant = forced ? spec.world.merchants[0]! : r() < 0.7 ? spec.world.merchants[0]! : spec.world.merchants[1] ?? spec.world.merchants[0]!;
+    const merchant = forced
+      ? spec.world.merchants[0]!
+      : r() < 0.7
+        ? spec.world.merchants[0]!
+        : (spec.world.merchants[1] ?? spec.world.merchants[0]!);
     const baseMinor = forced ? 3000n : BigInt(int(r, 500, 40_000));
-    const orderId = platform === 'tiktok' ? `5764${String(index).padStart(14, '0')}` : platform === 'shopify' ? `58${String(index).padStart(11, '0')}` : String(10_000 + index);
+    const orderId =
+      platform === 'tiktok'
+        ? `5764${String(index).padStart(14, '0')}`
+        : platform === 'shopify'
+          ? `58${String(index).padStart(11, '0')}`
+          : String(10_000 + index);
 
     // Attribution: what the payload carries and who must be credited.
     const roll = r();
     let attr: { influencer: LoadInfluencer | null; method: Method | null; hints: Partial<Fill> };
     const anyCase = (code: string) => (r() < 0.3 ? code.toLowerCase() : code);
     const a = pick(r, regular);
-    const b = pick(r, regular.filter((x) => x !== a));
+    const b = pick(
+      r,
+      regular.filter((x) => x !== a),
+    );
     if (forced) attr = { influencer: forced, method: 'promo_code', hints: { code: forced.code } };
     else if (platform === 'tiktok' && roll < 0.3) {
       const c = pick(r, creators);
       attr = { influencer: c, method: 'creator_id', hints: { creatorId: c.creatorId! } };
     } else if (roll < 0.5) attr = { influencer: a, method: 'promo_code', hints: { code: anyCase(a.code) } };
     else if (roll < 0.65) attr = { influencer: a, method: 'utm_source', hints: { utmSource: anyCase(a.code) } };
-    else if (roll < 0.8) attr = { influencer: a, method: 'track_message', hints: { buyerMessage: `gift wrap please, TRACK:${anyCase(a.code)} thanks` } };
+    else if (roll < 0.8)
+      attr = {
+        influencer: a,
+        method: 'track_message',
+        hints: { buyerMessage: `gift wrap please, TRACK:${anyCase(a.code)} thanks` },
+      };
     else if (roll < 0.85) {
       // Two hints for two influencers: the better-ranked one wins.
       const c = platform === 'tiktok' ? pick(r, creators) : a;
@@ -176,7 +198,11 @@ export function generateLoad(spec: LoadSpec): LoadPlan {
           : { influencer: c, method: 'promo_code', hints: { code: c.code, utmSource: b === c ? other.code : b.code } };
     } else {
       // Unattributed: no hint (TikTok's seed template carries a creator, so say something else) or an unknown code.
-      attr = { influencer: null, method: null, hints: r() < 0.5 ? { buyerMessage: 'please leave it at the door' } : { code: `NOPE${index}` } };
+      attr = {
+        influencer: null,
+        method: null,
+        hints: r() < 0.5 ? { buyerMessage: 'please leave it at the door' } : { code: `NOPE${index}` },
+      };
     }
 
     // The status story.
@@ -192,11 +218,18 @@ export function generateLoad(spec: LoadSpec): LoadPlan {
       phase1 = 'cancelled';
     } else if (!forced && s < 0.25) {
       steps.push({ kind: 'paid', minute: 5, phase: 1 }, { kind: 'refresh', minute: int(r, 700, 1400), phase: 1 });
-      steps.push(platform === 'shopify' ? { kind: 'partial', minute: int(r, 1440, 4000), phase: 1, refundMinor: baseMinor } : { kind: 'refund', minute: int(r, 1440, 4000), phase: 1 });
+      steps.push(
+        platform === 'shopify'
+          ? { kind: 'partial', minute: int(r, 1440, 4000), phase: 1, refundMinor: baseMinor }
+          : { kind: 'refund', minute: int(r, 1440, 4000), phase: 1 },
+      );
       phase1 = 'cancelled';
     } else if (!forced && platform === 'shopify' && s < 0.4) {
       refunded1 = BigInt(int(r, 1, Number(baseMinor) - 100));
-      steps.push({ kind: 'paid', minute: 5, phase: 1 }, { kind: 'partial', minute: int(r, 600, 3000), phase: 1, refundMinor: refunded1 });
+      steps.push(
+        { kind: 'paid', minute: 5, phase: 1 },
+        { kind: 'partial', minute: int(r, 600, 3000), phase: 1, refundMinor: refunded1 },
+      );
       phase1 = 'pending';
     } else {
       if (r() < 0.5) steps.push({ kind: 'unpaid', minute: 0, phase: 1 });
@@ -216,22 +249,47 @@ export function generateLoad(spec: LoadSpec): LoadPlan {
         steps.push({ kind: 'partial', minute, phase: 2, refundMinor });
       } else {
         phase2 = { kind: 'reverse' };
-        steps.push(platform === 'shopify' ? { kind: 'partial', minute, phase: 2, refundMinor: left } : { kind: 'refund', minute, phase: 2 });
+        steps.push(
+          platform === 'shopify'
+            ? { kind: 'partial', minute, phase: 2, refundMinor: left }
+            : { kind: 'refund', minute, phase: 2 },
+        );
       }
     }
-    orders.push({ index, merchant, platform, orderId, baseMinor, influencerId: attr.influencer?.id ?? null, method: attr.method, phase1, refunded1, ...(phase2 ? { phase2 } : {}), hints: attr.hints, steps });
+    orders.push({
+      index,
+      merchant,
+      platform,
+      orderId,
+      baseMinor,
+      influencerId: attr.influencer?.id ?? null,
+      method: attr.method,
+      phase1,
+      refunded1,
+      ...(phase2 ? { phase2 } : {}),
+      hints: attr.hints,
+      steps,
+    });
   }
 
   // Paid-status refreshes (shipped, delivered) make up the exact count of unique phase-1 deliveries.
   const core = orders.reduce((n, o) => n + o.steps.filter((x) => x.phase === 1).length, 0);
-  if (core > uniqueCount) throw new Error(`the load needs ${core} deliveries for its stories, more than ${uniqueCount}`);
+  if (core > uniqueCount)
+    throw new Error(`the load needs ${core} deliveries for its stories, more than ${uniqueCount}`);
   const eligible = orders.filter((o) => o.phase1 !== 'none');
   for (let n = core; n < uniqueCount; n++) {
     const o = pick(r, eligible);
     const used = new Set(o.steps.map((x) => x.minute));
     // WooCommerce: the newest delivery names the status, so a refresh after the cancellation
     // would be a restored order; the story's refreshes come before its end.
-    const end = o.platform === 'woocommerce' ? Math.min(...o.steps.filter((x) => x.phase === 1 && (x.kind === 'cancel' || x.kind === 'refund')).map((x) => x.minute)) : Infinity;
+    const end =
+      o.platform === 'woocommerce'
+        ? Math.min(
+            ...o.steps
+              .filter((x) => x.phase === 1 && (x.kind === 'cancel' || x.kind === 'refund'))
+              .map((x) => x.minute),
+          )
+        : Infinity;
     let minute = int(r, 10, Math.min(5000, end - 1));
     while (used.has(minute)) minute = minute + 1 >= end ? int(r, 10, Math.min(5000, end - 1)) : minute + 1;
     o.steps.push({ kind: 'refresh', minute, phase: 1 });
@@ -246,7 +304,8 @@ export function generateLoad(spec: LoadSpec): LoadPlan {
   while (phase1.length < spec.deliveries) phase1.push(pick(r, p1));
   // Phase 2: its own share of redeliveries, and 100 late resends of phase-1 deliveries that must change nothing.
   const phase2 = [...p2];
-  const redeliveries = p2.length === 0 ? 0 : Math.round((p2.length * spec.redeliveryShare) / (1 - spec.redeliveryShare));
+  const redeliveries =
+    p2.length === 0 ? 0 : Math.round((p2.length * spec.redeliveryShare) / (1 - spec.redeliveryShare));
   for (let n = 0; n < redeliveries; n++) phase2.push(pick(r, p2));
   for (let n = 0; n < Math.min(100, p1.length); n++) phase2.push(pick(r, p1));
   return { orders, phase1: shuffle(r, phase1), phase2: shuffle(r, phase2), unique };
@@ -313,13 +372,23 @@ function buildDelivery(seq: number, order: PlannedOrder, step: Step, start: Date
         [event, fill] = ['refunds/create', { ...base, amount: major(step.refundMinor ?? order.baseMinor) }];
     }
   } else {
-    const status = { unpaid: 'pending', paid: 'processing', refresh: 'completed', cancel: 'cancelled', refund: 'refunded', partial: 'refunded' }[step.kind];
+    const status = {
+      unpaid: 'pending',
+      paid: 'processing',
+      refresh: 'completed',
+      cancel: 'cancelled',
+      refund: 'refunded',
+      partial: 'refunded',
+    }[step.kind];
     const created = step.kind === 'unpaid' || (step.kind === 'paid' && !seenUnpaid);
     [event, fill] = [created ? 'order.created' : 'order.updated', { ...withOrder, status }];
   }
   const template = findTemplate(kit, event, shape);
   const body = Buffer.from(JSON.stringify(kit.build(template, fill, merchant.secrets)), 'utf8');
-  const headers: Record<string, string> = { ...kit.headers(template.event, fill, merchant.secrets), ...sign(platform, merchant, body) };
+  const headers: Record<string, string> = {
+    ...kit.headers(template.event, fill, merchant.secrets),
+    ...sign(platform, merchant, body),
+  };
   const json = JSON.parse(body.toString('utf8')) as { tts_notification_id?: string };
   const dedupeKey =
     platform === 'tiktok'
@@ -327,14 +396,26 @@ function buildDelivery(seq: number, order: PlannedOrder, step: Step, start: Date
       : platform === 'shopify'
         ? headers['X-Shopify-Webhook-Id']!
         : headers['X-WC-Webhook-Delivery-ID']!;
-  return { seq, order, phase: step.phase, platform, merchantId: merchant.secrets.id, path: `/api/webhook/${platform}/${merchant.secrets.id}`, headers, body, dedupeKey };
+  return {
+    seq,
+    order,
+    phase: step.phase,
+    platform,
+    merchantId: merchant.secrets.id,
+    path: `/api/webhook/${platform}/${merchant.secrets.id}`,
+    headers,
+    body,
+    dedupeKey,
+  };
 }
 
 /** Signed as README.md's listener table says, with our own HMAC (not the adapter's `sign`). */
 function sign(platform: Platform, merchant: LoadMerchant, body: Buffer): Record<string, string> {
   const s = merchant.secrets;
-  if (platform === 'tiktok') return { Authorization: createHmac('sha256', s.tiktokAppSecret).update(s.tiktokAppKey).update(body).digest('hex') };
-  if (platform === 'shopify') return { 'X-Shopify-Hmac-Sha256': createHmac('sha256', s.shopifySecret).update(body).digest('base64') };
+  if (platform === 'tiktok')
+    return { Authorization: createHmac('sha256', s.tiktokAppSecret).update(s.tiktokAppKey).update(body).digest('hex') };
+  if (platform === 'shopify')
+    return { 'X-Shopify-Hmac-Sha256': createHmac('sha256', s.shopifySecret).update(body).digest('base64') };
   return { 'X-WC-Webhook-Signature': createHmac('sha256', s.woocommerceSecret).update(body).digest('base64') };
 }
 
@@ -408,7 +489,16 @@ export function sendAll(jobs: readonly Job[], options: SendOptions): Sending {
   const pools = new Map<string, Pool>();
   const poolFor = (url: string) => {
     let p = pools.get(url);
-    if (!p) pools.set(url, (p = new Pool(url, { connections: options.concurrency, headersTimeout: 30_000, bodyTimeout: 30_000, keepAliveTimeout: 10_000 })));
+    if (!p)
+      pools.set(
+        url,
+        (p = new Pool(url, {
+          connections: options.concurrency,
+          headersTimeout: 30_000,
+          bodyTimeout: 30_000,
+          keepAliveTimeout: 10_000,
+        })),
+      );
     return p;
   };
   const statuses: Record<string, number> = {};
@@ -480,7 +570,8 @@ export function sendAll(jobs: readonly Job[], options: SendOptions): Sending {
     await Promise.all(Array.from({ length: options.concurrency }, worker));
     await Promise.all([...pools.values()].map((p) => p.close().catch(() => undefined)));
     latencies.sort((x, y) => x - y);
-    const q = (f: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * f))] ?? 0);
+    const q = (f: number) =>
+      Math.round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * f))] ?? 0);
     return {
       jobs: jobs.length,
       sends: jobs.reduce((n, j) => n + j.to.length, 0),

@@ -16,16 +16,44 @@ export interface AppCredentials {
 }
 
 /** Exchanges an authorization code (from the seller's consent redirect) for tokens. */
-export function exchangeAuthCode(authUrl: string, app: AppCredentials, code: string, options?: HttpOptions): Promise<TokenSet> {
-  return tokenCall(authUrl, '/api/v2/token/get', { app_key: app.appKey, app_secret: app.appSecret, auth_code: code, grant_type: 'authorized_code' }, 'Get Access Token', options);
+export function exchangeAuthCode(
+  authUrl: string,
+  app: AppCredentials,
+  code: string,
+  options?: HttpOptions,
+): Promise<TokenSet> {
+  return tokenCall(
+    authUrl,
+    '/api/v2/token/get',
+    { app_key: app.appKey, app_secret: app.appSecret, auth_code: code, grant_type: 'authorized_code' },
+    'Get Access Token',
+    options,
+  );
 }
 
 /** Trades a refresh token for a new access token (and possibly a new refresh token). */
-export function refreshAccessToken(authUrl: string, app: AppCredentials, refreshToken: string, options?: HttpOptions): Promise<TokenSet> {
-  return tokenCall(authUrl, '/api/v2/token/refresh', { app_key: app.appKey, app_secret: app.appSecret, refresh_token: refreshToken, grant_type: 'refresh_token' }, 'Refresh Access Token', options);
+export function refreshAccessToken(
+  authUrl: string,
+  app: AppCredentials,
+  refreshToken: string,
+  options?: HttpOptions,
+): Promise<TokenSet> {
+  return tokenCall(
+    authUrl,
+    '/api/v2/token/refresh',
+    { app_key: app.appKey, app_secret: app.appSecret, refresh_token: refreshToken, grant_type: 'refresh_token' },
+    'Refresh Access Token',
+    options,
+  );
 }
 
-async function tokenCall(authUrl: string, path: string, query: Record<string, string>, what: string, options?: HttpOptions): Promise<TokenSet> {
+async function tokenCall(
+  authUrl: string,
+  path: string,
+  query: Record<string, string>,
+  what: string,
+  options?: HttpOptions,
+): Promise<TokenSet> {
   // TikTok's token service takes the app secret in the query; the URL is never logged or put in an error.
   const url = `${authUrl.replace(/\/+$/, '')}${path}?${new URLSearchParams(query).toString()}`;
   const data = await callEnvelope({ method: 'GET', url, headers: { accept: 'application/json' }, what }, options);
@@ -44,7 +72,10 @@ function tokenSet(data: Json, what: string): TokenSet {
     throw new TikTokApiError('malformed', `${what}: the token expiry is not a Unix time`, { cause: err });
   }
   if (accessToken === undefined || refreshToken === undefined || expires === undefined) {
-    throw new TikTokApiError('malformed', `${what}: the answer lacks access_token, refresh_token or access_token_expire_in`);
+    throw new TikTokApiError(
+      'malformed',
+      `${what}: the answer lacks access_token, refresh_token or access_token_expire_in`,
+    );
   }
   return { accessToken, accessTokenExpiresAt: expires, refreshToken, refreshTokenExpiresAt: refreshExpires ?? null };
 }

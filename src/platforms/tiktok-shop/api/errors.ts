@@ -18,9 +18,23 @@ export type TikTokApiProblem =
   | 'paging'; // a page token that repeats, or a page without its list
 
 /** TikTok Shop's own codes for the answers tracknow acts on (Partner Center common error codes). */
-export const API_CODES = { ok: 0, tokenInvalid: 105001, tokenExpired: 105002, scopeMissing: 105005, invalidSignature: 106001 } as const;
+export const API_CODES = {
+  ok: 0,
+  tokenInvalid: 105001,
+  tokenExpired: 105002,
+  scopeMissing: 105005,
+  invalidSignature: 106001,
+} as const;
 
-const TRANSIENT: ReadonlySet<TikTokApiProblem> = new Set(['network', 'timeout', 'server', 'rate_limited', 'malformed', 'token_expired', 'token_invalid']);
+const TRANSIENT: ReadonlySet<TikTokApiProblem> = new Set([
+  'network',
+  'timeout',
+  'server',
+  'rate_limited',
+  'malformed',
+  'token_expired',
+  'token_invalid',
+]);
 
 /** An Open API failure; code 'upstream' for the CLI (exit 1). Its message never holds a token or secret. */
 export class TikTokApiError extends TracknowError {
@@ -28,7 +42,12 @@ export class TikTokApiError extends TracknowError {
   constructor(
     readonly problem: TikTokApiProblem,
     message: string,
-    readonly details: { readonly status?: number; readonly apiCode?: number; readonly retryAfterMs?: number; readonly cause?: unknown } = {},
+    readonly details: {
+      readonly status?: number;
+      readonly apiCode?: number;
+      readonly retryAfterMs?: number;
+      readonly cause?: unknown;
+    } = {},
   ) {
     super('upstream', message, { cause: details.cause });
   }

@@ -44,7 +44,11 @@ export async function callEnvelope(call: HttpCall, options: HttpOptions = {}): P
     text = await res.body.text();
   } catch (err) {
     const timeout = isTimeout(err);
-    throw new TikTokApiError(timeout ? 'timeout' : 'network', `${call.what}: ${timeout ? `no answer from TikTok within ${timeoutMs} ms` : `cannot reach TikTok (${errorCode(err)})`}`, { cause: err });
+    throw new TikTokApiError(
+      timeout ? 'timeout' : 'network',
+      `${call.what}: ${timeout ? `no answer from TikTok within ${timeoutMs} ms` : `cannot reach TikTok (${errorCode(err)})`}`,
+      { cause: err },
+    );
   }
   const envelope = parseEnvelope(text);
   const apiCode = typeof envelope?.code === 'number' ? envelope.code : undefined;
@@ -52,11 +56,15 @@ export async function callEnvelope(call: HttpCall, options: HttpOptions = {}): P
   if (problem === undefined) return asObject(envelope?.data) ?? {};
   const said = typeof envelope?.message === 'string' ? `: ${envelope.message.slice(0, 200)}` : '';
   const retryAfter = retryAfterMs(headers['retry-after']);
-  throw new TikTokApiError(problem, `${call.what}: TikTok answered HTTP ${status}${apiCode === undefined ? '' : ` code ${apiCode}`}${said}`, {
-    status,
-    ...(apiCode === undefined ? {} : { apiCode }),
-    ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }),
-  });
+  throw new TikTokApiError(
+    problem,
+    `${call.what}: TikTok answered HTTP ${status}${apiCode === undefined ? '' : ` code ${apiCode}`}${said}`,
+    {
+      status,
+      ...(apiCode === undefined ? {} : { apiCode }),
+      ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }),
+    },
+  );
 }
 
 function parseEnvelope(text: string): Json | undefined {

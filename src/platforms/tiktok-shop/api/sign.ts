@@ -16,7 +16,12 @@ export function signatureBase(path: string, query: Readonly<Record<string, strin
 }
 
 /** Lowercase hex HMAC-SHA256, keyed by the app secret, of the base wrapped in the secret on both sides. */
-export function signRequest(appSecret: string, path: string, query: Readonly<Record<string, string>>, body = ''): string {
+export function signRequest(
+  appSecret: string,
+  path: string,
+  query: Readonly<Record<string, string>>,
+  body = '',
+): string {
   return createHmac('sha256', appSecret)
     .update(appSecret + signatureBase(path, query, body) + appSecret, 'utf8')
     .digest('hex');

@@ -105,7 +105,9 @@ export class MoneySum {
     } else if (this.sum === undefined) {
       this.sum = amount;
     } else if (this.sum.currency !== amount.currency) {
-      throw new RowError(`"${this.column}" is in ${amount.currency} but earlier lines of this order are in ${this.sum.currency}`);
+      throw new RowError(
+        `"${this.column}" is in ${amount.currency} but earlier lines of this order are in ${this.sum.currency}`,
+      );
     } else {
       this.sum = { minor: this.sum.minor + amount.minor, currency: this.sum.currency };
     }

@@ -42,7 +42,14 @@ export function parseExportDate(text: string, format: DateFormat, zone: WallCloc
     hour = (hour % 12) + (ampm.toUpperCase() === 'PM' ? 12 : 0);
   }
   const valid =
-    year >= 1900 && month >= 1 && month <= 12 && day >= 1 && day <= daysIn(year, month) && hour <= 23 && minute <= 59 && second <= 59;
+    year >= 1900 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysIn(year, month) &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59;
   if (!valid) throw new ExportDateError(`not a ${describe(format)} date: ${JSON.stringify(text)}`);
   return new Date(zone.toUtc(Date.UTC(year, month - 1, day, hour, minute, second)));
 }

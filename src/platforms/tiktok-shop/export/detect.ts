@@ -26,12 +26,17 @@ export function detectExportFormat(header: readonly string[], file: string): Det
     if (missing.length > 0) throw missingColumns(file, 'Seller Center orders export', missing);
     return { format: 'orders', index, columns };
   }
-  const shown = columns.slice(0, 4).map((c) => JSON.stringify(c)).join(', ');
+  const shown = columns
+    .slice(0, 4)
+    .map((c) => JSON.stringify(c))
+    .join(', ');
   return unknownHeader(file, shown);
 }
 
 function missingColumns(file: string, what: string, missing: string[]) {
-  return invalid(`${file}: looks like a TikTok ${what} but lacks ${missing.map((m) => `"${m}"`).join(', ')}; export it again with all columns`);
+  return invalid(
+    `${file}: looks like a TikTok ${what} but lacks ${missing.map((m) => `"${m}"`).join(', ')}; export it again with all columns`,
+  );
 }
 
 function unknownHeader(file: string, shown: string): never {

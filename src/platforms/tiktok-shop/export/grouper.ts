@@ -38,7 +38,11 @@ export class OrderGrouper {
     this.first = false;
     if (description) return;
     if (!isOrderId(id)) {
-      const message = rec.invalidUtf8 ? NOT_UTF8 : id === '' ? '"Order ID" is empty' : `"Order ID" is not an order id: ${JSON.stringify(id)}`;
+      const message = rec.invalidUtf8
+        ? NOT_UTF8
+        : id === ''
+          ? '"Order ID" is empty'
+          : `"Order ID" is not an order id: ${JSON.stringify(id)}`;
       if (this.group) this.orphans.push({ line: rec.line, message });
       else out.push({ kind: 'error', file, line: rec.line, message });
       return;
@@ -47,7 +51,11 @@ export class OrderGrouper {
     if (group?.orderId !== id) {
       this.end(out);
       group = this.group = new OrderGroup(this.ctx, id);
-      if (this.seen.has(id)) group.taint(rec.line, `order ${id} already appeared earlier in the file; the rows of one order must be consecutive`);
+      if (this.seen.has(id))
+        group.taint(
+          rec.line,
+          `order ${id} already appeared earlier in the file; the rows of one order must be consecutive`,
+        );
       this.seen.add(id);
     } else {
       // The order goes on after rows without an id: they may be its lines, so it is incomplete.

@@ -51,7 +51,9 @@ export class OrderGroup {
     this.raw.push(csvLine(cells));
     if (cells.length !== this.ctx.width || strayQuote) {
       const where = endLine > line ? `spans lines ${line}–${endLine} and ` : '';
-      const what = strayQuote ? 'has a quoted cell whose closing quote is followed by more text' : `has ${cells.length} cells but the header has ${this.ctx.width}`;
+      const what = strayQuote
+        ? 'has a quoted cell whose closing quote is followed by more text'
+        : `has ${cells.length} cells but the header has ${this.ctx.width}`;
       this.problems.push({ line, message: `this row ${where}${what}; is a quote unbalanced?` });
       return;
     }
@@ -77,7 +79,8 @@ export class OrderGroup {
   finish(): ExportItem[] {
     if (this.problems.length === 0) {
       const event = this.event();
-      if (event !== undefined) return [{ kind: 'order', event, lines: this.lines, rows: this.lines.length, raw: this.raw.join('\n') }];
+      if (event !== undefined)
+        return [{ kind: 'order', event, lines: this.lines, rows: this.lines.length, raw: this.raw.join('\n') }];
     }
     return this.errors();
   }
@@ -87,7 +90,13 @@ export class OrderGroup {
     const first = this.problems[0]!;
     const own = new Map(this.problems.map((p) => [p.line, p.message]));
     const whole = `order ${this.orderId} not imported: line ${first.line}: ${first.message}`;
-    return this.lines.map((line) => ({ kind: 'error', file, line, orderId: this.orderId, message: own.get(line) ?? whole }));
+    return this.lines.map((line) => ({
+      kind: 'error',
+      file,
+      line,
+      orderId: this.orderId,
+      message: own.get(line) ?? whole,
+    }));
   }
 
   /** SHA-256 of the prefix, the order id and each row after a record separator: one update, same bytes. */
@@ -95,7 +104,10 @@ export class OrderGroup {
     let prefix = prefixHashes.get(this.ctx);
     if (prefix === undefined) prefixHashes.set(this.ctx, (prefix = createHash('sha256').update(this.ctx.hashPrefix)));
     const rows = this.raw.length === 0 ? '' : `\u001e${this.raw.join('\u001e')}`;
-    return prefix.copy().update(this.orderId + rows).digest('hex');
+    return prefix
+      .copy()
+      .update(this.orderId + rows)
+      .digest('hex');
   }
 
   /** The order's event, or undefined after recording why its rows do not add up. */
@@ -131,7 +143,8 @@ export class OrderGroup {
           attributed.add(row.amount);
           platform.add(row.platformCommission);
         }
-        if (row.ids && row.amount && (!ctx.byCreator || row.creator === creators[0])) lines.push({ ...row.ids, base: row.amount });
+        if (row.ids && row.amount && (!ctx.byCreator || row.creator === creators[0]))
+          lines.push({ ...row.ids, base: row.amount });
       } catch (err) {
         if (!(err instanceof RowError)) throw err;
         this.problems.push({ line: this.lines[i] ?? 0, message: err.message });
@@ -162,10 +175,16 @@ export class OrderGroup {
 }
 
 /** The base the merchant chose; `total` needs `Order Amount`, `with-tax` adds the lines' `Taxes`. */
-function chosenBase(mode: CommissionBase | undefined, net: Money | undefined, tax: Money | undefined, total: Money | undefined): Money | undefined {
+function chosenBase(
+  mode: CommissionBase | undefined,
+  net: Money | undefined,
+  tax: Money | undefined,
+  total: Money | undefined,
+): Money | undefined {
   if (net === undefined) return undefined;
   if (mode === 'total' && total?.currency === net.currency) return total;
-  if (mode === 'with-tax' && tax?.currency === net.currency) return { minor: net.minor + tax.minor, currency: net.currency };
+  if (mode === 'with-tax' && tax?.currency === net.currency)
+    return { minor: net.minor + tax.minor, currency: net.currency };
   return net;
 }
 
@@ -173,7 +192,11 @@ function chosenBase(mode: CommissionBase | undefined, net: Money | undefined, ta
  * The order's refund, one per order (id `export:<order id>`, the larger amount wins on a later
  * export): `Order Refund Amount` pro rata; without it, the returned lines' share (`Sku Quantity of return`).
  */
-function refundOf(orderId: string, amount: Money | undefined, returned: Money | undefined): Pick<OrderEvent, 'refunds'> {
+function refundOf(
+  orderId: string,
+  amount: Money | undefined,
+  returned: Money | undefined,
+): Pick<OrderEvent, 'refunds'> {
   const id = `export:${orderId}`;
   if (amount) return { refunds: [{ id, amount }] };
   if (returned && returned.minor > 0n) return { refunds: [{ id, base: returned }] };

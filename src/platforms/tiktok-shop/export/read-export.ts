@@ -32,7 +32,10 @@ export interface TikTokExport {
  * file that is neither fails (TracknowError 'invalid', naming the file) before any row is used.
  * Memory stays flat: only the current order's rows and the set of order ids seen are held.
  */
-export async function openTikTokExport(input: Readable | string | URL, options: ReadExportOptions): Promise<TikTokExport> {
+export async function openTikTokExport(
+  input: Readable | string | URL,
+  options: ReadExportOptions,
+): Promise<TikTokExport> {
   const { currency, zone } = settings(options);
   const stream = input instanceof Readable ? input : createReadStream(input, { highWaterMark: 1 << 16 });
   const source = csvRecords(stream, options.file, cleanCell);
@@ -44,7 +47,13 @@ export async function openTikTokExport(input: Readable | string | URL, options: 
     const detected = detectExportFormat(first.cells, options.file);
     const dateFormat = options.dateFormat ?? (detected.format === 'orders' ? 'us' : 'day-first');
     const ctx = orderContext(detected, options, { currency, zone, dateFormat });
-    const header: ExportHeader = { file: options.file, format: detected.format, dateFormat, timezone: zone.name, columns: detected.columns };
+    const header: ExportHeader = {
+      file: options.file,
+      format: detected.format,
+      dateFormat,
+      timezone: zone.name,
+      columns: detected.columns,
+    };
     const batches = batchesOf(source, head.done ? [] : head.value, new OrderGrouper(ctx, detected.index.orderId));
     return { header, batches, items: flatten(batches), progress: source.progress, close: source.close };
   } catch (err) {
@@ -54,7 +63,10 @@ export async function openTikTokExport(input: Readable | string | URL, options: 
 }
 
 /** The items of an export, for callers that need no header: `for await (const item of readTikTokExport(…))`. */
-export async function* readTikTokExport(input: Readable | string | URL, options: ReadExportOptions): AsyncGenerator<ExportItem, void, undefined> {
+export async function* readTikTokExport(
+  input: Readable | string | URL,
+  options: ReadExportOptions,
+): AsyncGenerator<ExportItem, void, undefined> {
   const opened = await openTikTokExport(input, options);
   yield* opened.items;
 }
@@ -82,15 +94,38 @@ function orderContext(detected: DetectedHeader, options: ReadExportOptions, row:
   const names = detected.columns;
   // Options that change what a row means are part of the row's identity.
   const base = options.commissionBase ?? 'net';
-  const hashPrefix = [detected.format, row.currency, row.dateFormat, row.zone.name, ...(base === 'net' ? [] : [base]), ...names].join('\u001f');
-  const common = { file: options.file, merchantId: options.merchantId, currency: row.currency, hashPrefix, width: names.length, commissionBase: base };
+  const hashPrefix = [
+    detected.format,
+    row.currency,
+    row.dateFormat,
+    row.zone.name,
+    ...(base === 'net' ? [] : [base]),
+    ...names,
+  ].join('\u001f');
+  const common = {
+    file: options.file,
+    merchantId: options.merchantId,
+    currency: row.currency,
+    hashPrefix,
+    width: names.length,
+    commissionBase: base,
+  };
   return detected.format === 'orders'
-    ? { ...common, read: ordersRowReader(detected.index, row), byCreator: false, amountColumn: 'SKU Subtotal After Discount' }
+    ? {
+        ...common,
+        read: ordersRowReader(detected.index, row),
+        byCreator: false,
+        amountColumn: 'SKU Subtotal After Discount',
+      }
     : { ...common, read: affiliateRowReader(detected.index, row), byCreator: true, amountColumn: 'Payment Amount' };
 }
 
 /** Runs the records through the grouper; `rest` is what the header's batch held after it. */
-async function* batchesOf(source: RecordSource, rest: CsvRecord[], grouper: OrderGrouper): AsyncGenerator<ExportItem[], void, undefined> {
+async function* batchesOf(
+  source: RecordSource,
+  rest: CsvRecord[],
+  grouper: OrderGrouper,
+): AsyncGenerator<ExportItem[], void, undefined> {
   try {
     for (let batch: CsvRecord[] | undefined = rest; batch !== undefined; batch = await nextBatch(source)) {
       const out: ExportItem[] = [];

@@ -9,7 +9,14 @@ import { TracknowError, invalid } from '../../../errors.js';
  * read on to a later quote and the record may have swallowed lines of other records.
  */
 export type CsvRecord =
-  | { readonly kind: 'record'; readonly cells: string[]; readonly line: number; readonly endLine: number; readonly strayQuote?: true; readonly invalidUtf8?: true }
+  | {
+      readonly kind: 'record';
+      readonly cells: string[];
+      readonly line: number;
+      readonly endLine: number;
+      readonly strayQuote?: true;
+      readonly invalidUtf8?: true;
+    }
   | { readonly kind: 'fatal'; readonly line: number; readonly message: string };
 
 /** Far more than any order row (counted in characters); stops an unclosed quote from swallowing the file into memory. */
@@ -65,7 +72,9 @@ export function csvRecords(input: Readable, file: string, clean: (cell: string) 
       lastLine = line + breaks;
       if (blank) continue;
       count++;
-      const record: { -readonly [K in keyof Extract<CsvRecord, { kind: 'record' }>]: Extract<CsvRecord, { kind: 'record' }>[K] } = { kind: 'record', cells, line, endLine: lastLine };
+      const record: {
+        -readonly [K in keyof Extract<CsvRecord, { kind: 'record' }>]: Extract<CsvRecord, { kind: 'record' }>[K];
+      } = { kind: 'record', cells, line, endLine: lastLine };
       if (stray.has(r)) record.strayQuote = true;
       if (!literalReplacement && cells.some((c) => c.includes('\uFFFD'))) record.invalidUtf8 = true;
       out.push(record);
@@ -79,8 +88,14 @@ export function csvRecords(input: Readable, file: string, clean: (cell: string) 
     let started = false;
     const parse = (text: string, final: boolean) => {
       parser ??= new Papa.Parser({ delimiter: ',', newline: linebreakOf(text) ?? '\n', quoteChar: '"' });
-      const result = parser.parse(text, 0, !final) as { data: string[][]; errors: Papa.ParseError[]; meta: { cursor: number } };
-      const stray = new Set(result.errors.flatMap((e) => (e.code === 'InvalidQuotes' && e.row !== undefined ? [e.row] : [])));
+      const result = parser.parse(text, 0, !final) as {
+        data: string[][];
+        errors: Papa.ParseError[];
+        meta: { cursor: number };
+      };
+      const stray = new Set(
+        result.errors.flatMap((e) => (e.code === 'InvalidQuotes' && e.row !== undefined ? [e.row] : [])),
+      );
       const unclosed = result.errors.find((e) => e.code === 'MissingQuotes');
       return { data: result.data, stray, unclosed, rest: final ? '' : text.slice(result.meta.cursor) };
     };
@@ -149,6 +164,7 @@ function fatalMessage(why: 'unclosed' | 'too-big', line: number): string {
 function readError(err: unknown, file: string): unknown {
   const code = (err as { code?: unknown } | null)?.code;
   if (code === 'ENOENT') return new TracknowError('not_found', `${file}: no such file`, { cause: err });
-  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return invalid(`${file}: cannot be read (${(err as Error).message})`, err);
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code))
+    return invalid(`${file}: cannot be read (${(err as Error).message})`, err);
   return err;
 }

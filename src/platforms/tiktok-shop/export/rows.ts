@@ -49,7 +49,11 @@ function lineIds(index: ColumnIndex<IdColumn>): (cells: readonly string[]) => Li
   if (index.skuId < 0 && index.productId < 0 && index.sellerSku < 0) return () => undefined;
   return (cells) => {
     const quantity = Number(at(cells, index.quantity) || NaN);
-    const found = { skuId: at(cells, index.skuId), productId: at(cells, index.productId), sku: at(cells, index.sellerSku) };
+    const found = {
+      skuId: at(cells, index.skuId),
+      productId: at(cells, index.productId),
+      sku: at(cells, index.sellerSku),
+    };
     return {
       ...Object.fromEntries(Object.entries(found).filter(([, v]) => v !== '')),
       ...(Number.isSafeInteger(quantity) && quantity > 0 ? { quantity } : {}),
@@ -89,7 +93,8 @@ function dateColumn(ctx: RowContext, column: string, index: number) {
 function statusOf(text: string, map: (t: string) => OrderStatus | undefined): OrderStatus {
   if (text === '') throw new RowError('"Order Status" is empty');
   const status = map(text);
-  if (status === undefined) throw new RowError(`"Order Status" is not a status tracknow knows: ${JSON.stringify(text)}`);
+  if (status === undefined)
+    throw new RowError(`"Order Status" is not a status tracknow knows: ${JSON.stringify(text)}`);
   return status;
 }
 
@@ -120,7 +125,10 @@ export function ordersRowReader(index: ColumnIndex<OrdersColumn>, ctx: RowContex
       status,
       platformStatus,
       createdAt,
-      latestAt: latestOf(createdAt, others.map((read) => read(cells))),
+      latestAt: latestOf(
+        createdAt,
+        others.map((read) => read(cells)),
+      ),
       amount: money(at(cells, index.subtotal), 'SKU Subtotal After Discount'),
       total: money(at(cells, index.orderAmount), 'Order Amount'),
       message: at(cells, index.buyerMessage) || undefined,
@@ -140,15 +148,27 @@ function count(cell: string, column: string): bigint | undefined {
 }
 
 /** The refund columns of a Seller Center row: the order's refund amount, and the line's returned share. */
-function refundCells(cells: readonly string[], index: ColumnIndex<OrdersColumn>, money: (cell: string, column: string) => Money | undefined) {
+function refundCells(
+  cells: readonly string[],
+  index: ColumnIndex<OrdersColumn>,
+  money: (cell: string, column: string) => Money | undefined,
+) {
   const refund = money(at(cells, index.refundAmount), 'Order Refund Amount');
   const returned = count(at(cells, index.returnedQuantity), 'Sku Quantity of return');
   const quantity = count(at(cells, index.quantity), 'Quantity');
   const subtotal = money(at(cells, index.subtotal), 'SKU Subtotal After Discount');
   const type = at(cells, index.returnType);
   let returnedBase: Money | undefined;
-  if (type !== '' && returned !== undefined && returned > 0n && quantity !== undefined && quantity > 0n && subtotal !== undefined) {
-    if (returned > quantity) throw new RowError(`"Sku Quantity of return" (${returned}) is more than "Quantity" (${quantity})`);
+  if (
+    type !== '' &&
+    returned !== undefined &&
+    returned > 0n &&
+    quantity !== undefined &&
+    quantity > 0n &&
+    subtotal !== undefined
+  ) {
+    if (returned > quantity)
+      throw new RowError(`"Sku Quantity of return" (${returned}) is more than "Quantity" (${quantity})`);
     returnedBase = { minor: divRoundHalfUp(subtotal.minor * returned, quantity), currency: subtotal.currency };
   }
   return { ...(refund && refund.minor > 0n && { refund }), ...(returnedBase && { returnedBase }) };
@@ -170,7 +190,9 @@ export function affiliateRowReader(index: ColumnIndex<AffiliateColumn>, ctx: Row
     if (creator === '') throw new RowError('"Creator Username" is empty');
     const refunded = isFullyRefunded(at(cells, index.refunded));
     if (refunded === undefined) {
-      throw new RowError(`"Fully returned or refunded" is neither Yes nor No: ${JSON.stringify(at(cells, index.refunded))}`);
+      throw new RowError(
+        `"Fully returned or refunded" is neither Yes nor No: ${JSON.stringify(at(cells, index.refunded))}`,
+      );
     }
     return {
       status: refunded ? 'refunded' : status,
@@ -179,7 +201,9 @@ export function affiliateRowReader(index: ColumnIndex<AffiliateColumn>, ctx: Row
       latestAt: latestOf(createdAt, [delivered(cells)]),
       amount: money(at(cells, index.payment), 'Payment Amount'),
       creator,
-      platformCommission: money(at(cells, index.actualCommission), 'Actual Commission Payment') ?? money(at(cells, index.estCommission), 'Est. standard commission payment'),
+      platformCommission:
+        money(at(cells, index.actualCommission), 'Actual Commission Payment') ??
+        money(at(cells, index.estCommission), 'Est. standard commission payment'),
       excluded: refunded || status === 'cancelled' || status === 'refunded',
       ids: ids(cells),
     };

@@ -32,7 +32,10 @@ const AFFILIATE_STATUSES: ReadonlyMap<string, OrderStatus> = new Map([
 ]);
 
 function key(text: string): string {
-  return text.trim().toLowerCase().replace(/[\s_]+/g, ' ');
+  return text
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, ' ');
 }
 
 /** Maps a Seller Center `Order Status` cell; undefined when the text is not a known status. */

@@ -30,7 +30,13 @@ export type ExportItem =
       /** The order's rows, cells cleaned, as RFC 4180 lines joined by LF: the raw record an inbox keeps. */
       readonly raw: string;
     }
-  | { readonly kind: 'error'; readonly file: string; readonly line: number; readonly message: string; readonly orderId?: string };
+  | {
+      readonly kind: 'error';
+      readonly file: string;
+      readonly line: number;
+      readonly message: string;
+      readonly orderId?: string;
+    };
 
 /** What the header said, known before any row is read. */
 export interface ExportHeader {

@@ -48,8 +48,11 @@ export function buildPaypalBatches(rows: readonly PaypalBatchRow[]): PaypalBatch
 
 function paypalLine(r: PaypalBatchRow): string {
   if (r.amountMinor <= 0n) throw new RangeError(`a PayPal payout must be positive, got ${r.amountMinor} ${r.currency}`);
-  if (/\s/.test(r.paypalEmail) || !r.paypalEmail.includes('@')) throw new RangeError(`not a PayPal email: ${JSON.stringify(r.paypalEmail)}`);
+  if (/\s/.test(r.paypalEmail) || !r.paypalEmail.includes('@'))
+    throw new RangeError(`not a PayPal email: ${JSON.stringify(r.paypalEmail)}`);
   const customerId = r.reference.replace(/\s/g, '').slice(0, PAYPAL_CUSTOMER_ID_MAX);
   const note = `Commission payout ${r.reference}`.slice(0, NOTE_MAX);
-  return [r.paypalEmail, formatMajor(r.amountMinor, r.currency), r.currency, customerId, note, 'PAYPAL'].map(quoteCell).join(',');
+  return [r.paypalEmail, formatMajor(r.amountMinor, r.currency), r.currency, customerId, note, 'PAYPAL']
+    .map(quoteCell)
+    .join(',');
 }

@@ -14,7 +14,11 @@ export interface SepaDebtorConfig {
   readonly bic?: string | undefined;
 }
 
-export interface SepaDebtor { readonly name: string; readonly iban: string; readonly bic: string | null }
+export interface SepaDebtor {
+  readonly name: string;
+  readonly iban: string;
+  readonly bic: string | null;
+}
 
 /** One credit transfer, in EUR cents. */
 export interface SepaTransfer {
@@ -43,9 +47,32 @@ const invalid = (message: string) => new TracknowError('invalid', message);
 
 // Letters with no NFKD decomposition into the SEPA (Latin) set, and punctuation with an obvious stand-in.
 const SPECIAL: Readonly<Record<string, string>> = {
-  ß: 'ss', ẞ: 'SS', Æ: 'AE', æ: 'ae', Ø: 'O', ø: 'o', Œ: 'OE', œ: 'oe', Đ: 'D', đ: 'd', Ð: 'D', ð: 'd',
-  Ł: 'L', ł: 'l', Þ: 'TH', þ: 'th', ı: 'i', '&': '+', '"': "'", '‘': "'", '’': "'", '“': "'", '”': "'",
-  '–': '-', '—': '-', _: '-',
+  ß: 'ss',
+  ẞ: 'SS',
+  Æ: 'AE',
+  æ: 'ae',
+  Ø: 'O',
+  ø: 'o',
+  Œ: 'OE',
+  œ: 'oe',
+  Đ: 'D',
+  đ: 'd',
+  Ð: 'D',
+  ð: 'd',
+  Ł: 'L',
+  ł: 'l',
+  Þ: 'TH',
+  þ: 'th',
+  ı: 'i',
+  '&': '+',
+  '"': "'",
+  '‘': "'",
+  '’': "'",
+  '“': "'",
+  '”': "'",
+  '–': '-',
+  '—': '-',
+  _: '-',
 };
 
 /**
@@ -67,22 +94,33 @@ export function sepaText(text: string, max: number, fallback = 'NOTPROVIDED'): s
 
 /** A SEPA identifier (≤ 35): no spaces, not starting or ending with `/`, no `//` (EPC rules). */
 export function sepaId(text: string): string {
-  let id = sepaText(text, 1000, '').replace(/ /g, '-').replace(/\/{2,}/g, '/').replace(/^\/+|\/+$/g, '');
+  let id = sepaText(text, 1000, '')
+    .replace(/ /g, '-')
+    .replace(/\/{2,}/g, '/')
+    .replace(/^\/+|\/+$/g, '');
   if (id.length > 35) id = id.replace(/-/g, '');
-  if (id === '' || id.length > 35) throw invalid(`not usable as a SEPA identifier (1 to 35 characters): ${JSON.stringify(text.slice(0, 60))}`);
+  if (id === '' || id.length > 35)
+    throw invalid(`not usable as a SEPA identifier (1 to 35 characters): ${JSON.stringify(text.slice(0, 60))}`);
   return id;
 }
 
 /** The debtor from configuration, checked; names the environment variables when something is missing or wrong. */
 export function requireSepaDebtor(config: SepaDebtorConfig): SepaDebtor {
-  const missing = [config.name?.trim() ? '' : 'TRACKNOW_SEPA_DEBTOR_NAME', config.iban?.trim() ? '' : 'TRACKNOW_SEPA_DEBTOR_IBAN'].filter(Boolean);
+  const missing = [
+    config.name?.trim() ? '' : 'TRACKNOW_SEPA_DEBTOR_NAME',
+    config.iban?.trim() ? '' : 'TRACKNOW_SEPA_DEBTOR_IBAN',
+  ].filter(Boolean);
   if (missing.length > 0 || config.name === undefined || config.iban === undefined) {
-    throw invalid(`a SEPA file needs the paying account: set ${missing.join(' and ')} (and TRACKNOW_SEPA_DEBTOR_BIC if your bank wants one)`);
+    throw invalid(
+      `a SEPA file needs the paying account: set ${missing.join(' and ')} (and TRACKNOW_SEPA_DEBTOR_BIC if your bank wants one)`,
+    );
   }
   const iban = normalizeIban(config.iban);
-  if (!isValidIban(iban) || !isSepaIban(iban)) throw invalid('TRACKNOW_SEPA_DEBTOR_IBAN is not a valid IBAN of a SEPA country');
+  if (!isValidIban(iban) || !isSepaIban(iban))
+    throw invalid('TRACKNOW_SEPA_DEBTOR_IBAN is not a valid IBAN of a SEPA country');
   const bic = config.bic?.trim() ? normalizeBic(config.bic) : null;
-  if (bic !== null && !isValidBic(bic)) throw invalid('TRACKNOW_SEPA_DEBTOR_BIC is not a valid BIC (8 or 11 characters)');
+  if (bic !== null && !isValidBic(bic))
+    throw invalid('TRACKNOW_SEPA_DEBTOR_BIC is not a valid BIC (8 or 11 characters)');
   return { name: sepaText(config.name, 70), iban, bic };
 }
 
@@ -97,7 +135,8 @@ function agent(parent: XMLBuilder, tag: string, bic: string | null): void {
 
 function transferXml(pmtInf: XMLBuilder, t: SepaTransfer): void {
   const iban = normalizeIban(t.creditorIban);
-  if (!isValidIban(iban) || !isSepaIban(iban)) throw invalid(`payout ${t.endToEndId}: the creditor IBAN is not a valid SEPA IBAN`);
+  if (!isValidIban(iban) || !isSepaIban(iban))
+    throw invalid(`payout ${t.endToEndId}: the creditor IBAN is not a valid SEPA IBAN`);
   if (t.amountMinor <= 0n) throw invalid(`payout ${t.endToEndId}: a SEPA transfer must be positive`);
   const bic = t.creditorBic ? normalizeBic(t.creditorBic) : null;
   const tx = pmtInf.ele('CdtTrfTxInf');
@@ -118,7 +157,10 @@ export function buildPain001(input: Pain001Input): string {
   if (input.transfers.length === 0) throw invalid('a SEPA file needs at least one transfer');
   const msgId = sepaId(input.messageId);
   const count = String(input.transfers.length);
-  const sum = formatMajor(input.transfers.reduce((acc, t) => acc + t.amountMinor, 0n), 'EUR');
+  const sum = formatMajor(
+    input.transfers.reduce((acc, t) => acc + t.amountMinor, 0n),
+    'EUR',
+  );
   const doc = create({ version: '1.0', encoding: 'UTF-8' }).ele(NAMESPACE, 'Document');
   const root = doc.ele('CstmrCdtTrfInitn');
   const hdr = root.ele('GrpHdr');

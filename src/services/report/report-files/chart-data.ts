@@ -55,5 +55,7 @@ export function period(report: Pick<Report, 'from' | 'to'>): string {
   if (report.from === null && report.to === null) return 'over all time';
   // Midnight reads as its date; times are UTC either way.
   const when = (iso: string) => (iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso);
-  return [report.from && `from ${when(report.from)}`, report.to && `until ${when(report.to)}`, '(UTC)'].filter(Boolean).join(' ');
+  return [report.from && `from ${when(report.from)}`, report.to && `until ${when(report.to)}`, '(UTC)']
+    .filter(Boolean)
+    .join(' ');
 }

@@ -29,7 +29,11 @@ function totalClicks(report: Report): number {
 
 function currencySection(report: Report, currency: string): string {
   const rows = report.rows.filter((r) => r.currency === currency);
-  const sum = (field: 'sales' | 'commission' | 'refunded') => formatMajor(rows.reduce((n, r) => n + parseMajor(r[field], currency), 0n), currency);
+  const sum = (field: 'sales' | 'commission' | 'refunded') =>
+    formatMajor(
+      rows.reduce((n, r) => n + parseMajor(r[field], currency), 0n),
+      currency,
+    );
   const time = isTimeGrouping(report.by);
   const points = chartPoints(report, currency, time ? TIME_BARS : KEY_BARS);
   const chart = time ? columnChart : barChart;
@@ -37,9 +41,17 @@ function currencySection(report: Report, currency: string): string {
     title: `${metric === 'sales' ? `Sales (${currency})` : 'Orders'} by ${report.by}`,
     metric,
     currency,
-    bars: points.map((p) => ({ key: p.key, label: p.label, value: metric === 'sales' ? p.sales : p.orders, text: metric === 'sales' ? `${p.salesText} ${currency}` : String(p.orders) })),
+    bars: points.map((p) => ({
+      key: p.key,
+      label: p.label,
+      value: metric === 'sales' ? p.sales : p.orders,
+      text: metric === 'sales' ? `${p.salesText} ${currency}` : String(p.orders),
+    })),
   });
-  const more = !time && rows.length > KEY_BARS ? `<p class="period">The ${KEY_BARS} largest of ${rows.length}; all are in the table.</p>` : '';
+  const more =
+    !time && rows.length > KEY_BARS
+      ? `<p class="period">The ${KEY_BARS} largest of ${rows.length}; all are in the table.</p>`
+      : '';
   return [
     `<section class="currency" data-currency="${escapeXml(currency)}"><h2>${escapeXml(currency)}</h2>`,
     `<div class="cards">${card(`orders`, String(rows.reduce((n, r) => n + r.orders, 0)), `orders-${currency}`)}`,
@@ -53,7 +65,16 @@ function currencySection(report: Report, currency: string): string {
 function rowsTable(report: Report): string {
   const head = [report.by, 'currency', 'clicks', 'orders', 'conversion', 'sales', 'commission', 'refunded'];
   const body = report.rows.map((r) => {
-    const cells = [displayKey(report.by, r.key, r.label), r.currency ?? '', String(r.clicks), String(r.orders), percent(r.conversion), r.sales, r.commission, r.refunded];
+    const cells = [
+      displayKey(report.by, r.key, r.label),
+      r.currency ?? '',
+      String(r.clicks),
+      String(r.orders),
+      percent(r.conversion),
+      r.sales,
+      r.commission,
+      r.refunded,
+    ];
     const names = ['key', 'currency', 'clicks', 'orders', 'conversion', 'sales', 'commission', 'refunded'];
     return `<tr data-key="${escapeXml(r.key ?? '')}">${cells.map((c, i) => `<td data-col="${names[i]}">${escapeXml(c)}</td>`).join('')}</tr>`;
   });

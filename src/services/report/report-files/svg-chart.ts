@@ -42,7 +42,10 @@ export function columnChart(spec: ChartSpec): string {
   const max = Math.max(0, ...spec.bars.map((b) => b.value));
   const step = (WIDTH - left - right) / Math.max(1, spec.bars.length);
   const gap = step > 6 ? Math.min(6, step * 0.2) : 0;
-  const parts = [open(spec, height), `<line class="axis" x1="${left}" x2="${WIDTH - right}" y1="${top + plot}" y2="${top + plot}"/>`];
+  const parts = [
+    open(spec, height),
+    `<line class="axis" x1="${left}" x2="${WIDTH - right}" y1="${top + plot}" y2="${top + plot}"/>`,
+  ];
   spec.bars.forEach((b, i) => {
     const h = max > 0 && b.value > 0 ? Math.max(1, (b.value / max) * plot) : 0;
     parts.push(rect(b, left + i * step + gap / 2, top + plot - h, Math.max(0.5, step - gap), h));
@@ -53,10 +56,15 @@ export function columnChart(spec: ChartSpec): string {
     if (!b) continue;
     const anchor = i === 0 ? 'start' : i === spec.bars.length - 1 ? 'end' : 'middle';
     const x = anchor === 'start' ? left : anchor === 'end' ? WIDTH - right : left + (i + 0.5) * step;
-    parts.push(`<text class="tick" x="${round1(x)}" y="${height - 8}" text-anchor="${anchor}">${escapeXml(b.label)}</text>`);
+    parts.push(
+      `<text class="tick" x="${round1(x)}" y="${height - 8}" text-anchor="${anchor}">${escapeXml(b.label)}</text>`,
+    );
   }
   const maxBar = spec.bars.find((b) => b.value === max && max > 0);
-  if (maxBar) parts.push(`<text class="tick" x="${WIDTH - right}" y="${top - 4}" text-anchor="end">max ${escapeXml(maxBar.text)}</text>`);
+  if (maxBar)
+    parts.push(
+      `<text class="tick" x="${WIDTH - right}" y="${top - 4}" text-anchor="end">max ${escapeXml(maxBar.text)}</text>`,
+    );
   parts.push('</svg>');
   return parts.join('');
 }
