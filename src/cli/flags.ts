@@ -6,7 +6,7 @@ import { normalizeCurrency } from '../domain/currency.js';
 import { parseDuration } from '../domain/duration.js';
 import { parseBic, parseIban } from '../domain/iban.js';
 import { parseMajor } from '../domain/money.js';
-import { NOTIFICATION_EVENTS } from '../domain/notifications.js';
+import { NOTIFICATION_EVENTS } from '../domain/notify.js';
 import {
   normalizeCode,
   normalizeDomain,

@@ -1,4 +1,4 @@
-import { escapeHtml } from './notifications-email.js';
+import { escapeHtml } from './notify-email.js';
 
 /** What the renderers need: the `statement --json` document and the influencer's name. */
 export interface StatementDoc {

@@ -2,7 +2,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { tierGuardSql, type TierKey } from './deals-repo.js';
 import { insertDecidedSql, type DecidedDelivery } from './inbox-repo.js';
 import { insertReversalsSql, type Reversal } from './ledger-repo.js';
-import { enqueueNotificationsSql, type OutboxMessage } from './outbox.js';
+import { enqueueNotificationsSql, type OutboxMessage } from './notify-outbox.js';
 import { insertNewSalesSql, updateReadSalesSql, upsertSalesSql, type SaleWrite } from './sales-repo.js';
 import type { Database } from './schema.js';
 

@@ -4,7 +4,7 @@ import { addEndpoint } from '../../src/services/notify/notify-endpoints.js';
 import { deliverDue } from '../../src/services/notify/notify.js';
 import { runCli } from '../helpers/cli.js';
 import { describeBackends } from '../helpers/db.js';
-import { seedNotifications } from '../helpers/outbox.js';
+import { seedNotifications } from '../helpers/notify-outbox.js';
 import { startReceiver } from '../helpers/receiver.js';
 
 const ROWS = 1_000;

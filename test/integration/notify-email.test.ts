@@ -5,7 +5,7 @@ import { addInfluencer } from '../../src/services/records/influencers.js';
 import { deliverDue } from '../../src/services/notify/notify.js';
 import { listNotifications } from '../../src/services/notify/notify-admin.js';
 import { describeBackends } from '../helpers/db.js';
-import { salePayload, seedNotifications } from '../helpers/outbox.js';
+import { salePayload, seedNotifications } from '../helpers/notify-outbox.js';
 
 interface Mail {
   readonly to: string[];

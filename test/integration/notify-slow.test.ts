@@ -3,7 +3,7 @@ import { addInfluencer } from '../../src/services/records/influencers.js';
 import { addEndpoint } from '../../src/services/notify/notify-endpoints.js';
 import { deliverDue } from '../../src/services/notify/notify.js';
 import { describeBackends } from '../helpers/db.js';
-import { seedNotifications } from '../helpers/outbox.js';
+import { seedNotifications } from '../helpers/notify-outbox.js';
 import { startReceiver } from '../helpers/receiver.js';
 
 describeBackends('a hanging receiver', (t) => {

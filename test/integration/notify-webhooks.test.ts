@@ -9,7 +9,7 @@ import { addInfluencer } from '../../src/services/records/influencers.js';
 import { describeBackends } from '../helpers/db.js';
 import { fixture } from '../helpers/fixtures.js';
 import { listen, post, tiktokSignature } from '../helpers/http.js';
-import { seedNotifications } from '../helpers/outbox.js';
+import { seedNotifications } from '../helpers/notify-outbox.js';
 import { startReceiver, type Received } from '../helpers/receiver.js';
 import { seedWorld } from '../helpers/world.js';
 

@@ -9,7 +9,7 @@ import { writeBatch } from '../../store/batch-write.js';
 import { inboxKey, type DecidedDelivery, type InboxRecord } from '../../store/inbox-repo.js';
 import type { Reversal } from '../../store/ledger-repo.js';
 import { lockOrders, orderKeyString, type OrderKey } from '../../store/order-keys.js';
-import type { OutboxMessage } from '../../store/outbox.js';
+import type { OutboxMessage } from '../../store/notify-outbox.js';
 import { saleState, type SaleWrite } from '../../store/sales-repo.js';
 import { sqlState } from '../../store/pg-errors.js';
 import type { Database } from '../../store/schema.js';

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { checkReceiverUrl, isNotificationEvent, NOTIFICATION_EVENTS } from '../../domain/notifications.js';
+import { checkReceiverUrl, isNotificationEvent, NOTIFICATION_EVENTS } from '../../domain/notify.js';
 import { invalid, notFound } from '../../errors.js';
 import { activeEndpoints, insertEndpoint, removeEndpointRow } from '../../store/endpoint-repo.js';
 import type { Database, WebhookEndpoint } from '../../store/schema.js';

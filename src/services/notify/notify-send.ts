@@ -1,8 +1,8 @@
 import { Webhook } from 'standardwebhooks';
 import { Agent, request } from 'undici';
-import { renderEmail } from '../../domain/notifications-email.js';
-import { classifyHttpStatus, type AttemptOutcome } from '../../domain/notifications.js';
-import { webhookBody, type OutboxEntry, type RenderContext } from '../../domain/notifications-render.js';
+import { renderEmail } from '../../domain/notify-email.js';
+import { classifyHttpStatus, type AttemptOutcome } from '../../domain/notify.js';
+import { webhookBody, type OutboxEntry, type RenderContext } from '../../domain/notify-render.js';
 
 /** One message to one receiver. `id` (the outbox row's) is the `webhook-id` on every attempt. */
 export interface Envelope {

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { formatMajor } from '../../domain/money.js';
 import { conflict, notFound, usage } from '../../errors.js';
-import { enqueueNotificationsSql } from '../../store/outbox.js';
+import { enqueueNotificationsSql } from '../../store/notify-outbox.js';
 import { isUuid } from '../../store/pg-errors.js';
 import type { Database, Payout, PayoutStatus } from '../../store/schema.js';
 import { lockLedger } from './balance.js';

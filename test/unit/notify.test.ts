@@ -1,11 +1,11 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { renderEmail } from '../../src/domain/notifications-email.js';
-import { formatMajorForPeople, formatMoney } from '../../src/domain/notifications-money.js';
-import { webhookBody, webhookData } from '../../src/domain/notifications-render.js';
+import { renderEmail } from '../../src/domain/notify-email.js';
+import { formatMajorForPeople, formatMoney } from '../../src/domain/notify-money.js';
+import { webhookBody, webhookData } from '../../src/domain/notify-render.js';
 import { backoffMs } from '../../src/domain/backoff.js';
 import { planAfterFailure, PermanentJobError, RetryLaterError } from '../../src/domain/jobs.js';
-import { checkReceiverUrl, classifyHttpStatus } from '../../src/domain/notifications.js';
+import { checkReceiverUrl, classifyHttpStatus } from '../../src/domain/notify.js';
 import { DELIVERY_MAX_ATTEMPTS } from '../../src/services/notify/notify-jobs.js';
 import { newEndpointSecret } from '../../src/services/notify/notify-endpoints.js';
 

@@ -1,5 +1,5 @@
-import { formatMajorForPeople } from './notifications-money.js';
-import { isRecord, webhookData, type OutboxEntry, type RenderContext } from './notifications-render.js';
+import { formatMajorForPeople } from './notify-money.js';
+import { isRecord, webhookData, type OutboxEntry, type RenderContext } from './notify-render.js';
 
 export interface EmailContent {
   readonly subject: string;

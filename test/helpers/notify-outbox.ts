@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { enqueueNotificationsSql } from '../../src/store/outbox.js';
+import { enqueueNotificationsSql } from '../../src/store/notify-outbox.js';
 import type { Database, NotificationEvent } from '../../src/store/schema.js';
 
 /** A sale.created payload as ingest writes it (minor units as strings). */
