@@ -27,16 +27,29 @@ export interface ErrorOptions {
   readonly override?: string;
 }
 
+/**
+ * Other inputs a message mentions are written `{@field}`, so a service never spells a flag: the
+ * message reads them as plain field names, and the CLI renders them as its flags (`--rate`).
+ */
+export const renderFields = (template: string, name: (field: string) => string): string =>
+  template.replace(/\{@([A-Za-z]+)\}/g, (_, field: string) => name(field));
+
 export class TracknowError extends Error {
   override name = 'TracknowError';
   readonly field: string | undefined;
   readonly override: string | undefined;
+  /** The message with its `{@field}` references unrendered. */
+  readonly template: string;
   constructor(
     readonly code: ErrorCode,
     message: string,
     options?: ErrorOptions,
   ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      renderFields(message, (f) => f),
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.template = message;
     this.field = options?.field;
     this.override = options?.override;
   }

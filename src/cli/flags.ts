@@ -16,7 +16,7 @@ import {
   parseHoldDays,
   requireCreatorId,
 } from '../domain/records.js';
-import { TracknowError } from '../errors.js';
+import { renderFields, TracknowError } from '../errors.js';
 
 /*
  * Flag values are checked at the command's edge, as commander parses them: a bad value is a
@@ -112,6 +112,9 @@ export const id: Parser = checked((v) =>
   ),
 );
 
+/** A variadic `<id...>` argument: each value an id, collected in order. */
+export const ids = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), id(value)];
+
 export const trackingCode: Parser = checked(normalizeCode);
 export const creatorId: Parser = checked(requireCreatorId);
 export const username: Parser = checked(normalizeUsername);
@@ -149,6 +152,8 @@ const FIELD_FLAGS: Readonly<Record<string, string>> = {
   influencerId: '--influencer',
   minMajor: '--min',
   minByCurrency: '--min-currency',
+  clearIban: '--no-iban',
+  clearPaypalEmail: '--no-paypal-email',
 };
 
 export const flagFor = (field: string): string =>
@@ -156,7 +161,8 @@ export const flagFor = (field: string): string =>
 
 /** An error's message for the terminal: an error about one input names its flag first. */
 export function flagHint(err: TracknowError): string {
-  const message = err.field === undefined ? err.message : `${flagFor(err.field)} ${err.message}`;
+  const text = renderFields(err.template, flagFor);
+  const message = err.field === undefined ? text : `${flagFor(err.field)} ${text}`;
   return err.override === undefined ? message : `${message}; add ${flagFor(err.override)} to override`;
 }
 

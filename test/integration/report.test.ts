@@ -115,7 +115,8 @@ describeBackends('report', (t) => {
     });
     await expect(report('day', { from: NOVEMBER.to, to: NOVEMBER.from })).rejects.toMatchObject({
       code: 'usage',
-      message: expect.stringMatching(/after --to/),
+      field: 'from',
+      template: expect.stringMatching(/after \{@to\}/),
     });
     await expect(report('day', { merchantId: "x' or 1=1 --" })).rejects.toMatchObject({ code: 'usage' });
     await expect(report('day', { merchantId: '00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({

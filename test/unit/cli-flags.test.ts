@@ -133,3 +133,39 @@ describe('every flag value is checked at the edge: a bad one exits 2', () => {
     expect(r.stderr).toMatch(/^error: /);
   });
 });
+
+/** Every command whose positional arguments are ids: a malformed one is a usage error too. */
+const idArgs = leaves(program).filter(({ command }) =>
+  command.registeredArguments.some((a) => /\bids?\b/.test(a.description) && !/\bcode\b/.test(a.name())),
+);
+
+describe('every positional id is checked at the edge: a malformed one exits 2', () => {
+  it('finds the id arguments', () => {
+    expect(idArgs.map((c) => c.path.join(' ')).sort()).toEqual(
+      expect.arrayContaining([
+        'deal end',
+        'events replay',
+        'jobs retry',
+        'merchant set',
+        'notify retry',
+        'payout show',
+      ]),
+    );
+  });
+
+  it.each(idArgs.map(({ path }) => ({ command: path.join(' ') })))('$command', async ({ command }) => {
+    const good = '00000000-0000-4000-8000-000000000000';
+    const r = await runInProcess([...command.split(' '), good, 'not-an-id', '--json'], {
+      DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+      TRACKNOW_LOCK_TIMEOUT_MS: '0',
+    });
+    // A single <id> taking a second value fails as "too many arguments": a usage error as well.
+    expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 2, stdout: '' });
+    const alone = await runInProcess([...command.split(' '), 'not-an-id', '--json'], {
+      DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+      TRACKNOW_LOCK_TIMEOUT_MS: '0',
+    });
+    expect({ code: alone.code, stdout: alone.stdout }).toEqual({ code: 2, stdout: '' });
+    expect(alone.stderr).toMatch(/^error: .*not-an-id/);
+  });
+});

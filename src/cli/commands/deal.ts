@@ -92,7 +92,7 @@ export function register(program: Command): void {
   deal
     .command('end')
     .description('end a deal: orders placed from then on fall to the next rule; sales already made keep its terms')
-    .argument('<id>', 'deal id')
+    .argument('<id>', 'deal id (see `tracknow deal list --all`)', id)
     .option('--at <iso8601>', 'when it ends (default: now)', isoInstant)
     .action(async (id: string, flags: DealFlags, command: Command) => {
       const ctx = contextFrom(command);

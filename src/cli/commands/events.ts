@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { formatMajor } from '../../domain/money.js';
 import { TracknowError, usage } from '../../errors.js';
 import { contextFrom, withDb } from '../context.js';
-import { defined, id, oneOf, positiveInt } from '../flags.js';
+import { defined, id, ids, oneOf, positiveInt } from '../flags.js';
 import { table } from '../output.js';
 
 interface ListFlags {
@@ -65,7 +65,7 @@ export function register(program: Command): void {
     .description(
       're-run stored events through ingest, idempotently (a processed event changes nothing it already changed)',
     )
-    .argument('<id...>', 'event ids (see `tracknow events list`)')
+    .argument('<id...>', 'event ids (see `tracknow events list`)', ids)
     .action(async (ids: string[], _flags: unknown, command: Command) => {
       const ctx = contextFrom(command);
       const { replayEvents } = await import('../../services/ingest/events.js');

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { JOB_STATUSES, type JobStatus } from '../../domain/jobs.js';
-import { usage } from '../../errors.js';
 import { contextFrom, withDb } from '../context.js';
+import { ids, oneOf, positiveInt } from '../flags.js';
 import { table } from '../output.js';
 
 export function register(program: Command): void {
@@ -14,20 +14,14 @@ export function register(program: Command): void {
   jobs
     .command('list')
     .description('list jobs, most recently changed first, with their attempts and last error')
-    .option('--status <status>', 'only pending, done or failed')
+    .option('--status <status>', `only ${JOB_STATUSES.join(', ')}`, oneOf(JOB_STATUSES))
     .option('--task <name>', 'only this kind, e.g. notify.webhook or tiktok.enrich')
-    .option('--limit <n>', 'at most this many', '100')
-    .action(async (flags: { status?: string; task?: string; limit: string }, command: Command) => {
+    .option('--limit <n>', 'at most this many', positiveInt(), '100')
+    .action(async (flags: { status?: JobStatus; task?: string; limit: string }, command: Command) => {
       const ctx = contextFrom(command);
-      if (flags.status !== undefined && !(JOB_STATUSES as readonly string[]).includes(flags.status))
-        throw usage(`--status must be one of ${JOB_STATUSES.join(', ')}, got ${flags.status}`);
       const limit = Number(flags.limit);
-      if (!Number.isSafeInteger(limit) || limit < 1)
-        throw usage(`--limit must be a positive integer, got ${flags.limit}`);
       const { listJobs } = await import('../../services/jobs/jobs-admin.js');
-      const rows = await withDb(ctx, (db) =>
-        listJobs(db, { status: flags.status as JobStatus | undefined, task: flags.task, limit }),
-      );
+      const rows = await withDb(ctx, (db) => listJobs(db, { status: flags.status, task: flags.task, limit }));
       ctx.out.result(rows, (c) =>
         table(
           ['id', 'task', 'status', 'tries', 'next run', 'last error'],
@@ -47,7 +41,7 @@ export function register(program: Command): void {
   jobs
     .command('retry')
     .description('re-queue failed jobs, due now, with a fresh attempt budget')
-    .argument('<id...>', 'job ids (see `tracknow jobs list --status failed`)')
+    .argument('<id...>', 'job ids (see `tracknow jobs list --status failed`)', ids)
     .action(async (ids: string[], _flags: unknown, command: Command) => {
       const ctx = contextFrom(command);
       const { retryJobs } = await import('../../services/jobs/jobs-admin.js');

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { usage } from '../../errors.js';
 import { contextFrom, withDb } from '../context.js';
-import { oneOf, positiveInt } from '../flags.js';
+import { ids, oneOf, positiveInt } from '../flags.js';
 import { table } from '../output.js';
 
 const STATUSES = ['pending', 'delivered', 'failed'] as const;
@@ -85,7 +85,7 @@ Cron:  * * * * *  tracknow notify --json >> /var/log/tracknow-notify.log 2>&1`,
   notify
     .command('retry')
     .description('re-queue the failed deliveries of notifications, due now, with a new 24 h window')
-    .argument('<id...>', 'notification ids (see `tracknow notify list --status failed`)')
+    .argument('<id...>', 'notification ids (see `tracknow notify list --status failed`)', ids)
     .action(async (ids: string[], _flags: unknown, command: Command) => {
       const ctx = contextFrom(command);
       const { retryNotifications } = await import('../../services/notify/notify-admin.js');

@@ -62,14 +62,14 @@ export function dealView(r: DealRow): DealView {
   };
 }
 
-/** A flag's value through a pure rule; a bad value is a usage error (exit 2) naming the flag. */
-function flag<T>(name: string, value: string | undefined, rule: (v: string) => T): T | undefined {
+/** An input through a pure rule; a bad value is a usage error (exit 2) about that field. */
+function flag<T>(field: string, value: string | undefined, rule: (v: string) => T): T | undefined {
   if (value === undefined) return undefined;
   try {
     return rule(value);
   } catch (err) {
     if (err instanceof RangeError || (err as Error).name === 'MoneyFormatError')
-      throw usage(`${name}: ${(err as Error).message}`);
+      throw usage((err as Error).message, field);
     throw err;
   }
 }
@@ -112,29 +112,30 @@ async function mustExist(
 
 /** `deal add`: validates every flag (usage errors, exit 2), checks the merchant and influencer exist, inserts. */
 export async function addDeal(db: Kysely<Database>, input: DealInput): Promise<DealView> {
-  const merchantId = uuidFlag('--merchant', input.merchantId);
-  if (merchantId === undefined) throw usage('--merchant is required: the merchant whose sales the deal pays');
+  const merchantId = uuidFlag('merchantId', input.merchantId);
+  if (merchantId === undefined) throw usage('is required: the merchant whose sales the deal pays', 'merchantId');
   if ((input.rate === undefined) === (input.fixed === undefined))
-    throw usage('give exactly one of --rate PCT and --fixed AMOUNT --currency CUR');
+    throw usage('give exactly one of {@rate} PCT and {@fixed} AMOUNT {@currency} CUR');
   if (input.fixed !== undefined && input.currency === undefined)
-    throw usage('--fixed needs --currency (the currency the amount is paid in)');
+    throw usage('needs {@currency} (the currency the amount is paid in)', 'fixed');
   if (input.fixed === undefined && input.currency !== undefined)
-    throw usage('--currency goes with --fixed; a --rate applies in any currency');
+    throw usage('goes with {@fixed}; a {@rate} applies in any currency', 'currency');
   if (input.fixed !== undefined && input.product !== undefined)
-    throw usage('--fixed pays per order and cannot be scoped with --product; use --rate for a product');
-  if (input.tiers !== undefined && input.rate === undefined) throw usage('--tiers goes with --rate (tiers are rates)');
-  const ratePpm = flag('--rate', input.rate, parseRatePercent);
-  const currency = flag('--currency', input.currency, normalizeCurrency);
-  const fixedMinor = currency === undefined ? undefined : flag('--fixed', input.fixed, (v) => parseMajor(v, currency));
-  if (fixedMinor !== undefined && fixedMinor < 0n) throw usage('--fixed must not be negative');
-  const influencerId = uuidFlag('--influencer', input.influencerId);
-  const code = flag('--code', input.code, normalizeCode);
-  const product = textFlag('--product', input.product, 200);
-  const name = textFlag('--name', input.name, 200);
-  const from = instantFlag('--from', input.from);
-  const until = instantFlag('--until', input.until);
-  if (from && until && from.getTime() >= until.getTime()) throw usage('--from must be before --until');
-  const tiers = flag('--tiers', input.tiers, parseTiers);
+    throw usage('pays per order and cannot be scoped with {@product}; use {@rate} for a product', 'fixed');
+  if (input.tiers !== undefined && input.rate === undefined)
+    throw usage('goes with {@rate} (tiers are rates)', 'tiers');
+  const ratePpm = flag('rate', input.rate, parseRatePercent);
+  const currency = flag('currency', input.currency, normalizeCurrency);
+  const fixedMinor = currency === undefined ? undefined : flag('fixed', input.fixed, (v) => parseMajor(v, currency));
+  if (fixedMinor !== undefined && fixedMinor < 0n) throw usage('must not be negative', 'fixed');
+  const influencerId = uuidFlag('influencerId', input.influencerId);
+  const code = flag('code', input.code, normalizeCode);
+  const product = textFlag('product', input.product, 200);
+  const name = textFlag('name', input.name, 200);
+  const from = instantFlag('from', input.from);
+  const until = instantFlag('until', input.until);
+  if (from && until && from.getTime() >= until.getTime()) throw usage('must be before {@until}', 'from');
+  const tiers = flag('tiers', input.tiers, parseTiers);
   await mustExist(db, 'merchants', merchantId, 'merchant', 'merchant');
   if (influencerId !== undefined) await mustExist(db, 'influencers', influencerId, 'influencer', 'influencer');
   const row = await db
@@ -167,8 +168,8 @@ export interface DealFilter {
 
 /** `deal list`: the deals in force now (or all), oldest first. */
 export async function listDeals(db: Kysely<Database>, filter: DealFilter = {}, now = new Date()): Promise<DealView[]> {
-  const merchantId = uuidFlag('--merchant', filter.merchantId);
-  const influencerId = uuidFlag('--influencer', filter.influencerId);
+  const merchantId = uuidFlag('merchantId', filter.merchantId);
+  const influencerId = uuidFlag('influencerId', filter.influencerId);
   let query = db.selectFrom('deals').selectAll().orderBy('seq');
   if (merchantId !== undefined) query = query.where('merchant_id', '=', merchantId);
   if (influencerId !== undefined) query = query.where('influencer_id', '=', influencerId);
@@ -181,8 +182,8 @@ const inForce = (d: Deal, now: Date) => inWindow({ ...d, from: null }, now);
 
 /** `deal end`: the one change a deal allows; orders placed from `at` on fall to the next rule. */
 export async function endDeal(db: Kysely<Database>, id: string, at?: string, now = new Date()): Promise<DealView> {
-  const dealId = uuidFlag('deal id', id) as string;
-  const endAt = instantFlag('--at', at) ?? now;
+  const dealId = uuidFlag('dealId', id) as string;
+  const endAt = instantFlag('at', at) ?? now;
   const row = await db.selectFrom('deals').selectAll().where('id', '=', dealId).executeTakeFirst();
   if (!row) throw notFound(`no deal with id ${id}; see \`tracknow deal list --all\``);
   const ended = await db

@@ -33,7 +33,7 @@ export interface InfluencerChanges {
   readonly iban?: string;
   readonly bic?: string;
   readonly paypalEmail?: string;
-  /** `--no-iban` (also clears the BIC) and `--no-paypal-email`. */
+  /** Clear the IBAN (and its BIC) or the PayPal email. */
   readonly clearIban?: boolean;
   readonly clearPaypalEmail?: boolean;
   /** false: the influencer's codes and creator links attribute nothing from now on; true: again. */
@@ -47,9 +47,9 @@ export interface InfluencerChanges {
  */
 export async function setInfluencer(db: Kysely<Database>, id: string, changes: InfluencerChanges): Promise<Influencer> {
   if (changes.iban !== undefined && changes.clearIban)
-    throw usage('--iban and --no-iban contradict each other; give one');
+    throw usage('and {@clearIban} contradict each other; give one', 'iban');
   if (changes.paypalEmail !== undefined && changes.clearPaypalEmail)
-    throw usage('--paypal-email and --no-paypal-email contradict each other; give one');
+    throw usage('and {@clearPaypalEmail} contradict each other; give one', 'paypalEmail');
   const given = asUsage(() => ({
     name: optional(changes.name, (v) => requireName(v, 'influencer name')),
     email: optional(changes.email, normalizeEmail),

@@ -100,8 +100,7 @@ export async function updateMerchant(
   options: MerchantWriteOptions = {},
 ): Promise<Merchant> {
   const plain = toColumns(input);
-  if (Object.keys(plain).length === 0)
-    throw usage('nothing to change: give at least one flag (see `tracknow merchant set --help`)');
+  if (Object.keys(plain).length === 0) throw usage('nothing to change: give at least one new detail');
   await getMerchant(db, id);
   const columns = sealColumns(plain, options.encryptionKey, id);
   return db

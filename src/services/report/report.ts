@@ -72,12 +72,12 @@ export interface ReportScopeChecked {
 export function checkReportOptions(options: ReportOptions): ReportScopeChecked {
   const by = (options.by ?? 'month').trim().toLowerCase();
   if (!isReportGrouping(by))
-    throw usage(`--by must be one of ${REPORT_GROUPINGS.join(', ')}; got ${JSON.stringify(options.by)}`);
+    throw usage(`must be one of ${REPORT_GROUPINGS.join(', ')}; got ${JSON.stringify(options.by)}`, 'by');
   const { from, to, merchantId } = options;
   if (from && to && from > to)
-    throw usage(`--from (${from.toISOString()}) is after --to (${to.toISOString()}); --to is the end of the period`);
+    throw usage(`(${from.toISOString()}) is after {@to} (${to.toISOString()}); {@to} is the end of the period`, 'from');
   if (merchantId !== undefined && !isUuid(merchantId))
-    throw usage(`--merchant must be a merchant id (a UUID), got ${JSON.stringify(merchantId)}`);
+    throw usage(`must be a merchant id (a UUID), got ${JSON.stringify(merchantId)}`, 'merchantId');
   return { by, ...(from ? { from } : {}), ...(to ? { to } : {}), ...(merchantId !== undefined ? { merchantId } : {}) };
 }
 
