@@ -15,8 +15,7 @@ export type { CliIo };
 export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<number> {
   const stderr = io.stderr ?? process.stderr;
   const verbose = argv.includes('--verbose');
-  const color =
-    !argv.includes('--no-color') && !loadConfig({}, io.env).noColor && Boolean((stderr as NodeJS.WriteStream).isTTY);
+  const color = !argv.includes('--no-color') && !noColorIn(io.env) && Boolean((stderr as NodeJS.WriteStream).isTTY);
   const prefix = color ? '\u001b[31merror:\u001b[39m' : 'error:';
   const write = (text: string) => void stderr.write(text);
   try {
@@ -43,5 +42,14 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     write(`${prefix} ${message.split('\n')[0]}${verbose ? '' : ' (run with --verbose for details)'}\n`);
     if (verbose) write(`${String((err as Error)?.stack ?? err)}\n`);
     return 1;
+  }
+}
+
+/** NO_COLOR, read without failing: a bad setting elsewhere in the environment is reported as an error, in its turn. */
+function noColorIn(env: CliIo['env']): boolean {
+  try {
+    return loadConfig({}, env).noColor;
+  } catch {
+    return false;
   }
 }

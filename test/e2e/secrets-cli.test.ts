@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, runCli, type CliResult } from '../helpers/cli.js';
+import { BIN, type CliResult } from '../helpers/cli.js';
 import { BACKENDS, createCliTarget, type CliTarget } from '../helpers/db.js';
 
 const KEY = randomBytes(32).toString('base64');
@@ -52,8 +52,8 @@ function filesUnder(dir: string): string[] {
 for (const backend of BACKENDS) {
   describe(`secrets out of argv and out of the database [${backend}]`, () => {
     let target: CliTarget;
-    const cli = (args: string[], extra: Record<string, string> = {}, input?: string) =>
-      runCli(args, { ...target.env, ...extra }, input);
+    // In-process on the shared store; only what needs a real process (argv in /proc, stdin) spawns.
+    const cli = (args: string[], extra: Record<string, string> = {}) => target.run(args, extra);
     const secretFile = async (name: string, value: string) => {
       const path = join(target.home, name);
       await writeFile(path, `${value}\n`, { mode: 0o600 });
@@ -66,6 +66,7 @@ for (const backend of BACKENDS) {
     afterAll(async () => target.cleanup());
 
     it('a secret from a file (a FIFO the test holds shut) or from stdin never appears in the process list', async () => {
+      await target.release(); // the spawned processes open the store themselves
       const fifo = join(target.home, 'shopify.fifo');
       expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
       const secret = `shpss_fifo_${randomBytes(8).toString('hex')}`;
@@ -116,11 +117,17 @@ for (const backend of BACKENDS) {
       expect(bare.stderr).toMatch(
         /^error: --shopify-secret needs a value: pass - to read it from stdin, or --shopify-secret-file PATH/,
       );
-      const both = await cli(
-        ['merchant', 'add', '--name', 'Both', '--shopify-secret', '-', '--woocommerce-secret', '-'],
-        {},
-        'a\nb\n',
-      );
+      // Refused before stdin is read.
+      const both = await cli([
+        'merchant',
+        'add',
+        '--name',
+        'Both',
+        '--shopify-secret',
+        '-',
+        '--woocommerce-secret',
+        '-',
+      ]);
       expect(both.code).toBe(2);
       expect(both.stderr).toMatch(/only one secret can come from stdin/);
       const empty = await cli([
@@ -155,11 +162,10 @@ for (const backend of BACKENDS) {
           await secretFile('t', plain.tiktok),
           '--shopify-secret-file',
           await secretFile('s', plain.shopify),
-          '--woocommerce-secret',
-          '-',
+          '--woocommerce-secret-file',
+          await secretFile('w', plain.woo),
         ],
         keyed,
-        `${plain.woo}\n`,
       );
       expect(add.code, add.stderr).toBe(0);
       const merchant = add.json();
@@ -195,6 +201,7 @@ for (const backend of BACKENDS) {
       expect(bad.code).toBe(1);
       expect(bad.stderr).toMatch(/TRACKNOW_ENCRYPTION_KEY must be base64 of 32 bytes/);
 
+      await target.release(); // PGlite: its files as they rest on disk
       const stored = await storedBytes(target);
       for (const value of Object.values(plain)) expect(stored.includes(value), value).toBe(false);
       expect(stored.includes('tnenc:v1:')).toBe(true); // the grep does see the stored values

@@ -1,5 +1,7 @@
 import { Option, type Command } from 'commander';
-import { contextFrom } from '../context.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../store/schema.js';
+import { contextFrom, withDb } from '../context.js';
 import { amount, currency, defined, httpUrl, id, payloadShape } from '../flags.js';
 import { toJson } from '../output.js';
 import { required } from '../prompt.js';
@@ -120,7 +122,11 @@ Examples:
         fromFile,
         testOrder,
       });
-      const req = await buildTestRequest(ctx.config, { ...fills, platform, merchantId, url: flags.url });
+      const source = {
+        encryptionKey: ctx.config.encryptionKey,
+        withDb: <T>(fn: (db: Kysely<Database>) => Promise<T>) => withDb(ctx, fn),
+      };
+      const req = await buildTestRequest(source, { ...fills, platform, merchantId, url: flags.url });
       if (flags.dryRun) {
         const view = requestView(req);
         return ctx.out.result(view, () => toJson(view));

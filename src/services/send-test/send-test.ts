@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import type { Config } from '../../config.js';
+import type { Kysely } from 'kysely';
 import { TracknowError, usage } from '../../errors.js';
 import { getPlatform, type MerchantSecrets } from '../../platforms/platform.js';
+import type { Database } from '../../store/schema.js';
 import {
   findTemplate,
   getTestEvents,
@@ -39,6 +40,13 @@ export interface SendTestOptions {
   readonly now?: Date;
 }
 
+/** Where the merchant's stored secrets are read, if the flags do not give them all. */
+export interface SecretSource {
+  readonly encryptionKey?: Buffer;
+  /** Runs `fn` on the store, opened only when called. */
+  withDb<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
+}
+
 /** A signed request, ready to send or to print. */
 export interface TestRequest {
   readonly method: 'POST';
@@ -74,12 +82,12 @@ const HINT_FLAG_NAMES: Readonly<Record<HintFlag, string>> = {
  * Builds the request a platform would send for one test event: the template filled in, its
  * headers, and the signature from the adapter's own `sign()` (the code that verifies).
  */
-export async function buildTestRequest(config: Config, options: SendTestOptions): Promise<TestRequest> {
+export async function buildTestRequest(source: SecretSource, options: SendTestOptions): Promise<TestRequest> {
   const kit = getTestEvents(options.platform);
   checkFlags(kit, options);
   const template = findTemplate(kit, options.event, options.shape);
   const url = `${baseUrl(options.url)}/api/webhook/${kit.platform}/${encodeURIComponent(options.merchantId)}`;
-  const merchant = await merchantFor(config, kit, options);
+  const merchant = await merchantFor(source, kit, options);
   const now = options.now ?? new Date();
   const fill: Fill = {
     ...pickFill(options),
@@ -136,16 +144,15 @@ function pickFill(o: SendTestOptions): Omit<Fill, 'orderId' | 'deliveryId' | 'no
  * When the flags give everything the signature needs, no database is opened at all (a listener
  * on another host, a CI job without the store).
  */
-async function merchantFor(config: Config, kit: TestEventKit, o: SendTestOptions): Promise<MerchantSecrets> {
+async function merchantFor(source: SecretSource, kit: TestEventKit, o: SendTestOptions): Promise<MerchantSecrets> {
   const offline = o.secret !== undefined && (kit.appKeyField === undefined || o.appKey !== undefined);
   const overrides: Partial<Record<TestEventKit['secretField'] | NonNullable<TestEventKit['appKeyField']>, string>> = {};
   if (o.secret !== undefined) overrides[kit.secretField] = o.secret;
   if (o.appKey !== undefined && kit.appKeyField) overrides[kit.appKeyField] = o.appKey;
   if (offline) return { id: o.merchantId, currency: o.currency?.toUpperCase() ?? 'USD', ...overrides };
-  const { withStore } = await import('../../store/connect.js');
   const { findMerchantSecrets } = await import('../ingest/webhook-intake.js');
-  const stored = await withStore(config, (store) =>
-    findMerchantSecrets(store.db, o.merchantId, { encryptionKey: config.encryptionKey, platform: kit.platform }),
+  const stored = await source.withDb((db) =>
+    findMerchantSecrets(db, o.merchantId, { encryptionKey: source.encryptionKey, platform: kit.platform }),
   );
   return { ...stored, ...overrides };
 }
