@@ -8,9 +8,7 @@ import { listEvents, replayEvents } from '../../src/services/ingest/events.js';
 import { validate } from '../../src/services/payouts/validate.js';
 import { ingestBatch } from '../../src/services/ingest/ingest.js';
 import { findMerchantSecrets, intake } from '../../src/services/ingest/webhook-intake.js';
-import { withStore } from '../../src/store/connect.js';
 import type { Database } from '../../src/store/schema.js';
-import { runCli } from '../helpers/cli.js';
 import { createCliTarget, describeBackends, type CliTarget } from '../helpers/db.js';
 import { request } from '../helpers/fixtures.js';
 import { seedWorld } from '../helpers/world.js';
@@ -193,19 +191,18 @@ describeBackends('tracknow events (CLI)', (_t, backend) => {
   let eventId: string;
   beforeAll(async () => {
     target = await createCliTarget(backend);
-    eventId = await withStore(target.config, async (store) => {
-      const world = await seedWorld(store.db);
-      return (
-        await deliver(store.db, await findMerchantSecrets(store.db, world.merchant.id), 'orders/create', {
-          code: 'ABC12345',
-        })
-      ).id;
-    });
+    const store = await target.store();
+    const world = await seedWorld(store.db);
+    eventId = (
+      await deliver(store.db, await findMerchantSecrets(store.db, world.merchant.id), 'orders/create', {
+        code: 'ABC12345',
+      })
+    ).id;
   });
   afterAll(async () => target?.cleanup());
 
   it('lists as JSON in the contract shape', async () => {
-    const r = await runCli(['events', 'list', '--json', '--platform', 'shopify'], target.env);
+    const r = await target.run(['events', 'list', '--json', '--platform', 'shopify']);
     expect(r.code).toBe(0);
     const rows = r.json();
     expect(rows).toHaveLength(1);
@@ -217,11 +214,11 @@ describeBackends('tracknow events (CLI)', (_t, backend) => {
       status: 'processed',
       received_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
-    expect((await runCli(['events', 'list', '--status', 'nope'], target.env)).code).toBe(2);
+    expect((await target.run(['events', 'list', '--status', 'nope'])).code).toBe(2);
   });
 
   it('replays idempotently, and exits 1 for an unknown id', async () => {
-    const r = await runCli(['events', 'replay', eventId, '--json'], target.env);
+    const r = await target.run(['events', 'replay', eventId, '--json']);
     expect(r.code).toBe(0);
     expect(r.json()).toEqual([
       expect.objectContaining({
@@ -233,7 +230,7 @@ describeBackends('tracknow events (CLI)', (_t, backend) => {
         error: null,
       }),
     ]);
-    const bad = await runCli(['events', 'replay', '00000000-0000-4000-8000-000000000000', eventId], target.env);
+    const bad = await target.run(['events', 'replay', '00000000-0000-4000-8000-000000000000', eventId]);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/error\s+no stored event/);
     expect(bad.stderr).toMatch(/^error: 1 of 2 events could not be replayed/);
