@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { parseCommissionBase } from '../../domain/refunds.js';
 import { TracknowError } from '../../errors.js';
 import { getPlatform, type MerchantSecrets, type PlatformId, type WebhookRequest } from '../../platforms/platform.js';
@@ -6,6 +6,7 @@ import { sha256Hex } from '../../platforms/signing.js';
 import { isUuid } from '../../store/pg-errors.js';
 import type { Database, Merchant } from '../../store/schema.js';
 import { openColumn, type SecretColumn } from '../../store/secret-box.js';
+import { hasTiktokApiAccess, tiktokApiAccessOf } from '../../store/tiktok-merchants.js';
 import type { IngestItem } from './ingest.js';
 
 /** The longest order id or idempotency key stored as sent. */
@@ -46,8 +47,8 @@ type SecretRow = Pick<Merchant, 'id' | 'currency'> &
   Partial<
     Pick<Merchant, (typeof ALL_COLUMNS)[number] | 'commission_base' | 'tiktok_access_token' | 'tiktok_refresh_token'>
   > & {
-    /** Whether an Open API token is stored, selected as a flag so the listener's cache never holds the token. */
-    readonly tiktok_has_token?: boolean;
+    /** `hasTiktokApiAccess`, selected as a flag so the listener's cache never holds the token. */
+    readonly tiktok_api_access?: boolean;
   };
 
 /** A merchant's platform credentials, opened with the encryption key when they are stored sealed. */
@@ -66,12 +67,7 @@ export function merchantSecrets(m: SecretRow, encryptionKey?: Buffer): MerchantS
     shopifySecret: opened('shopify_secret'),
     woocommerceSecret: opened('woocommerce_secret'),
     commissionBase: parseCommissionBase(m.commission_base ?? 'net'),
-    // The same test as the enrichment trigger (migration 0004): a queued lookup can be made.
-    tiktokApiAccess: Boolean(
-      m.tiktok_app_key &&
-      m.tiktok_app_secret &&
-      (m.tiktok_has_token ?? (m.tiktok_access_token || m.tiktok_refresh_token)),
-    ),
+    tiktokApiAccess: m.tiktok_api_access ?? tiktokApiAccessOf(m),
   };
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as unknown as MerchantSecrets;
 }
@@ -93,9 +89,7 @@ export async function findMerchantSecrets(
     ? await db
         .selectFrom('merchants')
         .select(['id', 'currency', 'commission_base', ...columns])
-        .select(
-          sql<boolean>`(tiktok_access_token is not null or tiktok_refresh_token is not null)`.as('tiktok_has_token'),
-        )
+        .select((eb) => hasTiktokApiAccess(eb).as('tiktok_api_access'))
         .where('id', '=', merchantId)
         .executeTakeFirst()
     : undefined;
