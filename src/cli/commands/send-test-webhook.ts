@@ -91,43 +91,14 @@ Examples:
       const { buildTestRequest, requestView, sendTestRequest, rejection } =
         await import('../../services/send-test/send-test.js');
       const { secret } = await resolveSecrets(flags as unknown as Record<string, unknown>, [SECRET], ctx.out);
-      const {
-        event,
-        shape,
-        orderId,
-        amount,
-        currency,
-        status,
-        creatorId,
-        code,
-        utmSource,
-        buyerMessage,
-        appKey,
-        fromFile,
-        testOrder,
-      } = flags;
-      const fills = defined({
-        event,
-        shape,
-        orderId,
-        amount,
-        currency,
-        status,
-        creatorId,
-        code,
-        utmSource,
-        buyerMessage,
-        secret,
-        appKey,
-        fromFile,
-        testOrder,
-      });
+      // Every other flag fills the payload; the secret is the one resolved above.
+      const { platform: _p, merchant: _m, url, dryRun, listEvents: _l, secret: _s, ...fills } = flags;
       const source = {
         encryptionKey: ctx.config.encryptionKey,
         withDb: <T>(fn: (db: Kysely<Database>) => Promise<T>) => withDb(ctx, fn),
       };
-      const req = await buildTestRequest(source, { ...fills, platform, merchantId, url: flags.url });
-      if (flags.dryRun) {
+      const req = await buildTestRequest(source, { ...defined({ ...fills, secret }), platform, merchantId, url });
+      if (dryRun) {
         const view = requestView(req);
         return ctx.out.result(view, () => toJson(view));
       }
