@@ -117,6 +117,16 @@ async function driver(): Promise<void> {
   process.send!(result, () => process.exit(0));
 }
 
+/** CPU time (user + system) a live process has used, in ms, from /proc (Linux, 100 ticks/s); null elsewhere. */
+function cpuMs(pid: number | undefined): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
 /** Peak resident set of a live process, from /proc (Linux); null elsewhere. */
 function peakRssMb(pid: number | undefined): number | null {
   try {
@@ -182,7 +192,10 @@ async function main(): Promise<void> {
         );
       });
     await drive(warmup, concurrency, (i) => transaction(`base-warm-${i}`));
+    const cpu0 = process.cpuUsage();
     const baseline = await drive(n, concurrency, (i) => transaction(`base-${i}`));
+    const cpu = process.cpuUsage(cpu0);
+    const baseCpuMs = (cpu.user + cpu.system) / 1000 / n;
     // The baseline's outbox rows queued fan-out jobs (a trigger): serve's worker must not be
     // charged for them, only for its own events' jobs. Then serve must hold the store alone.
     await sql`delete from jobs where payload->>'notification_id' in (select id::text from notifications n where n.subject_id in (select id from sales where external_order_id like 'base-%'))`.execute(
@@ -194,6 +207,7 @@ async function main(): Promise<void> {
     const exited = new Promise((resolve) => server.once('exit', resolve));
     let run: DriveResult;
     let rssMb: number | null;
+    let serveCpuMs: number | null = null;
     try {
       const child = fork(fileURLToPath(import.meta.url), ['--driver'], {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -202,9 +216,12 @@ async function main(): Promise<void> {
         child.once('message', (m) => resolve(m as DriveResult));
         child.once('exit', (code) => reject(new Error(`the load driver exited ${code}`)));
       });
+      const serveCpu0 = cpuMs(server.pid);
       child.send({ url, path: `/api/webhook/tiktok/${merchant.id}`, n, warmup, concurrency } satisfies DriveRequest);
       run = await result;
       rssMb = peakRssMb(server.pid);
+      const serveCpu = cpuMs(server.pid);
+      serveCpuMs = serveCpu === null || serveCpu0 === null ? null : (serveCpu - serveCpu0) / (n + warmup);
     } finally {
       server.kill('SIGTERM');
       await exited;
@@ -237,6 +254,10 @@ async function main(): Promise<void> {
     line('tracknow serve (signed webhooks)', rate, run.latencies);
     console.log(
       `ratio ${(rate / baseRate).toFixed(2)}   rejected ${run.rejected}   sales recorded ${sales.n} of ${n} (+${sales.warm} of ${warmup} warm-up)   serve peak RSS ${rssMb ?? '?'} MB`,
+    );
+    // Load-independent: CPU per event (serve, warm-up included) against CPU per baseline transaction.
+    console.log(
+      `CPU per event: serve ${serveCpuMs?.toFixed(2) ?? '?'} ms, baseline ${baseCpuMs.toFixed(2)} ms (ratio ${serveCpuMs ? (baseCpuMs / serveCpuMs).toFixed(2) : '?'})`,
     );
     if (run.firstRejection) console.log(`first rejection: ${run.firstRejection}`);
     const row = {
