@@ -12,10 +12,15 @@ export function testEnv() {
   return env;
 }
 
-/** Builds, or exits with the compiler's status. */
+/** Builds (tsc, then the bundled dist/bin/tracknow.js), or exits with the failing step's status. */
 export function build() {
-  const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-  if (r.status !== 0) process.exit(r.status ?? 1);
+  for (const [cmd, ...args] of [
+    ['npx', 'tsc', '-p', 'tsconfig.build.json'],
+    [process.execPath, 'scripts/bundle-bin.mjs'],
+  ]) {
+    const r = spawnSync(cmd, args, { stdio: 'inherit' });
+    if (r.status !== 0) process.exit(r.status ?? 1);
+  }
 }
 
 /** Runs vitest with `args`; returns its exit status and the summary line. */

@@ -1,32 +1,60 @@
 import { Command, type OutputConfiguration } from 'commander';
+import { register as migrate } from './commands/migrate.js';
+import { register as merchant } from './commands/merchant.js';
+import { register as influencer } from './commands/influencer.js';
+import { register as linkCreator } from './commands/link-creator.js';
+import { register as code } from './commands/code.js';
+import { register as serve } from './commands/serve.js';
+import { register as demo } from './commands/demo.js';
+import { register as sendTestWebhook } from './commands/send-test-webhook.js';
+import { register as events } from './commands/events.js';
+import { register as validate } from './commands/validate.js';
+import { register as payout } from './commands/payout.js';
+import { register as balance } from './commands/balance.js';
+import { register as sales } from './commands/sales.js';
+import { register as schedule } from './commands/schedule.js';
+import { register as backfill } from './commands/backfill.js';
+import { register as tiktok } from './commands/tiktok.js';
+import { register as reconcile } from './commands/reconcile.js';
+import { register as endpoint } from './commands/endpoint.js';
+import { register as notify } from './commands/notify.js';
+import { register as statement } from './commands/statement.js';
+import { register as report } from './commands/report.js';
+import { register as secrets } from './commands/secrets.js';
+import { register as jobs } from './commands/jobs.js';
+import { register as deal } from './commands/deal.js';
 
-/** One module per command (group); each exports `register(program)`. Imported lazily by name. */
-const COMMANDS = [
-  'migrate',
-  'merchant',
-  'influencer',
-  'link-creator',
-  'code',
-  'serve',
-  'demo',
-  'send-test-webhook',
-  'events',
-  'validate',
-  'payout',
-  'balance',
-  'sales',
-  'schedule',
-  'backfill',
-  'tiktok',
-  'reconcile',
-  'endpoint',
-  'notify',
-  'statement',
-  'report',
-  'secrets',
-  'jobs',
-  'deal',
-] as const;
+/**
+ * One module per command (group), each exporting `register(program)`, in the order help lists them.
+ * Imported statically: the modules only declare options; each action imports its service and the
+ * store lazily, so `--help` loads no database code. The build bundles all of this into one file.
+ */
+const COMMANDS: readonly ((program: Command) => void)[] = [
+  migrate,
+  merchant,
+  influencer,
+  linkCreator,
+  code,
+  serve,
+  demo,
+  sendTestWebhook,
+  events,
+  validate,
+  payout,
+  balance,
+  sales,
+  schedule,
+  backfill,
+  tiktok,
+  reconcile,
+  endpoint,
+  notify,
+  statement,
+  report,
+  secrets,
+  jobs,
+  deal,
+];
 
 /** `output` routes commander's own messages (help, usage errors); set before the commands inherit it. */
 export async function buildProgram(output: OutputConfiguration = {}): Promise<Command> {
@@ -57,9 +85,6 @@ Environment:
 
 Exit codes: 0 success, 1 operational error, 2 usage error.`,
   );
-  for (const name of COMMANDS) {
-    const mod = (await import(/* @vite-ignore */ `./commands/${name}.js`)) as { register(program: Command): void };
-    mod.register(program);
-  }
+  for (const register of COMMANDS) register(program);
   return program;
 }

@@ -3,7 +3,7 @@ import { embeddedDataDir, type Config } from '../config.js';
 import { TracknowError, isDbUnavailable } from '../errors.js';
 import type { Database } from './schema.js';
 import { acquireStoreLock, type StoreLock } from './store-lock.js';
-import { assertMigrated, createMigrator, unwrapMigrationResult } from './migrator.js';
+import { assertMigrated, migrateIfNeeded } from './migrator.js';
 
 export type Backend = 'pglite' | 'postgres';
 
@@ -113,7 +113,7 @@ async function openOwned(config: Config, lock: StoreLock): Promise<Store> {
     const pglite = await PGlite.create(embeddedDataDir(config.home), { parsers: PGLITE_PARSERS });
     const store = await pgliteStore(pglite, lock);
     try {
-      unwrapMigrationResult(await createMigrator(store.db).migrateToLatest());
+      await migrateIfNeeded(store.db);
     } catch (err) {
       await store.close();
       throw err;
