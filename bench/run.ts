@@ -2,7 +2,7 @@
  * `npm run bench`: every benchmark in turn, each measuring its baseline in the same run, then one
  * table of the main paths as ratios to their baselines and the floors they must meet.
  * `npm run bench -- webhooks backfill` runs only those. Sizes: BENCH_WEBHOOKS (5000),
- * BENCH_WEBHOOKS_PGLITE (2000, the embedded store), BENCH_VALIDATE (1000000), BENCH_BACKFILL
+ * BENCH_SERVE_EMBEDDED (3000, serve on the embedded store), BENCH_VALIDATE (1000000), BENCH_BACKFILL
  * (200000), BENCH_REPORT (1000000 sales) and BENCH_REPORT_CLICKS (2000000).
  * PostgreSQL from DATABASE_URL, else TEST_DATABASE_URL, else postgres://root@127.0.0.1:5432/test.
  */
@@ -18,7 +18,7 @@ const runs: Record<string, [string, ...string[]]> = {
   webhooks: ['webhooks.js', env.BENCH_WEBHOOKS ?? '5000'],
   backfill: ['backfill.js', env.BENCH_BACKFILL ?? '200000'],
   startup: ['startup.js'],
-  'serve-embedded': ['serve-embedded.js', env.BENCH_WEBHOOKS_PGLITE ?? '2000'],
+  'serve-embedded': ['serve-embedded.js', env.BENCH_SERVE_EMBEDDED ?? '3000'],
   validate: ['validate.js', env.BENCH_VALIDATE ?? '1000000'],
   report: ['report.js', env.BENCH_REPORT ?? '1000000', '--clicks', env.BENCH_REPORT_CLICKS ?? '2000000'],
 };
