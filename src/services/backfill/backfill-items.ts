@@ -1,15 +1,16 @@
+import { canonicalBody } from '../../platforms/tiktok-shop/export/canonical.js';
 import type { ExportHeader, ExportItem } from '../../platforms/tiktok-shop/export/types.js';
 import type { PlannerStats } from '../../store/planner-stats.js';
 import type { IngestFn, IngestItem, IngestOutcome } from '../ingest/ingest.js';
 
-type OrderItem = Extract<ExportItem, { kind: 'order' }>;
+export type OrderItem = Extract<ExportItem, { kind: 'order' }>;
 
 /**
- * An export order as an inbox delivery. The body is the order's own rows as CSV (cleaned cells,
- * in the file's column order), not the file; the "headers" say which file, layout and lines.
- * CSV rather than JSON: about half the bytes, and the inbox is most of what a backfill writes.
+ * An export order as an inbox delivery. The body is the order's canonical parsed form (its
+ * OrderEvent, the file's `backfill_files` id and its lines; see `canonicalBody`), not the CSV
+ * text: the file itself is recorded once. `history`: no `sale.created` notice (unless --notify).
  */
-export function exportIngestItem(item: OrderItem, header: ExportHeader): IngestItem {
+export function exportIngestItem(item: OrderItem, header: ExportHeader, fileId: string, notify: boolean): IngestItem {
   const event = item.event;
   return {
     inbox: {
@@ -19,14 +20,11 @@ export function exportIngestItem(item: OrderItem, header: ExportHeader): IngestI
       source: 'backfill',
       eventType: `export.${header.format}`,
       orderId: event.externalOrderId,
-      headers: {
-        'x-tracknow-export': header.format,
-        'x-tracknow-file': header.file,
-        'x-tracknow-lines': item.lines.join(','),
-      },
-      body: item.raw,
+      headers: {},
+      body: canonicalBody(event, fileId, item.lines),
     },
     events: [event],
+    ...(notify ? {} : { history: true }),
   };
 }
 
