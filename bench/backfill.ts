@@ -7,7 +7,7 @@
  * INSERT … SELECT each, with the server CPU it takes. `floor_ratio` is the best ratio a backfill
  * writing those rows could reach with the server on one core; `floor_ratio_all_cores` the bound
  * with that CPU spread over every core and nothing else costing anything (see `timeFloor`).
- * Usage: TEST_DATABASE_URL=postgres://… node dist/bench/backfill.js [N] [--batch 1000] [--in-flight 2] [--keep]
+ * Usage: TEST_DATABASE_URL=postgres://… node dist/bench/backfill.js [N] [--batch 1000] [--in-flight 2] [--no-copy] [--keep]
  * Works in a scratch database beside the URL's, dropped afterwards (unless --keep).
  */
 import { randomBytes } from 'node:crypto';
@@ -113,6 +113,8 @@ async function main(): Promise<void> {
   const n = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 1_000_000);
   const batchSize = Number(arg('--batch') ?? 1000);
   const inFlight = Number(arg('--in-flight') ?? 2);
+  // --no-copy: the batched inserts webhooks use, instead of COPY into staging (to compare the two).
+  const useCopy = !process.argv.includes('--no-copy');
   const dir = await mkdtemp(join(tmpdir(), 'tracknow-bench-'));
   const file = join(dir, 'orders-export.csv');
   const name = `tracknow_bench_backfill_${randomBytes(4).toString('hex')}`;
@@ -133,9 +135,20 @@ async function main(): Promise<void> {
     const start = performance.now();
     const cpuStart = process.cpuUsage();
     const { value: summary, peakMb } = await peakRss(() =>
-      backfillTikTok(db, { merchantId: merchant.id, files: [file], batchSize, inFlight }),
+      backfillTikTok(db, { merchantId: merchant.id, files: [file], batchSize, inFlight, copy: useCopy }),
     );
     const seconds = (performance.now() - start) / 1000;
+    // The server's share: CPU of the backends serving this scratch database (the pool's connections).
+    const serverCpuSeconds = await withClient(base, async (c) => {
+      const { rows } = await c.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [name]);
+      let sum = 0;
+      for (const { pid } of rows) {
+        const cpu = await backendCpuSeconds(pid);
+        if (cpu === undefined) return undefined;
+        sum += cpu;
+      }
+      return sum;
+    });
     // CPU seconds of this process: unlike wall time, barely moved by other load on the machine.
     const cpu = process.cpuUsage(cpuStart);
     const nodeCpuSeconds = (cpu.user + cpu.system) / 1e6;
@@ -181,9 +194,12 @@ async function main(): Promise<void> {
       file_mb: Math.round(generated.bytes / 2 ** 20),
       batch: batchSize,
       in_flight: inFlight,
+      write: useCopy ? 'copy' : 'insert',
       backfill_s: Number(seconds.toFixed(2)),
       backfill_rows_per_s: Math.round(rate),
       backfill_node_cpu_s: Number(nodeCpuSeconds.toFixed(2)),
+      // Includes migrating the scratch database and seeding it (well under a second).
+      backfill_server_cpu_s: serverCpuSeconds === undefined ? null : Number(serverCpuSeconds.toFixed(2)),
       copy_s: Number(copy.seconds.toFixed(2)),
       copy_rows_per_s: Math.round(copyRate),
       ratio: Number((rate / copyRate).toFixed(3)),

@@ -31,7 +31,8 @@ export function exportIngestItem(item: OrderItem, header: ExportHeader, fileId: 
 /**
  * Keeps up to `depth` ingest transactions in flight while the caller goes on parsing, so the
  * CSV work and the database work overlap. Outcomes reach `done` batch by batch. When the inbox
- * has doubled, the batches drain and the planner statistics are refreshed (see PlannerStats).
+ * has doubled, the planner statistics are refreshed (see PlannerStats), as one more piece of work
+ * in flight: the batches do not drain for it.
  */
 export class BatchWriter {
   readonly #queue: Promise<void>[] = [];
@@ -45,18 +46,20 @@ export class BatchWriter {
 
   /** Starts a batch; waits first when `depth` batches are already in flight. */
   async write(items: readonly IngestItem[]): Promise<void> {
+    if (this.stats?.stale) this.#track(this.stats.refresh());
     while (this.#queue.length >= this.depth) await this.#queue.shift();
-    if (this.stats?.stale) {
-      await this.flush();
-      await this.stats.refresh();
-    }
-    const batch = this.ingest(items).then((outcomes) => {
-      this.stats?.grew(outcomes.filter((o) => o.outcome !== 'duplicate').length);
-      this.done(items, outcomes);
-    });
+    this.#track(
+      this.ingest(items).then((outcomes) => {
+        this.stats?.grew(outcomes.filter((o) => o.outcome !== 'duplicate').length);
+        this.done(items, outcomes);
+      }),
+    );
+  }
+
+  #track(work: Promise<void>): void {
     // Observed later by write/flush; this keeps a failure from being reported as unhandled meanwhile.
-    batch.catch(() => undefined);
-    this.#queue.push(batch);
+    work.catch(() => undefined);
+    this.#queue.push(work);
   }
 
   /** Waits for every batch; rethrows the first failure once none is left running. */

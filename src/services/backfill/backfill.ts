@@ -26,6 +26,8 @@ export interface BackfillOptions {
   readonly notify?: boolean;
   readonly dateFormat?: DateFormat | undefined;
   readonly timezone?: string | undefined;
+  /** COPY new sales and inbox rows on a PostgreSQL server (default true; false: the webhooks' batched insert, for comparison). */
+  readonly copy?: boolean;
   /** Orders per ingest transaction (default 1000). */
   readonly batchSize?: number;
   /** Ingest transactions in flight while parsing goes on (default 2; 1 under dry run). */
@@ -107,7 +109,7 @@ export async function backfillTikTok(db: Kysely<Database>, options: BackfillOpti
     if (options.dryRun) await rehearseIngest(db, (ingest, trx) => run(ingest, trx, 1));
     else {
       // On a PostgreSQL server, new sales and inbox rows go in by COPY (see copyWriter); elsewhere as webhooks do.
-      const write = copyWriter(db);
+      const write = options.copy === false ? undefined : copyWriter(db);
       await run((items) => ingestBatch(db, items, write ? { write } : {}), db, Math.max(1, options.inFlight ?? 2));
       // Read to the end and every order committed: the file's counts.
       for (const [i, counts] of perFile.entries()) await completeBackfillFile(db, await fileIds[i]!, counts);
@@ -163,7 +165,7 @@ interface Feeding {
 const DRY_RUN_FILE = '00000000-0000-0000-0000-000000000000';
 
 /** Batches parsed while the file is still being hashed, before the first write must wait. */
-const MAX_HELD = 32;
+const MAX_HELD = 8;
 
 /** One file's items into ingest batches; bad rows go to the tally. Returns the file's counts. */
 async function feed(ex: TikTokExport, writer: BatchWriter, tally: BackfillTally, f: Feeding): Promise<FileCounts> {
