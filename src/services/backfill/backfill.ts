@@ -165,7 +165,7 @@ interface Feeding {
 const DRY_RUN_FILE = '00000000-0000-0000-0000-000000000000';
 
 /** Batches parsed while the file is still being hashed, before the first write must wait. */
-const MAX_HELD = 8;
+const MAX_HELD = 2;
 
 /** One file's items into ingest batches; bad rows go to the tally. Returns the file's counts. */
 async function feed(ex: TikTokExport, writer: BatchWriter, tally: BackfillTally, f: Feeding): Promise<FileCounts> {

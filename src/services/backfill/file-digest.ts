@@ -7,7 +7,7 @@ const { createHash } = require('node:crypto');
 const { createReadStream } = require('node:fs');
 const hash = createHash('sha256');
 let size = 0;
-createReadStream(workerData, { highWaterMark: 1 << 20 })
+createReadStream(workerData, { highWaterMark: 1 << 18 })
   .on('data', (chunk) => { size += chunk.length; hash.update(chunk); })
   .on('error', (err) => parentPort.postMessage({ error: String(err && err.message || err) }))
   .on('end', () => parentPort.postMessage({ sha256: hash.digest('hex'), size }));
