@@ -4,6 +4,7 @@ import { TracknowError, isDbUnavailable } from '../errors.js';
 import type { Database } from './schema.js';
 import { acquireStoreLock, type StoreLock } from './store-lock.js';
 import { assertMigrated, migrateIfNeeded } from './migrator.js';
+import { rememberPool } from './pg-pools.js';
 
 export type Backend = 'pglite' | 'postgres';
 
@@ -65,6 +66,8 @@ export async function openPostgres(url: string, poolSize: number, socketOwner?: 
     await db.destroy().catch(() => undefined);
     throw unreachable(socketOwner ? `the embedded store shared by process ${socketOwner}` : describeUrl(url), err);
   }
+  // The backfill's COPY needs the wire protocol: a real server only, not the embedded store's socket.
+  if (socketOwner === undefined) rememberPool(db, pool);
   return { db, backend: 'postgres', close: () => db.destroy() };
 }
 

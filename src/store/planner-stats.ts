@@ -34,12 +34,13 @@ export class PlannerStats {
     return this.basis < 0 || this.#grown >= Math.max(1000, this.basis);
   }
 
+  /** Not stale from the moment it is called: writes may go on while the ANALYZE runs beside them. */
   async refresh(): Promise<void> {
+    this.basis = Math.max(0, this.basis) + this.#grown;
+    this.#grown = 0;
     // The key columns only: sampling the raw bodies cost more than the rest together.
     await sql`analyze webhook_events (merchant_id, platform, dedupe_key, order_id), sales (merchant_id, platform, external_order_id)`.execute(
       this.db,
     );
-    this.basis = Math.max(0, this.basis) + this.#grown;
-    this.#grown = 0;
   }
 }

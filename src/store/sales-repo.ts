@@ -96,6 +96,10 @@ const SALE_COLUMNS = {
 } satisfies Record<string, readonly [string, (w: SaleWrite) => Cell, 'mutable'?]>;
 
 const ENTRIES = Object.entries(SALE_COLUMNS) as [string, readonly [string, (w: SaleWrite) => Cell, 'mutable'?]][];
+/** The columns a new sale is written with and how each is read, in order (the backfill's COPY writes the same). */
+export const SALE_WRITE_COLUMNS: readonly (readonly [name: string, read: (w: SaleWrite) => Cell])[] = ENTRIES.map(
+  ([name, [, read]]) => [name, read] as const,
+);
 // Built once: the statement's fixed text would otherwise be 75 query nodes per batch.
 const JSON_COLUMNS = Object.fromEntries(ENTRIES.map(([name, [type, read]]) => [name, [type, read] as const]));
 const NAMES = sql.raw(ENTRIES.map(([name]) => quoteId(name)).join(', '));

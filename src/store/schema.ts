@@ -97,6 +97,22 @@ export interface WebhookEventsTable {
   processed_at: Timestamp | null;
 }
 
+/** A backfilled file, once per merchant, platform and content (migration 0013). */
+export interface BackfillFilesTable {
+  id: string;
+  merchant_id: string;
+  platform: string;
+  sha256: string;
+  name: string;
+  size_bytes: bigint;
+  format: string;
+  rows: number | null;
+  orders: number | null;
+  rejected_rows: number | null;
+  first_seen_at: DefaultTimestamp;
+  completed_at: Timestamp | null;
+}
+
 export type SaleStatus = 'pending' | 'validated' | 'cancelled' | 'reversed';
 
 export interface SalesTable {
@@ -258,6 +274,7 @@ export interface Database {
   jobs: JobsTable;
   deals: DealsTable;
   deal_tier_months: DealTierMonthsTable;
+  backfill_files: BackfillFilesTable;
 }
 
 export type Merchant = Selectable<MerchantsTable>;

@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { beforeAll, expect, it } from 'vitest';
 import { TracknowError } from '../../src/errors.js';
 import { backfillTikTok } from '../../src/services/backfill/backfill.js';
+import { listEvents, replayEvents } from '../../src/services/ingest/events.js';
 import { addMerchant, updateMerchant } from '../../src/services/records/merchants.js';
 import { listSales } from '../../src/services/records/sales.js';
 import { describeBackends } from '../helpers/db.js';
@@ -94,8 +97,91 @@ describeBackends('backfill tiktok', (t) => {
       .where('source', '=', 'backfill')
       .executeTakeFirstOrThrow();
     expect(inbox).toMatchObject({ status: 'processed', event_type: 'export.orders', attempts: 1 });
-    expect(inbox.body.split('\n')).toHaveLength(3);
-    expect(inbox.body).toContain('"Night Cream ""Deep Repair"" 50ml"');
+    // The order's parsed form, not the CSV text: its three lines, its amounts in minor units, the file's row.
+    expect(inbox.body).not.toContain('Night Cream');
+    const stored = JSON.parse(inbox.body) as {
+      v: number;
+      file: string;
+      lines: number[];
+      event: Record<string, unknown>;
+    };
+    expect(stored).toMatchObject({
+      v: 1,
+      lines: [expect.any(Number), expect.any(Number), expect.any(Number)],
+      event: {
+        status: 'paid',
+        base: { minor: '8125', currency: 'USD' },
+        total: { minor: '8785', currency: 'USD' },
+      },
+    });
+    const file = await db()
+      .selectFrom('backfill_files')
+      .selectAll()
+      .where('id', '=', stored.file)
+      .executeTakeFirstOrThrow();
+    expect(file).toMatchObject({
+      merchant_id: world.merchant.id,
+      platform: 'tiktok',
+      name: ORDERS_CSV,
+      sha256: createHash('sha256').update(readFileSync(ORDERS_CSV)).digest('hex'),
+      size_bytes: BigInt(statSync(ORDERS_CSV).size),
+      format: 'orders',
+      rows: 7,
+      orders: 5,
+      rejected_rows: 0,
+      completed_at: expect.any(Date),
+    });
+  });
+
+  it('sends no "new sale" notification for history unless --notify; replays a backfilled order from its parsed form', async () => {
+    const created = (merchantId: string) =>
+      db()
+        .selectFrom('notifications')
+        .select('subject_id')
+        .where('event', '=', 'sale.created')
+        .where('subject_id', 'in', db().selectFrom('sales').select('id').where('merchant_id', '=', merchantId))
+        .execute();
+    const quiet = await newMerchant('History');
+    expect(await run(quiet.id, [ORDERS_CSV])).toMatchObject({ created: 4, errors: [] });
+    expect(await created(quiet.id)).toEqual([]);
+    const loud = await newMerchant('History, announced');
+    expect(await backfillTikTok(db(), { merchantId: loud.id, files: [ORDERS_CSV], notify: true })).toMatchObject({
+      created: 4,
+    });
+    // 752 and 755 are attributed: their influencers hear of them.
+    expect(await created(loud.id)).toHaveLength(2);
+
+    const row = await db()
+      .selectFrom('webhook_events')
+      .select(['id'])
+      .where('merchant_id', '=', quiet.id)
+      .where('order_id', '=', orderId(755))
+      .executeTakeFirstOrThrow();
+    const before = await sale(quiet.id, 755);
+    const [replayed] = await replayEvents(db(), [row.id]);
+    expect(replayed).toMatchObject({ id: row.id, outcome: 'unchanged' });
+    expect(replayed?.error).toBeUndefined();
+    expect(await sale(quiet.id, 755)).toEqual(before);
+    expect((await listEvents(db(), { merchantId: quiet.id, limit: 20 })).map((e) => e.event_type)).toContain(
+      'export.orders',
+    );
+  });
+
+  it('records a file once, however often it runs', async () => {
+    const m = await newMerchant('Once');
+    await run(m.id, [ORDERS_CSV, AFFILIATE_CSV]);
+    await run(m.id, [ORDERS_CSV]);
+    await run(m.id, [ORDERS_CSV], true);
+    const files = await db()
+      .selectFrom('backfill_files')
+      .select(['name', 'rows', 'orders', 'format'])
+      .where('merchant_id', '=', m.id)
+      .orderBy('format', 'desc')
+      .execute();
+    expect(files).toEqual([
+      { name: ORDERS_CSV, rows: 7, orders: 5, format: 'orders' },
+      { name: AFFILIATE_CSV, rows: 2, orders: 1, format: 'affiliate' },
+    ]);
   });
 
   it('then the affiliate export credits the creator on the affiliated lines only', async () => {

@@ -10,6 +10,7 @@ import { required } from '../prompt.js';
 interface BackfillFlags {
   merchant?: string;
   dryRun?: boolean;
+  notify?: boolean;
   dateFormat?: 'us' | 'day-first';
   timezone?: string;
 }
@@ -29,6 +30,7 @@ export function register(program: Command): void {
     .argument('<file...>', 'CSV exports, in any order')
     .option('--merchant <id>', 'merchant id (required)', id)
     .option('--dry-run', 'report what would change; write nothing')
+    .option('--notify', 'send "new sale" notifications for the imported orders (default: history imports silently)')
     .addOption(
       new Option(
         '--date-format <format>',
@@ -43,7 +45,9 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-Every file's header is checked before anything is written. A bad row (no Order ID, money or
+Every file's header is checked before anything is written. Each file is recorded once (name,
+SHA-256, size, rows); each order keeps its parsed form in the inbox. Imported orders send no
+"new sale" notification unless --notify; validation and payout notifications go out as usual. A bad row (no Order ID, money or
 date that cannot be read) is reported with its file and line, and the rest is imported.
 Exit codes: 0 all rows imported; 1 some rows failed, or a file is not a TikTok export; 2 usage.
 Example:
@@ -62,6 +66,7 @@ Example:
             merchantId,
             files,
             dryRun: Boolean(flags.dryRun),
+            notify: Boolean(flags.notify),
             dateFormat,
             timezone,
             onProgress: bar?.update,

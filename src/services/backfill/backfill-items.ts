@@ -1,15 +1,16 @@
+import { canonicalBody } from '../../platforms/tiktok-shop/export/canonical.js';
 import type { ExportHeader, ExportItem } from '../../platforms/tiktok-shop/export/types.js';
 import type { PlannerStats } from '../../store/planner-stats.js';
 import type { IngestFn, IngestItem, IngestOutcome } from '../ingest/ingest.js';
 
-type OrderItem = Extract<ExportItem, { kind: 'order' }>;
+export type OrderItem = Extract<ExportItem, { kind: 'order' }>;
 
 /**
- * An export order as an inbox delivery. The body is the order's own rows as CSV (cleaned cells,
- * in the file's column order), not the file; the "headers" say which file, layout and lines.
- * CSV rather than JSON: about half the bytes, and the inbox is most of what a backfill writes.
+ * An export order as an inbox delivery. The body is the order's canonical parsed form (its
+ * OrderEvent, the file's `backfill_files` id and its lines; see `canonicalBody`), not the CSV
+ * text: the file itself is recorded once. `history`: no `sale.created` notice (unless --notify).
  */
-export function exportIngestItem(item: OrderItem, header: ExportHeader): IngestItem {
+export function exportIngestItem(item: OrderItem, header: ExportHeader, fileId: string, notify: boolean): IngestItem {
   const event = item.event;
   return {
     inbox: {
@@ -19,21 +20,19 @@ export function exportIngestItem(item: OrderItem, header: ExportHeader): IngestI
       source: 'backfill',
       eventType: `export.${header.format}`,
       orderId: event.externalOrderId,
-      headers: {
-        'x-tracknow-export': header.format,
-        'x-tracknow-file': header.file,
-        'x-tracknow-lines': item.lines.join(','),
-      },
-      body: item.raw,
+      headers: {},
+      body: canonicalBody(event, fileId, item.lines),
     },
     events: [event],
+    ...(notify ? {} : { history: true }),
   };
 }
 
 /**
  * Keeps up to `depth` ingest transactions in flight while the caller goes on parsing, so the
  * CSV work and the database work overlap. Outcomes reach `done` batch by batch. When the inbox
- * has doubled, the batches drain and the planner statistics are refreshed (see PlannerStats).
+ * has doubled, the planner statistics are refreshed (see PlannerStats), as one more piece of work
+ * in flight: the batches do not drain for it.
  */
 export class BatchWriter {
   readonly #queue: Promise<void>[] = [];
@@ -47,18 +46,20 @@ export class BatchWriter {
 
   /** Starts a batch; waits first when `depth` batches are already in flight. */
   async write(items: readonly IngestItem[]): Promise<void> {
+    if (this.stats?.stale) this.#track(this.stats.refresh());
     while (this.#queue.length >= this.depth) await this.#queue.shift();
-    if (this.stats?.stale) {
-      await this.flush();
-      await this.stats.refresh();
-    }
-    const batch = this.ingest(items).then((outcomes) => {
-      this.stats?.grew(outcomes.filter((o) => o.outcome !== 'duplicate').length);
-      this.done(items, outcomes);
-    });
+    this.#track(
+      this.ingest(items).then((outcomes) => {
+        this.stats?.grew(outcomes.filter((o) => o.outcome !== 'duplicate').length);
+        this.done(items, outcomes);
+      }),
+    );
+  }
+
+  #track(work: Promise<void>): void {
     // Observed later by write/flush; this keeps a failure from being reported as unhandled meanwhile.
-    batch.catch(() => undefined);
-    this.#queue.push(batch);
+    work.catch(() => undefined);
+    this.#queue.push(work);
   }
 
   /** Waits for every batch; rethrows the first failure once none is left running. */

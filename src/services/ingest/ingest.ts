@@ -5,7 +5,7 @@ import type { OrderEvent } from '../../domain/order-event.js';
 import { applyOrderEvent, type SaleOutcome, type SaleState } from '../../domain/sale-lifecycle.js';
 import { readBatchState } from '../../store/batch-read.js';
 import { DealBook } from '../deals/deal-book.js';
-import { writeBatch } from '../../store/batch-write.js';
+import { writeBatch, type BatchWrites } from '../../store/batch-write.js';
 import { inboxKey, type DecidedDelivery, type InboxRecord } from '../../store/inbox-repo.js';
 import type { Reversal } from '../../store/ledger-repo.js';
 import { lockOrders, orderKeyString, type OrderKey } from '../../store/order-keys.js';
@@ -23,6 +23,8 @@ export interface IngestItem {
   readonly events: readonly OrderEvent[];
   /** Stored and answered but not processed (an unknown type): why. */
   readonly ignoredReason?: string;
+  /** A historical order (a backfill without --notify): its sale is recorded without a `sale.created` notice; every other notice goes out. */
+  readonly history?: boolean;
 }
 
 export type IngestOutcomeKind = SaleOutcome | 'duplicate' | 'ignored';
@@ -53,7 +55,16 @@ export interface IngestOutcome {
 export interface IngestOptions {
   /** Decide everything, write nothing. */
   readonly dryRun?: boolean;
+  /**
+   * Writes the optimistic attempt's decisions instead of `writeBatch`, with the same contract (one
+   * atomic write, checked: 40001 when the read is no longer true). The backfill's COPY path.
+   * Retries after a lost race and dry runs always use `writeBatch`.
+   */
+  readonly write?: BatchWriteFn;
 }
+
+/** `writeBatch`'s signature. */
+export type BatchWriteFn = (trx: Kysely<Database>, writes: BatchWrites, checked: boolean) => Promise<void>;
 
 /** Ingests one batch; see `ingestBatch`. */
 export type IngestFn = (items: readonly IngestItem[]) => Promise<IngestOutcome[]>;
@@ -98,7 +109,7 @@ export async function ingestBatch(
     try {
       // Optimistic first: a read and a checked write, two round trips and no transaction to open
       // or commit. After a lost race, and for a dry run, a transaction that locks the orders first.
-      if (attempt === 1 && !options.dryRun) return await ingestItems(db, items, 'optimistic');
+      if (attempt === 1 && !options.dryRun) return await ingestItems(db, items, 'optimistic', options.write);
       return await db.transaction().execute(async (trx) => {
         const outcomes = await ingestItems(trx, items, 'locked');
         if (options.dryRun) throw new DryRun(outcomes);
@@ -156,6 +167,7 @@ async function ingestItems(
   trx: Kysely<Database>,
   items: readonly IngestItem[],
   guard: Guard,
+  writeWith: BatchWriteFn = writeBatch,
 ): Promise<IngestOutcome[]> {
   const allKeys = items.flatMap((i) => i.events.map(keyOf));
   if (guard === 'locked') await lockOrders(trx, allKeys);
@@ -274,7 +286,7 @@ async function ingestItems(
         });
       }
       for (const ev of t.notify)
-        if (entry)
+        if (entry && !(item.history && ev === 'sale.created'))
           messages.push(outboxMessage(ev, entry, event, t.outcome === 'reversed' ? undefined : t.reversalMinor));
       last = {
         outcome: t.outcome,
@@ -298,7 +310,7 @@ async function ingestItems(
   });
   const newSales = dirty.filter((t) => t.version === null).map(write);
   const changedSales = dirty.flatMap((t) => (t.version === null ? [] : [{ ...write(t), version: t.version }]));
-  await writeBatch(
+  await writeWith(
     trx,
     { newSales, changedSales, reversals, messages, deliveries, tierGuards: book.guards() },
     guard !== 'rehearsal',

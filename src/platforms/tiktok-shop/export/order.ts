@@ -47,7 +47,7 @@ export class OrderGroup {
 
   add(line: number, endLine: number, cells: readonly string[], strayQuote = false): void {
     this.lines.push(line);
-    // One CSV line per row serves both the dedupe hash and the raw record (quoting makes it unambiguous).
+    // One CSV line per row for the dedupe hash (quoting makes it unambiguous); the inbox keeps the parsed order instead.
     this.raw.push(csvLine(cells));
     if (cells.length !== this.ctx.width || strayQuote) {
       const where = endLine > line ? `spans lines ${line}–${endLine} and ` : '';
@@ -79,8 +79,7 @@ export class OrderGroup {
   finish(): ExportItem[] {
     if (this.problems.length === 0) {
       const event = this.event();
-      if (event !== undefined)
-        return [{ kind: 'order', event, lines: this.lines, rows: this.lines.length, raw: this.raw.join('\n') }];
+      if (event !== undefined) return [{ kind: 'order', event, lines: this.lines, rows: this.lines.length }];
     }
     return this.errors();
   }

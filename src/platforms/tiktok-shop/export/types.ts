@@ -27,8 +27,6 @@ export type ExportItem =
       readonly event: OrderEvent;
       readonly lines: number[];
       readonly rows: number;
-      /** The order's rows, cells cleaned, as RFC 4180 lines joined by LF: the raw record an inbox keeps. */
-      readonly raw: string;
     }
   | {
       readonly kind: 'error';
