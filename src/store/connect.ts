@@ -4,6 +4,7 @@ import { TracknowError, isDbUnavailable } from '../errors.js';
 import type { Database } from './schema.js';
 import { acquireStoreLock, type StoreLock } from './store-lock.js';
 import { assertMigrated, createMigrator, unwrapMigrationResult } from './migrator.js';
+import { prepareMarkedStatements } from './prepared.js';
 
 export type Backend = 'pglite' | 'postgres';
 
@@ -56,7 +57,10 @@ export async function openPostgres(url: string, poolSize: number, socketOwner?: 
   // A checked-out client has no listener of the pool's: a server shutdown between two statements
   // (57P01) would be an unhandled 'error' event and kill the process. Its next query fails instead
   // (a 503 in the listener) and the pool discards it on release.
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+    prepareMarkedStatements(client); // the ingest batch's statements, planned once per connection
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     const client = await pool.connect();
