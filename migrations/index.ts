@@ -11,6 +11,7 @@ import * as m0009 from './0009_operator_desk.js';
 import * as m0010 from './0010_clicks_window_visitor.js';
 import * as m0011 from './0011_jobs.js';
 import * as m0012 from './0012_tiktok_affiliate.js';
+import * as m0014 from './0014_fanout_per_statement.js';
 
 /** Every migration, in order. A static list: nothing scans a directory at run time. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0010_clicks_window_visitor': m0010,
   '0011_jobs': m0011,
   '0012_tiktok_affiliate': m0012,
+  '0014_fanout_per_statement': m0014,
 };

@@ -35,7 +35,11 @@ describeBackends('migration 0011 (jobs)', (t) => {
       t().db,
     );
 
-    expect((await runMigrations(t().db, 'latest')).applied).toEqual(['0011_jobs', '0012_tiktok_affiliate']);
+    expect((await runMigrations(t().db, 'latest')).applied).toEqual([
+      '0011_jobs',
+      '0012_tiktok_affiliate',
+      '0014_fanout_per_statement',
+    ]);
     const jobs = await t().db.selectFrom('jobs').selectAll().orderBy('task').execute();
     expect(jobs.map((j) => [j.task, j.key, j.attempts])).toEqual([
       ['notify.fanout', `notify.fanout:${fresh}`, 0],
