@@ -59,7 +59,9 @@ export async function openPostgres(url: string, poolSize: number, socketOwner?: 
   // (a 503 in the listener) and the pool discards it on release.
   pool.on('connect', (client) => {
     client.on('error', () => undefined);
-    prepareMarkedStatements(client); // the ingest batch's statements, planned once per connection
+    // The ingest batch's statements, planned once per connection. Not through the embedded
+    // store's socket: its clients share one session, where a name prepared by one is taken.
+    if (!socketOwner) prepareMarkedStatements(client);
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
