@@ -12,6 +12,7 @@ import * as m0010 from './0010_clicks_window_visitor.js';
 import * as m0011 from './0011_jobs.js';
 import * as m0012 from './0012_tiktok_affiliate.js';
 import * as m0013 from './0013_backfill_files.js';
+import * as m0014 from './0014_fanout_per_statement.js';
 
 /** Every migration, in order. A static list: nothing scans a directory at run time. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0011_jobs': m0011,
   '0012_tiktok_affiliate': m0012,
   '0013_backfill_files': m0013,
+  '0014_fanout_per_statement': m0014,
 };

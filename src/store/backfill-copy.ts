@@ -6,7 +6,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { writeBatch, type BatchWrites } from './batch-write.js';
 import type { DecidedDelivery } from './inbox-repo.js';
 import type { Cell } from './json-rows.js';
-import { enqueueNotificationsSql } from './outbox.js';
+import { enqueueNotificationsSql } from './notify-outbox.js';
 import { poolOf } from './pg-pools.js';
 import { SALE_WRITE_COLUMNS } from './sales-repo.js';
 import type { Database } from './schema.js';

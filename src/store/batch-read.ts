@@ -7,6 +7,7 @@ import { inboxKey, type StoredDelivery } from './inbox-repo.js';
 import { jsonRows } from './json-rows.js';
 import { orderKeyString, type OrderKey } from './order-keys.js';
 import { isUuid } from './pg-errors.js';
+import { prepared } from './prepared.js';
 import type { Database, Sale } from './schema.js';
 
 /** What an ingest batch reads before it decides. */
@@ -66,10 +67,14 @@ export async function readBatchState(trx: Kysely<Database>, wants: BatchWants): 
   const { lookup } = wants;
   const clickIds = lookup.clickIds.filter(isUuid);
   // Rows come back under the caller's own key strings: a uuid matches in any letter case.
+  // Key probes are lateral subqueries with a limit (the keys are unique): never flattened into a
+  // join, so each key is an index probe, whatever the statistics say and however large the table
+  // grows after the plan was made (the statement is prepared, its plan kept, see `prepared`).
   const keys = wants.deliveries.length
     ? sql`(select json_agg(json_build_array(k.key, w.id, w.status, w.outcome))
         from ${jsonRows(wants.deliveries, { key: ['text', inboxKey], m: ['uuid', (k) => k.merchantId], p: ['text', (k) => k.platform], d: ['text', (k) => k.dedupeKey] }, 'k')}
-        join webhook_events w on w.merchant_id = k.m and w.platform = k.p and w.dedupe_key = k.d)`
+        cross join lateral (select w.id, w.status, w.outcome from webhook_events w
+          where w.merchant_id = k.m and w.platform = k.p and w.dedupe_key = k.d limit 1) w)`
     : sql`null`;
   // Only active influencers' creator links and enabled codes attribute (influencer set --inactive, code disable).
   const active = (alias: string) =>
@@ -95,15 +100,16 @@ export async function readBatchState(trx: Kysely<Database>, wants: BatchWants): 
   const query = orders.length
     ? sql<Row>`
         with found as materialized (
-          select s.*, k.key as order_key, s.xmin::text as row_version
+          select s.*, k.key as order_key
           from ${jsonRows(orders, { key: ['text', orderKeyString], m: ['uuid', (k) => k.merchantId], p: ['text', (k) => k.platform], o: ['text', (k) => k.orderId] }, 'k')}
-          join sales s on s.merchant_id = k.m and s.platform = k.p and s.external_order_id = k.o
-          ${wants.forUpdate ? sql`for update of s` : sql``})
+          cross join lateral (select s.*, s.xmin::text as row_version from sales s
+            where s.merchant_id = k.m and s.platform = k.p and s.external_order_id = k.o
+            limit 1 ${wants.forUpdate ? sql`for update of s` : sql``}) s)
         select f.*, null::json as extra from found f
         union all
         select (null::sales).*, null, null, ${extra}`
-    : sql<Row>`select (null::sales).*, null as order_key, null as row_version, ${extra} as extra`;
-  const { rows } = await query.execute(trx);
+    : sql<Row>`select (null::sales).*, null as row_version, null as order_key, ${extra} as extra`;
+  const { rows } = await (prepared(query) as typeof query).execute(trx);
   const sales = new Map<string, ReadSale>();
   let found: Extra | undefined;
   for (const { extra: e, order_key: key, row_version: version, ...row } of rows) {

@@ -5,6 +5,7 @@ import type { Database } from './schema.js';
 import { acquireStoreLock, type StoreLock } from './store-lock.js';
 import { assertMigrated, migrateIfNeeded } from './migrator.js';
 import { rememberPool } from './pg-pools.js';
+import { prepareMarkedStatements } from './prepared.js';
 
 export type Backend = 'pglite' | 'postgres';
 
@@ -57,7 +58,12 @@ export async function openPostgres(url: string, poolSize: number, socketOwner?: 
   // A checked-out client has no listener of the pool's: a server shutdown between two statements
   // (57P01) would be an unhandled 'error' event and kill the process. Its next query fails instead
   // (a 503 in the listener) and the pool discards it on release.
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+    // The ingest batch's statements, planned once per connection. Not through the embedded
+    // store's socket: its clients share one session, where a name prepared by one is taken.
+    if (!socketOwner) prepareMarkedStatements(client);
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     const client = await pool.connect();

@@ -39,6 +39,7 @@ describeBackends('migration 0011 (jobs)', (t) => {
       '0011_jobs',
       '0012_tiktok_affiliate',
       '0013_backfill_files',
+      '0014_fanout_per_statement',
     ]);
     const jobs = await t().db.selectFrom('jobs').selectAll().orderBy('task').execute();
     expect(jobs.map((j) => [j.task, j.key, j.attempts])).toEqual([
