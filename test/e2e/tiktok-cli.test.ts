@@ -106,7 +106,7 @@ for (const backend of BACKENDS) {
         apiOrder({ id: orderId, update_time: updateTime, sub_total: '125.50', buyer_message: 'TRACK:ZX9Q77' }),
       );
       await target.release();
-      const serve = await spawnServe({ ...target.env, ...api() });
+      const serve = await spawnServe({ ...target.env, ...api(), TRACKNOW_NOTIFY_INTERVAL_MS: '200' });
       try {
         const body = JSON.stringify({
           type: 1,
