@@ -7,6 +7,9 @@ export default defineConfig({
     exclude: ['test/faults/**', '**/node_modules/**'],
     globalSetup: ['test/helpers/global-setup.ts'],
     pool: 'forks',
+    // Files share a worker's module cache (each still opens its own databases): the suite takes
+    // 2.5 minutes instead of 4.5, most of the difference being module loading and JIT warm-up.
+    isolate: false,
     maxWorkers: 2,
     testTimeout: 90_000,
     hookTimeout: 60_000,
