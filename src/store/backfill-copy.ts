@@ -4,27 +4,15 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { writeBatch, type BatchWrites } from './batch-write.js';
-import type { DecidedDelivery } from './inbox-repo.js';
+import { DECIDED_COLUMNS } from './inbox-repo.js';
 import type { Cell } from './json-rows.js';
 import { enqueueNotificationsSql } from './notify-outbox.js';
 import { poolOf } from './pg-pools.js';
 import { SALE_WRITE_COLUMNS } from './sales-repo.js';
 import type { Database } from './schema.js';
 
-/** The inbox columns a decided delivery is written with (as `insertDecidedSql` writes them). */
-const INBOX_COLUMNS: readonly (readonly [name: string, read: (d: DecidedDelivery) => Cell])[] = [
-  ['id', (d) => d.id],
-  ['platform', (d) => d.platform],
-  ['merchant_id', (d) => d.merchantId],
-  ['source', (d) => d.source],
-  ['dedupe_key', (d) => d.dedupeKey],
-  ['order_id', (d) => d.orderId ?? null],
-  ['event_type', (d) => d.eventType],
-  ['headers', (d) => JSON.stringify(d.headers)],
-  ['body', (d) => d.body],
-  ['status', (d) => d.status],
-  ['outcome', (d) => d.outcome],
-];
+/** The inbox columns, as `insertDecidedSql` writes them. */
+const INBOX_COLUMNS = Object.entries(DECIDED_COLUMNS).map(([name, [, read]]) => [name, read] as const);
 
 const SALES_STAGE = 'tracknow_stage_sales';
 const INBOX_STAGE = 'tracknow_stage_inbox';

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, WebhookEventStatus } from './schema.js';
-import { jsonRows } from './json-rows.js';
+import { jsonRows, type Column } from './json-rows.js';
 
 /** A delivery as stored in the raw inbox, before any processing. */
 export interface InboxRecord {
@@ -24,25 +24,28 @@ export interface DecidedDelivery extends InboxRecord {
   readonly outcome: string;
 }
 
+/** The columns a decided delivery is written with and how each is read (the backfill's COPY writes the same). */
+export const DECIDED_COLUMNS: Readonly<Record<string, Column<DecidedDelivery>>> = {
+  id: ['uuid', (r) => r.id],
+  platform: ['text', (r) => r.platform],
+  merchant_id: ['uuid', (r) => r.merchantId],
+  source: ['text', (r) => r.source],
+  dedupe_key: ['text', (r) => r.dedupeKey],
+  order_id: ['text', (r) => r.orderId ?? null],
+  event_type: ['text', (r) => r.eventType],
+  headers: ['text', (r) => JSON.stringify(r.headers)],
+  body: ['text', (r) => r.body],
+  status: ['text', (r) => r.status],
+  outcome: ['text', (r) => r.outcome],
+};
+
 /**
  * Stores decided deliveries as processed or ignored in one insert, unexecuted: ingest folds it
  * into its write. A key already stored is skipped (`returning` lists only the rows written),
  * which tells ingest that a concurrent delivery of the same event got there first.
  */
 export function insertDecidedSql(records: readonly DecidedDelivery[]): RawBuilder<unknown> {
-  const rows = jsonRows(records, {
-    id: ['uuid', (r) => r.id],
-    platform: ['text', (r) => r.platform],
-    merchant_id: ['uuid', (r) => r.merchantId],
-    source: ['text', (r) => r.source],
-    dedupe_key: ['text', (r) => r.dedupeKey],
-    order_id: ['text', (r) => r.orderId ?? null],
-    event_type: ['text', (r) => r.eventType],
-    headers: ['text', (r) => JSON.stringify(r.headers)],
-    body: ['text', (r) => r.body],
-    status: ['text', (r) => r.status],
-    outcome: ['text', (r) => r.outcome],
-  });
+  const rows = jsonRows(records, DECIDED_COLUMNS);
   return sql`
     insert into webhook_events (id, platform, merchant_id, source, dedupe_key, order_id, event_type, headers, body, status, outcome, processed_at, attempts)
     select id, platform, merchant_id, source, dedupe_key, order_id, event_type, headers::jsonb, body, status, outcome, now(), 1 from ${rows}
