@@ -11,7 +11,7 @@
  * Works in a scratch database beside the URL's, dropped afterwards (unless --keep).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -24,6 +24,7 @@ import { openPostgres } from '../src/store/connect.js';
 import { createMigrator, unwrapMigrationResult } from '../src/store/migrator.js';
 import { copyFromFile } from './copy-in.js';
 import { ORDERS_HEADER, writeOrdersExport } from './export-file.js';
+import { procCpuMs } from './processes.js';
 
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(name);
@@ -75,7 +76,7 @@ async function timeFloor(
     for (const { def } of fks.rows) await client.query(`alter table floor_${table} add ${def}`);
   }
   const pid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
-  const cpuBefore = await backendCpuSeconds(pid);
+  const cpuBefore = backendCpuSeconds(pid);
   let seconds = 0;
   for (const table of WRITTEN) {
     const start = performance.now();
@@ -83,7 +84,7 @@ async function timeFloor(
     seconds += (performance.now() - start) / 1000;
     tables[table] = rowCount ?? 0;
   }
-  const cpuAfter = await backendCpuSeconds(pid);
+  const cpuAfter = backendCpuSeconds(pid);
   return {
     seconds,
     tables,
@@ -91,16 +92,10 @@ async function timeFloor(
   };
 }
 
-/** CPU seconds a server backend has used, from /proc: known only when the server runs on this machine. */
-async function backendCpuSeconds(pid: number): Promise<number | undefined> {
-  try {
-    // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100 per second on Linux).
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
+/** CPU seconds a server backend has used: known only when the server runs on this machine. */
+function backendCpuSeconds(pid: number): number | undefined {
+  const ms = procCpuMs(pid);
+  return ms === null ? undefined : ms / 1000;
 }
 
 async function main(): Promise<void> {
@@ -143,7 +138,7 @@ async function main(): Promise<void> {
       const { rows } = await c.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [name]);
       let sum = 0;
       for (const { pid } of rows) {
-        const cpu = await backendCpuSeconds(pid);
+        const cpu = backendCpuSeconds(pid);
         if (cpu === undefined) return undefined;
         sum += cpu;
       }

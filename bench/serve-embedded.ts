@@ -12,9 +12,8 @@
  * 3. It stops serve, reopens the store and counts the sales. Prints the `embedded-serve` ROW line;
  *    exits non-zero if a request was rejected or a sale is missing (never on the ratio).
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +25,7 @@ import { linkCreator } from '../src/services/records/creators.js';
 import { addInfluencer } from '../src/services/records/influencers.js';
 import { addMerchant } from '../src/services/records/merchants.js';
 import { openStore } from '../src/store/connect.js';
+import { peakRssMb, procCpuMs, startServe, tiktokOrderBody } from './processes.js';
 import { percentile } from './scratch-db.js';
 
 const APP_KEY = 'benchkey';
@@ -79,16 +79,7 @@ async function driver(): Promise<void> {
     process.once('message', (m) => resolve(m as DriveRequest)),
   );
   const sign = (orderId: string, timestamp: number) => {
-    const body = JSON.stringify({
-      type: 'ORDER_STATUS_CHANGE',
-      timestamp,
-      data: {
-        order_id: orderId,
-        order_status: 111,
-        payment: { total_amount: 12550, currency: 'USD' },
-        creator_info: { creator_id: 'bench_creator' },
-      },
-    });
+    const body = tiktokOrderBody(orderId, timestamp);
     return { body, signature: createHmac('sha256', APP_SECRET).update(APP_KEY).update(body).digest('hex') };
   };
   const deliveries = Array.from({ length: request.n }, (_, i) => sign(`bench-${i}`, 1760000000 + i));
@@ -115,50 +106,6 @@ async function driver(): Promise<void> {
   await client.close();
   const result: DriveResult = { ...run, rejected, ...(firstRejection ? { firstRejection } : {}) };
   process.send!(result, () => process.exit(0));
-}
-
-/** CPU time (user + system) a live process has used, in ms, from /proc (Linux, 100 ticks/s); null elsewhere. */
-function cpuMs(pid: number | undefined): number | null {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return null;
-  }
-}
-
-/** Peak resident set of a live process, from /proc (Linux); null elsewhere. */
-function peakRssMb(pid: number | undefined): number | null {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Math.round(Number(m[1]) / 1024) : null;
-  } catch {
-    return null;
-  }
-}
-
-async function startServe(env: NodeJS.ProcessEnv): Promise<{ server: ChildProcess; url: string }> {
-  const bin = fileURLToPath(new URL('../bin/tracknow.js', import.meta.url));
-  const server = spawn(
-    process.execPath,
-    [...(process.env.BENCH_SERVE_NODE_ARGS?.split(' ') ?? []), bin, 'serve', '--port', '0'],
-    {
-      env,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    let seen = '';
-    server.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      seen += d;
-      const m = /listening on (http:\/\/\S+)/.exec(seen);
-      if (m) resolve(m[1]!);
-    });
-    server.on('exit', (code) => reject(new Error(`serve exited ${code}: ${seen}`)));
-  });
-  server.removeAllListeners('exit');
-  server.stderr!.removeAllListeners('data').resume(); // request logs: drained, not kept
-  return { server, url };
 }
 
 async function main(): Promise<void> {
@@ -216,11 +163,11 @@ async function main(): Promise<void> {
         child.once('message', (m) => resolve(m as DriveResult));
         child.once('exit', (code) => reject(new Error(`the load driver exited ${code}`)));
       });
-      const serveCpu0 = cpuMs(server.pid);
+      const serveCpu0 = procCpuMs(server.pid);
       child.send({ url, path: `/api/webhook/tiktok/${merchant.id}`, n, warmup, concurrency } satisfies DriveRequest);
       run = await result;
       rssMb = peakRssMb(server.pid);
-      const serveCpu = cpuMs(server.pid);
+      const serveCpu = procCpuMs(server.pid);
       serveCpuMs = serveCpu === null || serveCpu0 === null ? null : (serveCpu - serveCpu0) / (n + warmup);
     } finally {
       server.kill('SIGTERM');

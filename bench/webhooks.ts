@@ -16,10 +16,10 @@ import { readdir, readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { addMerchant } from '../src/services/records/merchants.js';
 import { addInfluencer } from '../src/services/records/influencers.js';
 import { linkCreator } from '../src/services/records/creators.js';
+import { procCpuMs, startServe, tiktokOrderBody } from './processes.js';
 import { percentile, scratchDatabase } from './scratch-db.js';
 
 const flag = (name: string): string | undefined => {
@@ -36,20 +36,6 @@ const APP_SECRET = 'bench_secret_0123456789';
 /** The most events a timed run can send (pre-signed before the clock starts). */
 const MAX_RATE = 6000;
 
-const TICK_MS = 10; // USER_HZ 100 on Linux
-
-/** utime + stime (+ reaped children's, `withChildren`) of a process from /proc, in ms; null if unreadable. */
-async function procCpuMs(pid: number, withChildren = false): Promise<number | null> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const own = Number(f[11]) + Number(f[12]);
-    return (withChildren ? own + Number(f[13]) + Number(f[14]) : own) * TICK_MS;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * The CPU every PostgreSQL process on this machine has used, in ms (the live ones and those the
  * postmaster reaped), for the database's share per event; null when the server is not local.
@@ -63,7 +49,7 @@ async function postgresCpuMs(): Promise<number | null> {
     const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
     if (!stat.includes('(postgres)')) continue;
     const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    const cpu = await procCpuMs(Number(name), ppid === 1);
+    const cpu = procCpuMs(Number(name), ppid === 1);
     if (cpu === null) continue;
     total += cpu;
     found = true;
@@ -72,19 +58,6 @@ async function postgresCpuMs(): Promise<number | null> {
 }
 
 const perEvent = (ms: number | null, events: number) => (ms === null ? '?' : (ms / events).toFixed(3));
-
-/** The body of delivery `id`: a paid TikTok order by the linked creator, 125.50 USD → 18.83 commission. */
-const bodyOf = (id: string, i: number) =>
-  JSON.stringify({
-    type: 'ORDER_STATUS_CHANGE',
-    timestamp: 1760000000 + i,
-    data: {
-      order_id: id,
-      order_status: 111,
-      payment: { total_amount: 12550, currency: 'USD' },
-      creator_info: { creator_id: 'bench_creator' },
-    },
-  });
 
 interface Run {
   readonly seconds: number;
@@ -245,7 +218,7 @@ async function main(): Promise<void> {
     const path = `/api/webhook/tiktok/${merchant.id}`;
     // Signed before the clock starts: the client's HMACs would compete with the server for the CPU.
     const request = (id: string, i: number) => {
-      const body = bodyOf(id, i);
+      const body = tiktokOrderBody(id, 1760000000 + i);
       const signature = createHmac('sha256', APP_SECRET).update(APP_KEY).update(body).digest('hex');
       return Buffer.from(
         `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: ${signature}\r\n` +
@@ -257,32 +230,16 @@ async function main(): Promise<void> {
     const timed = Array.from({ length: total }, (_, i) => request(`bench-${i}`, i));
     const credited = (status: number, body: string) => status === 200 && body.includes('"commission":18.83');
 
-    const bin = fileURLToPath(new URL('../bin/tracknow.js', import.meta.url));
-    // BENCH_SERVE_NODE_ARGS: node flags for serve, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it.
-    const nodeArgs = process.env.BENCH_SERVE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-    const server = spawn(process.execPath, [...nodeArgs, bin, 'serve', '--port', '0'], {
-      env: { ...process.env, DATABASE_URL: scratch.url },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const { server, url } = await startServe({ ...process.env, DATABASE_URL: scratch.url });
     let run: Run;
     let warmed: Run;
     let cpu: { db: number | null; node: number | null; client: number };
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let seen = '';
-        server.stderr.setEncoding('utf8').on('data', (d: string) => {
-          seen += d;
-          const m = /listening on (http:\/\/\S+)/.exec(seen);
-          if (m) resolve(m[1]!);
-        });
-        server.on('exit', (code) => reject(new Error(`serve exited ${code}: ${seen}`)));
-      });
-      server.stderr.removeAllListeners('data').resume(); // request logs: drained, not kept
       warmed = await driveHttp(url, warm, CONCURRENCY, WARMUP_SECONDS, credited);
-      const before = { db: await postgresCpuMs(), node: await procCpuMs(server.pid!), client: process.cpuUsage() };
+      const before = { db: await postgresCpuMs(), node: procCpuMs(server.pid), client: process.cpuUsage() };
       run = await driveHttp(url, timed, CONCURRENCY, COUNT === undefined ? SECONDS : 3600, credited);
       const client = process.cpuUsage(before.client);
-      const [db, node] = [await postgresCpuMs(), await procCpuMs(server.pid!)];
+      const [db, node] = [await postgresCpuMs(), procCpuMs(server.pid)];
       cpu = {
         db: db === null || before.db === null ? null : db - before.db,
         node: node === null || before.node === null ? null : node - before.node,
