@@ -1,36 +1,50 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { writeBatch, type BatchWrites } from './batch-write.js';
-import { DECIDED_COLUMNS } from './inbox-repo.js';
-import type { Cell } from './json-rows.js';
+import { DECIDED_COLUMNS, type DecidedDelivery } from './inbox-repo.js';
+import type { Cell, Column } from './json-rows.js';
 import { enqueueNotificationsSql } from './notify-outbox.js';
+import { isUniqueViolation } from './pg-errors.js';
 import { poolOf } from './pg-pools.js';
 import { SALE_WRITE_COLUMNS } from './sales-repo.js';
 import type { Database } from './schema.js';
 
-/** The inbox columns, as `insertDecidedSql` writes them. */
-const INBOX_COLUMNS = Object.entries(DECIDED_COLUMNS).map(([name, [, read]]) => [name, read] as const);
+/** A column as COPY writes it: name, SQL type, and how to read it from a row. */
+type CopyColumn<R> = readonly [name: string, type: string, read: (row: R) => Cell];
+const copyColumns = <R>(columns: Readonly<Record<string, Column<R>>>): CopyColumn<R>[] =>
+  Object.entries(columns).map(([name, [type, read]]) => [name, type, read] as const);
 
-const SALES_STAGE = 'tracknow_stage_sales';
-const INBOX_STAGE = 'tracknow_stage_inbox';
-const names = (columns: readonly (readonly [string, unknown])[]) => columns.map(([n]) => `"${n}"`).join(', ');
-const SALE_NAMES = names(SALE_WRITE_COLUMNS);
+const SALE_COLUMNS = copyColumns(SALE_WRITE_COLUMNS);
+/**
+ * The inbox columns, as `insertDecidedSql` writes them, and the two it sets itself: `now` is
+ * PostgreSQL's input for the transaction's start, the `now()` of the webhooks' insert.
+ */
+const INBOX_COLUMNS: CopyColumn<DecidedDelivery>[] = [
+  ...copyColumns(DECIDED_COLUMNS),
+  ['processed_at', 'timestamptz', () => 'now'],
+  ['attempts', 'integer', () => 1],
+];
+
+const names = (columns: readonly CopyColumn<never>[]) => columns.map(([n]) => `"${n}"`).join(', ');
+const SALE_NAMES = names(SALE_COLUMNS);
 const INBOX_NAMES = names(INBOX_COLUMNS);
 
-/** Sessions whose staging tables exist (temporary tables live as long as the session). */
-const staged = new WeakSet<pg.PoolClient>();
+/** A unique key taken since the batch read it: ingest retries the batch on its locked path. */
+class LostRace extends Error {
+  readonly code = '40001';
+}
 
 /**
- * The backfill's write of a batch on PostgreSQL: the new sales and the inbox rows go to
- * session-local staging tables by COPY (text format: no JSON to build, escape or parse per row),
- * then ONE statement moves them into `sales` and `webhook_events`, writes any outbox rows, and
- * proves what the batch read is still true, exactly as `writeBatch` does: every new sale's order
- * still free, every delivery's key still unstored, else `tracknow_lost_race()` raises 40001, the
- * transaction rolls back and ingest retries the batch on its locked path. The staging tables empty
- * themselves at commit or rollback.
+ * The backfill's write of a batch on PostgreSQL: the new sales and the inbox rows go straight
+ * into `sales` and `webhook_events` by COPY (text format: no JSON to build, escape or parse per
+ * row), in one transaction with any outbox rows. The check `writeBatch` makes by counting (every
+ * new sale's order still free, every delivery's key still unstored) is here the tables' unique
+ * keys: a row that another writer stored since the read fails the COPY with 23505, the
+ * transaction rolls back whole, and the batch is retried as after a lost race (40001), on
+ * ingest's locked path, which reads what the winner wrote.
  *
  * Returns undefined where there is no server pool (the embedded store, a transaction): the
  * ordinary write then does everything. A batch that changes existing sales, reverses credits or
@@ -58,55 +72,24 @@ export function copyWriter(
       // WAL flush: a server crash can lose the last batches, never half of one. The file's row is
       // completed by an ordinary commit at the end, which flushes everything before it.
       await client.query('set local synchronous_commit = off');
-      if (!staged.has(client)) {
-        await client.query(
-          `create temp table if not exists ${SALES_STAGE} on commit delete rows as select ${SALE_NAMES} from sales with no data`,
-        );
-        await client.query(
-          `create temp table if not exists ${INBOX_STAGE} on commit delete rows as select ${INBOX_NAMES} from webhook_events with no data`,
-        );
-      }
-      if (writes.newSales.length)
-        await copyIn(client, SALES_STAGE, SALE_NAMES, copyText(writes.newSales, SALE_WRITE_COLUMNS));
+      if (writes.newSales.length) await copyIn(client, 'sales', SALE_NAMES, copyText(writes.newSales, SALE_COLUMNS));
       if (writes.deliveries.length)
-        await copyIn(client, INBOX_STAGE, INBOX_NAMES, copyText(writes.deliveries, INBOX_COLUMNS));
-      const statement = moveStatement(writes).compile(db);
-      await client.query(statement.sql, [...statement.parameters]);
+        await copyIn(client, 'webhook_events', INBOX_NAMES, copyText(writes.deliveries, INBOX_COLUMNS));
+      if (writes.messages.length) {
+        const statement = enqueueNotificationsSql(writes.messages).compile(db);
+        await client.query(statement.sql, [...statement.parameters]);
+      }
       await client.query('commit');
-      staged.add(client);
     } catch (err) {
       await client.query('rollback').catch((e: unknown) => {
         broken = e instanceof Error ? e : new Error(String(e));
       });
+      if (isUniqueViolation(err)) throw new LostRace('a key of this batch was stored meanwhile', { cause: err });
       throw err;
     } finally {
       client.release(broken);
     }
   };
-}
-
-/** Staging into the tables, checked, in one statement (see `writeBatch` for the check). */
-function moveStatement(writes: BatchWrites): RawBuilder<unknown> {
-  const parts: RawBuilder<unknown>[] = [];
-  const lost: RawBuilder<unknown>[] = [];
-  if (writes.newSales.length) {
-    parts.push(sql`sales_inserted as (
-      insert into sales (${sql.raw(SALE_NAMES)}, updated_at)
-      select ${sql.raw(SALE_NAMES)}, now() from ${sql.raw(SALES_STAGE)}
-      on conflict (merchant_id, platform, external_order_id) do nothing
-      returning id)`);
-    lost.push(sql`(select count(*) from sales_inserted) <> ${sql.lit(writes.newSales.length)}`);
-  }
-  if (writes.deliveries.length) {
-    parts.push(sql`deliveries_written as (
-      insert into webhook_events (${sql.raw(INBOX_NAMES)}, processed_at, attempts)
-      select ${sql.raw(INBOX_NAMES)}, now(), 1 from ${sql.raw(INBOX_STAGE)}
-      on conflict (merchant_id, platform, dedupe_key) do nothing
-      returning id)`);
-    lost.push(sql`(select count(*) from deliveries_written) <> ${sql.lit(writes.deliveries.length)}`);
-  }
-  if (writes.messages.length) parts.push(sql`messages_written as (${enqueueNotificationsSql(writes.messages)})`);
-  return sql`with ${sql.join(parts)} select tracknow_lost_race() where ${sql.join(lost, sql` or `)}`;
 }
 
 async function copyIn(client: pg.PoolClient, table: string, columns: string, text: string): Promise<void> {
@@ -116,25 +99,38 @@ async function copyIn(client: pg.PoolClient, table: string, columns: string, tex
 
 const SPECIAL = /[\\\t\n\r]/;
 const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+const escaped = (text: string) => (SPECIAL.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!) : text);
+
+/**
+ * Types whose values tracknow formats itself (uuids checked or made here, numbers, ISO instants,
+ * ISO 4217 codes, booleans): they never hold a tab, newline or backslash, so they skip the escape.
+ */
+const FORMATTED = new Set(['uuid', 'bigint', 'integer', 'timestamptz', 'char(3)', 'boolean']);
 
 /** One value in COPY's text format: `\N` for null, backslash escapes for the four special characters. */
-function field(value: Cell | object | undefined): string {
-  if (value === null || value === undefined) return '\\N';
-  if (typeof value === 'boolean') return value ? 't' : 'f';
-  if (typeof value === 'number') return String(value);
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return SPECIAL.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!) : text;
+function field(value: Cell | object, formatted: boolean): string {
+  switch (typeof value) {
+    case 'string':
+      return formatted ? value : escaped(value);
+    case 'number':
+      return String(value);
+    case 'boolean':
+      return value ? 't' : 'f';
+    default:
+      return value === null ? '\\N' : escaped(JSON.stringify(value));
+  }
 }
 
-/** Rows as COPY text: tab-separated fields, one line each. */
-function copyText<R>(rows: readonly R[], columns: readonly (readonly [string, (r: R) => Cell])[]): string {
-  const lines: string[] = new Array<string>(rows.length);
-  const readers = columns.map(([, read]) => read);
+/** Rows as COPY text: tab-separated fields, one line each, appended to one string (no array per row). */
+function copyText<R>(rows: readonly R[], columns: readonly CopyColumn<R>[]): string {
+  const readers = columns.map(([, , read]) => read);
+  const formatted = columns.map(([, type]) => FORMATTED.has(type));
+  const last = readers.length - 1;
+  let text = '';
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!;
-    const fields: string[] = new Array<string>(readers.length);
-    for (let c = 0; c < readers.length; c++) fields[c] = field(readers[c]!(row));
-    lines[r] = fields.join('\t');
+    for (let c = 0; c < last; c++) text += field(readers[c]!(row), formatted[c]!) + '\t';
+    text += field(readers[last]!(row), formatted[last]!) + '\n';
   }
-  return lines.join('\n') + '\n';
+  return text;
 }

@@ -6,7 +6,14 @@ export type Cell = string | number | boolean | null;
 export type Column<R> = readonly [type: string, read: (row: R) => Cell];
 
 export const int8 = (v: bigint | null): Cell => (v === null ? null : v.toString());
-export const instant = (v: Date | null): Cell => (v === null ? null : v.toISOString());
+/** The last instant formatted: a sale's status, amounts and event times are often one Date. */
+let lastInstant: { ms: number; text: string } = { ms: NaN, text: '' };
+export const instant = (v: Date | null): Cell => {
+  if (v === null) return null;
+  const ms = v.getTime();
+  if (ms !== lastInstant.ms) lastInstant = { ms, text: v.toISOString() };
+  return lastInstant.text;
+};
 
 /**
  * `json_to_recordset($1::json) as <alias>(col type, …)`: a whole batch as ONE parameter.

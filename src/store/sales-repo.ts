@@ -4,7 +4,7 @@ import type { SaleState } from '../domain/sale-lifecycle.js';
 import type { AttributionMethod, OrderStatus } from '../domain/order-event.js';
 import type { OrderKey } from './order-keys.js';
 import type { Sale } from './schema.js';
-import { instant, int8, jsonRows, quoteId, type Cell } from './json-rows.js';
+import { instant, int8, jsonRows, quoteId, type Cell, type Column } from './json-rows.js';
 
 export function saleState(row: Sale): SaleState {
   return {
@@ -96,12 +96,10 @@ const SALE_COLUMNS = {
 } satisfies Record<string, readonly [string, (w: SaleWrite) => Cell, 'mutable'?]>;
 
 const ENTRIES = Object.entries(SALE_COLUMNS) as [string, readonly [string, (w: SaleWrite) => Cell, 'mutable'?]][];
-/** The columns a new sale is written with and how each is read, in order (the backfill's COPY writes the same). */
-export const SALE_WRITE_COLUMNS: readonly (readonly [name: string, read: (w: SaleWrite) => Cell])[] = ENTRIES.map(
-  ([name, [, read]]) => [name, read] as const,
-);
 // Built once: the statement's fixed text would otherwise be 75 query nodes per batch.
 const JSON_COLUMNS = Object.fromEntries(ENTRIES.map(([name, [type, read]]) => [name, [type, read] as const]));
+/** The columns a new sale is written with, their types and how each is read, in order (the backfill's COPY writes the same). */
+export const SALE_WRITE_COLUMNS: Readonly<Record<string, Column<SaleWrite>>> = JSON_COLUMNS;
 const NAMES = sql.raw(ENTRIES.map(([name]) => quoteId(name)).join(', '));
 const MUTABLE = ENTRIES.filter(([, [, , m]]) => m).map(([name]) => quoteId(name));
 /** `col = source.col` for every mutable column. */

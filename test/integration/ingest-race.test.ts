@@ -2,6 +2,7 @@ import { beforeAll, expect, it } from 'vitest';
 import type { MerchantSecrets } from '../../src/platforms/platform.js';
 import { ingestBatch, type IngestItem } from '../../src/services/ingest/ingest.js';
 import { findMerchantSecrets, intake } from '../../src/services/ingest/webhook-intake.js';
+import { copyWriter } from '../../src/store/backfill-copy.js';
 import { describeBackends } from '../helpers/db.js';
 import { request } from '../helpers/fixtures.js';
 import { tiktokSignature } from '../helpers/http.js';
@@ -111,4 +112,68 @@ describeBackends('ingest under racing transactions', (t) => {
     expect(outcomes[1]!.eventId).toBe(outcomes[0]!.eventId);
     expect(outcomes[1]!.sale?.id).toBe(outcomes[0]!.sale?.id);
   });
+});
+
+// The backfill's COPY path (PostgreSQL only) has no count to check: a key stored since the read
+// fails the COPY on the unique index, and the batch must then be retried like any lost race.
+describeBackends('the backfill COPY write under a racing writer', (t, backend) => {
+  let merchant: MerchantSecrets;
+  beforeAll(async () => {
+    const world = await seedWorld(t().db);
+    merchant = await findMerchantSecrets(t().db, world.merchant.id);
+  });
+
+  it.runIf(backend === 'postgres')(
+    'retries the batch on the locked path when a sale it read as new is stored first',
+    async () => {
+      const copy = copyWriter(t().db)!;
+      expect(copy).toBeDefined();
+      const [paid] = orderItems(merchant, 'copy-race', 4200);
+      const [rival] = orderItems(merchant, 'copy-race', 4200).slice(1);
+      const [other] = orderItems(merchant, 'copy-race-2', 900);
+      let raced = 0;
+      const outcomes = await ingestBatch(t().db, [paid!, other!], {
+        // Between this batch's read and its write, another delivery stores the same order's sale.
+        write: async (trx, writes, checked) => {
+          raced++;
+          await ingestBatch(t().db, [rival!]);
+          return copy(trx, writes, checked);
+        },
+      });
+      expect(raced).toBe(1); // the retry writes with writeBatch, not the COPY
+      expect(outcomes[0]!.outcome).not.toBe('created'); // the rival created it; this one moved it on
+      const sales = await t()
+        .db.selectFrom('sales')
+        .select(['base_minor', 'status'])
+        .where('external_order_id', '=', 'copy-race')
+        .execute();
+      expect(sales).toEqual([{ base_minor: 4200n, status: 'pending' }]);
+      const stored = await t()
+        .db.selectFrom('webhook_events')
+        .select(['order_id', 'status'])
+        .where('order_id', 'in', ['copy-race', 'copy-race-2'])
+        .orderBy('order_id')
+        .orderBy('received_at')
+        .execute();
+      expect(stored.map((r) => r.order_id).sort()).toEqual(['copy-race', 'copy-race', 'copy-race-2']);
+    },
+  );
+
+  it.runIf(backend === 'postgres')(
+    'writes new sales and deliveries straight into the tables, processed once',
+    async () => {
+      const [paid] = orderItems(merchant, 'copy-plain', 3100);
+      const outcomes = await ingestBatch(t().db, [paid!], { write: copyWriter(t().db)! });
+      expect(outcomes.map((o) => o.outcome)).toEqual(['created']);
+      const [row] = await t()
+        .db.selectFrom('webhook_events')
+        .select(['status', 'attempts', 'processed_at', 'received_at'])
+        .where('order_id', '=', 'copy-plain')
+        .execute();
+      expect(row).toMatchObject({ status: 'processed', attempts: 1 });
+      expect(row!.processed_at?.getTime()).toBe(row!.received_at.getTime());
+      const again = await ingestBatch(t().db, [paid!], { write: copyWriter(t().db)! });
+      expect(again.map((o) => o.outcome)).toEqual(['duplicate']);
+    },
+  );
 });

@@ -23,21 +23,31 @@ const INSTANTS = new Set(['eventTime', 'orderedAt']);
 
 /** The inbox body of an export order: compact JSON, money and instants as strings. */
 export function canonicalBody(event: OrderEvent, fileId: string, lines: readonly number[]): string {
-  const { platform: _p, merchantId: _m, externalOrderId: _o, dedupeKey: _k, ...rest } = event;
-  // Money by hand: a replacer function would be called for every key of every order.
-  const out: Record<string, unknown> = rest;
-  for (const key of MONEY_KEYS) if (rest[key]) out[key] = money(rest[key]);
-  if (rest.refunds)
-    out.refunds = rest.refunds.map((r) => ({
-      id: r.id,
-      ...(r.base ? { base: money(r.base) } : {}),
-      ...(r.amount ? { amount: money(r.amount) } : {}),
-    }));
-  if (rest.lines) out.lines = rest.lines.map((l) => ({ ...l, base: money(l.base) }));
+  // One pass over the event's own keys, in their order, building plain values: instants as ISO
+  // strings and money as decimal strings here, so JSON.stringify meets no Date and no bigint.
+  const out: Record<string, unknown> = {};
+  const source = event as unknown as Record<string, unknown>;
+  for (const key of Object.keys(source)) {
+    if (ROW_COLUMNS.has(key)) continue;
+    const value = source[key];
+    if (value instanceof Date) out[key] = value.toISOString();
+    else if (key === 'lines') out.lines = event.lines!.map((l) => ({ ...l, base: money(l.base) }));
+    else if (key === 'refunds')
+      out.refunds = event.refunds!.map((r) => ({
+        id: r.id,
+        ...(r.base ? { base: money(r.base) } : {}),
+        ...(r.amount ? { amount: money(r.amount) } : {}),
+      }));
+    else if (value && MONEY_KEYS.has(key)) out[key] = money(value as Money);
+    else out[key] = value;
+  }
   return JSON.stringify({ v: 1, file: fileId, lines, event: out });
 }
 
-const MONEY_KEYS = ['base', 'total', 'attributedBase', 'platformCommission', 'refundedBase'] as const;
+/** Kept in the inbox row's own columns, not in the body. */
+const ROW_COLUMNS = new Set(['platform', 'merchantId', 'externalOrderId', 'dedupeKey']);
+
+const MONEY_KEYS = new Set(['base', 'total', 'attributedBase', 'platformCommission', 'refundedBase']);
 const money = (m: Money) => ({ minor: m.minor.toString(), currency: m.currency });
 
 /** Where the stored row's columns supply what the body leaves out. */
