@@ -156,7 +156,7 @@ async function main(): Promise<void> {
   const n = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 1_000_000);
   const batchSize = Number(arg('--batch') ?? 1000);
   const inFlight = Number(arg('--in-flight') ?? 2);
-  // --no-copy: the batched inserts webhooks use, instead of COPY into staging (to compare the two).
+  // --no-copy: the batched inserts webhooks use, instead of COPY (to compare the two).
   const useCopy = !process.argv.includes('--no-copy');
   const dir = await mkdtemp(join(tmpdir(), 'tracknow-bench-'));
   const file = join(dir, 'orders-export.csv');

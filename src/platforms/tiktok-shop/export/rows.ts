@@ -47,17 +47,18 @@ type IdColumn = 'skuId' | 'productId' | 'sellerSku' | 'quantity';
 /** The line's ids from whichever id columns the file has; undefined when it has none. */
 function lineIds(index: ColumnIndex<IdColumn>): (cells: readonly string[]) => LineIds | undefined {
   if (index.skuId < 0 && index.productId < 0 && index.sellerSku < 0) return () => undefined;
+  // Built field by field (same keys, same order as before): this runs for every row of a file.
   return (cells) => {
+    const ids: { -readonly [K in keyof LineIds]: LineIds[K] } = {};
+    const skuId = at(cells, index.skuId);
+    const productId = at(cells, index.productId);
+    const sku = at(cells, index.sellerSku);
+    if (skuId !== '') ids.skuId = skuId;
+    if (productId !== '') ids.productId = productId;
+    if (sku !== '') ids.sku = sku;
     const quantity = Number(at(cells, index.quantity) || NaN);
-    const found = {
-      skuId: at(cells, index.skuId),
-      productId: at(cells, index.productId),
-      sku: at(cells, index.sellerSku),
-    };
-    return {
-      ...Object.fromEntries(Object.entries(found).filter(([, v]) => v !== '')),
-      ...(Number.isSafeInteger(quantity) && quantity > 0 ? { quantity } : {}),
-    };
+    if (Number.isSafeInteger(quantity) && quantity > 0) ids.quantity = quantity;
+    return ids;
   };
 }
 
