@@ -13,6 +13,7 @@ import * as m0011 from './0011_jobs.js';
 import * as m0012 from './0012_tiktok_affiliate.js';
 import * as m0013 from './0013_backfill_files.js';
 import * as m0014 from './0014_fanout_per_statement.js';
+import * as m0015 from './0015_fanout_job_per_statement.js';
 
 /** Every migration, in order. A static list: nothing scans a directory at run time. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0012_tiktok_affiliate': m0012,
   '0013_backfill_files': m0013,
   '0014_fanout_per_statement': m0014,
+  '0015_fanout_job_per_statement': m0015,
 };

@@ -34,11 +34,16 @@ export async function fanOutNotifications(db: Kysely<Database>, o: FanOutOptions
       from picked p join influencers i on i.id = p.influencer_id
       where coalesce(i.email, '') <> ''`
     : sql``;
+  // Each wanted row is a primary-key probe (a lateral subquery). Matched as `id in (list)`, the
+  // planner scanned both partial indexes of rows not yet fanned out, which also hold every row
+  // fanned out since the last vacuum: thousands of entries per fan-out under webhook load.
   const { rows } = await sql<{ id: string }>`
     with picked as materialized (
-      select id, event, influencer_id from notifications
-      where id in ${uuidList(o.ids)} and fanned_out_at is null and status = 'pending'
-      for update skip locked
+      select n.id, n.event, n.influencer_id
+      from (select distinct value::uuid as id from json_array_elements_text(${JSON.stringify(o.ids)}::json)) as wanted
+      cross join lateral (select id, event, influencer_id from notifications
+        where id = wanted.id and fanned_out_at is null and status = 'pending'
+        for update skip locked) n
     ), planned as (
       insert into notification_deliveries (id, notification_id, channel, endpoint_id, next_attempt_at, give_up_at)
       select gen_random_uuid(), p.id, 'webhook', e.id, ${at(o.now)}, ${at(giveUp)}

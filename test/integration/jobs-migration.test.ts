@@ -40,6 +40,7 @@ describeBackends('migration 0011 (jobs)', (t) => {
       '0012_tiktok_affiliate',
       '0013_backfill_files',
       '0014_fanout_per_statement',
+      '0015_fanout_job_per_statement',
     ]);
     const jobs = await t().db.selectFrom('jobs').selectAll().orderBy('task').execute();
     expect(jobs.map((j) => [j.task, j.key, j.attempts])).toEqual([

@@ -6,7 +6,7 @@ import { webhookBody, webhookData } from '../../src/domain/notify-render.js';
 import { backoffMs } from '../../src/domain/backoff.js';
 import { planAfterFailure, PermanentJobError, RetryLaterError } from '../../src/domain/jobs.js';
 import { checkReceiverUrl, classifyHttpStatus } from '../../src/domain/notify.js';
-import { DELIVERY_MAX_ATTEMPTS } from '../../src/services/notify/notify-jobs.js';
+import { DELIVERY_MAX_ATTEMPTS, notificationIds, oneAtATime } from '../../src/services/notify/notify-jobs.js';
 import { newEndpointSecret } from '../../src/services/notify/notify-endpoints.js';
 
 const HOUR = 3_600_000;
@@ -195,5 +195,39 @@ describe('emails', () => {
     expect(payout.subject).toBe('Payout on its way: €50.00');
     expect(payout.text).toMatch(/Method:\s+SEPA transfer/);
     expect(payout.text).toMatch(/Reference:\s+TN-ABC/);
+  });
+});
+
+describe('fan-out jobs', () => {
+  it('run one at a time: a call starts after the previous one settles, a failure does not block the next', async () => {
+    let running = 0;
+    let most = 0;
+    const order: string[] = [];
+    const serial = oneAtATime(async (name: string, fail: boolean) => {
+      running++;
+      most = Math.max(most, running);
+      order.push(`start ${name}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      order.push(`end ${name}`);
+      running--;
+      if (fail) throw new Error(name);
+      return name;
+    });
+    const results = await Promise.allSettled([serial('a', false), serial('b', true), serial('c', false)]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(most).toBe(1);
+    expect(order).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
+  });
+
+  it("carry a statement's outbox rows (notification_ids) or, queued before 0015, one (notification_id)", () => {
+    expect(notificationIds({ notification_ids: ['n1', 'n2'] })).toEqual(['n1', 'n2']);
+    expect(notificationIds({ notification_id: 'n1' })).toEqual(['n1']);
+    for (const bad of [{}, null, { notification_ids: [] }, { notification_ids: 'n1' }, { notification_ids: ['n1', 2] }])
+      expect(() => notificationIds(bad)).toThrow(PermanentJobError);
   });
 });

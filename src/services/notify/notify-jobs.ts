@@ -15,24 +15,37 @@ export interface NotifyTaskDeps {
   readonly transports: Transports;
   /** Whether this runner sends emails (an SMTP server is configured). */
   readonly email: boolean;
+  /** Told how many outbox rows each fan-out turned into deliveries (a job carries many since 0015). */
+  readonly onFannedOut?: (rows: number) => void;
 }
 
 /**
- * Notification delivery as jobs. The outbox row (written with the change it reports) gets a
- * `notify.fanout` job from a trigger; that job plans one delivery row per receiver and one job
+ * Notification delivery as jobs. The outbox rows (written with the change they report) get a
+ * `notify.fanout` job from a trigger, one per statement (0015); that job plans one delivery row per receiver and one job
  * per delivery (`notify.webhook` in the endpoint's lane, `notify.email` in 'smtp'). The job
  * holds the retry state; the delivery row mirrors it as the record of what was sent.
  */
 export function notifyTasks(deps: NotifyTaskDeps): TaskRegistry {
-  const fanOut = (ids: string[], now: Date) =>
-    fanOutNotifications(deps.db, { ids, now, email: deps.email, maxAttempts: DELIVERY_MAX_ATTEMPTS });
+  // One fan-out statement at a time per runner: its workers are for sending (16 by default), and
+  // several fan-outs at once took as many database connections and CPU from the listener's
+  // ingest, whose latency they made spike (issue #22).
+  const fanOut = oneAtATime(async (ids: string[], now: Date) => {
+    const rows = await fanOutNotifications(deps.db, {
+      ids,
+      now,
+      email: deps.email,
+      maxAttempts: DELIVERY_MAX_ATTEMPTS,
+    });
+    deps.onFannedOut?.(rows);
+    return rows;
+  });
   const fanout: Task = {
     maxAttempts: 25,
-    run: (payload, ctx) => fanOut([field(payload, 'notification_id')], ctx.now()),
+    run: (payload, ctx) => fanOut(notificationIds(payload), ctx.now()),
     // One statement for every outbox row this runner holds.
     runMany: (jobs, ctx) =>
       fanOut(
-        jobs.map((j) => field(j.payload, 'notification_id')),
+        jobs.flatMap((j) => notificationIds(j.payload)),
         ctx.now(),
       ),
   };
@@ -82,6 +95,28 @@ function send(transports: Transports, d: DeliveryToSend): Promise<SendResult> {
   }
   if (d.endpoint_removed || !d.url || !d.secret) return Promise.resolve({ kind: 'fail', error: 'endpoint removed' });
   return transports.webhook(envelope, d.url, d.secret);
+}
+
+/** `fn`, but a call starts only once the previous call has settled (resolved or rejected). */
+export function oneAtATime<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  let previous: Promise<unknown> = Promise.resolve();
+  return (...args) => {
+    const run = previous.then(() => fn(...args));
+    previous = run.catch(() => undefined);
+    return run;
+  };
+}
+
+/**
+ * The outbox rows of a fan-out job: one per statement that wrote them (`notification_ids`,
+ * migration 0015), or one (`notification_id`, jobs queued before it).
+ */
+export function notificationIds(payload: unknown): string[] {
+  const ids = (payload as Record<string, unknown> | null)?.notification_ids;
+  if (ids === undefined) return [field(payload, 'notification_id')];
+  if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === 'string' && id !== ''))
+    throw new PermanentJobError("the job's payload has no notification_ids");
+  return ids as string[];
 }
 
 /** A payload's string field; a job without it cannot succeed by retrying. */

@@ -48,8 +48,9 @@ export async function deliverDue(db: Kysely<Database>, options: DeliverOptions):
     options.transports ??
     (await createTransports({ timeoutMs: options.timeoutMs, smtp: options.smtp, now, signal: options.signal }));
   try {
+    let fannedOut = 0;
     const counts = await runJobs(db, {
-      tasks: notifyTasks({ db, transports, email: options.smtp !== undefined }),
+      tasks: notifyTasks({ db, transports, email: options.smtp !== undefined, onFannedOut: (n) => (fannedOut += n) }),
       concurrency: Math.max(1, options.concurrency),
       leaseMs: deliveryLeaseMs(options.timeoutMs),
       now,
@@ -57,14 +58,17 @@ export async function deliverDue(db: Kysely<Database>, options: DeliverOptions):
       signal: options.signal,
       log: options.log,
     });
-    return deliverSummary(counts);
+    return deliverSummary(counts, fannedOut);
   } finally {
     if (!options.transports) await transports.close();
   }
 }
 
-/** The notification counts of a run's per-task counts. */
-export function deliverSummary(counts: Readonly<Record<string, TaskCounts>>): DeliverSummary {
+/**
+ * The notification counts of a run's per-task counts, and the outbox rows its fan-outs turned
+ * into deliveries (not its fan-out jobs: one job carries every row of the statement that wrote them).
+ */
+export function deliverSummary(counts: Readonly<Record<string, TaskCounts>>, fannedOut: number): DeliverSummary {
   const sends = [counts['notify.webhook'], counts['notify.email']].reduce<TaskCounts>((a, b) => {
     const c = b ?? noCounts();
     return {
@@ -76,7 +80,7 @@ export function deliverSummary(counts: Readonly<Record<string, TaskCounts>>): De
     };
   }, noCounts());
   return {
-    notifications: counts['notify.fanout']?.done ?? 0,
+    notifications: fannedOut,
     attempted: sends.done + sends.retried + sends.failed,
     delivered: sends.done,
     retrying: sends.retried,
