@@ -150,4 +150,41 @@ describeBackends('the job runner', (t) => {
     expect(rows.every((r) => r.status === 'pending' && r.attempts === 0 && r.locked_by === null)).toBe(true);
     expect(JOB_STATUSES).toContain(rows[0]!.status);
   });
+
+  it('beside a listener, spaces claims that find little, and works a backlog without pausing', async () => {
+    // A trickle: the first job queues a second; the next claim waits out the gap.
+    await enqueue('trickle', 1);
+    const started: number[] = [];
+    const stop = new AbortController();
+    const trickle: TaskRegistry = {
+      trickle: task(async (payload) => {
+        started.push(Date.now());
+        if ((payload as { i: number }).i === 0)
+          await enqueueJobs(t().db, [{ task: 'trickle', payload: { i: 1 }, maxAttempts: 5 }]);
+        else stop.abort();
+      }),
+    };
+    await runJobs(t().db, { tasks: trickle, concurrency: 2, pollMs: 10, claimGapMs: 400, signal: stop.signal });
+    expect(started).toHaveLength(2);
+    expect(started[1]! - started[0]!).toBeGreaterThanOrEqual(350);
+
+    // A backlog: full claims follow each other at once; a pause of a minute would time the test out.
+    await enqueue('backlog', 150);
+    let done = 0;
+    const drained = new AbortController();
+    const backlog: TaskRegistry = {
+      backlog: task(async () => {
+        if (++done === 150) drained.abort();
+      }),
+    };
+    const counts = await runJobs(t().db, {
+      tasks: backlog,
+      concurrency: 4,
+      batch: 64,
+      pollMs: 60_000,
+      claimGapMs: 60_000,
+      signal: drained.signal,
+    });
+    expect(counts.backlog).toMatchObject({ claimed: 150, done: 150 });
+  });
 });

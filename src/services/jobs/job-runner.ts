@@ -60,6 +60,13 @@ export interface RunnerOptions {
   readonly once?: boolean | undefined;
   /** Keep going until `signal`, looking for due jobs this often when idle. */
   readonly pollMs?: number | undefined;
+  /**
+   * With `pollMs`: at least this long between two claims that found less than a full batch (default 0). Beside a
+   * listener, work queued one job per request batch is then claimed, run and settled in a few
+   * larger rounds a second instead of one round per batch, which took connections and CPU from the
+   * requests. A backlog (full claims) is worked through without pauses.
+   */
+  readonly claimGapMs?: number | undefined;
   readonly payloadMatch?: Record<string, unknown> | undefined;
   readonly signal?: AbortSignal | undefined;
   readonly now?: (() => Date) | undefined;
@@ -87,6 +94,8 @@ export class JobRunner {
   private readonly slow = new Map<string, number>();
   private exhausted = false;
   private claimedOnce = false;
+  private lastClaim = 0;
+  private lastClaimFull = false;
   private claiming: Promise<void> | undefined;
   private waiters: (() => void)[] = [];
   private poll: NodeJS.Timeout | undefined;
@@ -170,13 +179,17 @@ export class JobRunner {
       return;
     }
     this.claimedOnce = true;
+    const gap = (this.o.claimGapMs ?? 0) - (Date.now() - this.lastClaim);
+    if (gap > 0 && !this.lastClaimFull && this.o.pollMs !== undefined) await this.pause(gap);
+    this.lastClaim = Date.now();
     const finishedBefore = this.finished;
     const now = this.now();
+    const limit = this.batch - this.queue.length;
     const jobs = await claimJobs(this.db, {
       workerId: this.workerId,
       now,
       leaseMs: this.o.leaseMs ?? DEFAULT_LEASE_MS,
-      limit: this.batch - this.queue.length,
+      limit,
       tasks: this.names,
       skipLanes: [...this.slow].filter(([, until]) => until > now.getTime()).map(([lane]) => lane),
       payloadMatch: this.o.payloadMatch,
@@ -184,6 +197,7 @@ export class JobRunner {
       this.error ??= err;
       return [];
     });
+    this.lastClaimFull = jobs.length >= limit;
     for (const job of jobs) this.count(job.task).claimed++;
     // Empty, but a job finished meanwhile (it may have queued more, after this claim's snapshot): look again.
     const stale = jobs.length === 0 && this.finished !== finishedBefore && !this.o.once;
@@ -198,6 +212,17 @@ export class JobRunner {
     }
     this.queue.push(...jobs);
     this.wake();
+  }
+
+  /** Waits `ms`, or less if the runner is stopped meanwhile. */
+  private pause(ms: number): Promise<void> {
+    const signal = this.stopping.signal;
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const done = () => (clearTimeout(timer), signal.removeEventListener('abort', done), resolve());
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+    });
   }
 
   private count(task: string): TaskCounts {
