@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { isDbUnavailable } from '../../errors.js';
 import type { Database } from '../../store/schema.js';
+import { retryOnConflict } from '../../store/pg-errors.js';
 import { ingestBatch, type IngestItem, type IngestOutcome } from './ingest.js';
 
 interface Waiting {
@@ -71,7 +72,7 @@ export class IngestBatcher {
 
   async #run(batch: Waiting[]): Promise<void> {
     try {
-      const outcomes = await retrying(() =>
+      const outcomes = await retryOnConflict(() =>
         ingestBatch(
           this.db,
           batch.map((w) => w.item),
@@ -85,21 +86,8 @@ export class IngestBatcher {
       }
       // One bad delivery must not fail its neighbours: retry each alone.
       await Promise.all(
-        batch.map((w) => retrying(() => ingestBatch(this.db, [w.item])).then((o) => w.resolve(o[0]!), w.reject)),
+        batch.map((w) => retryOnConflict(() => ingestBatch(this.db, [w.item])).then((o) => w.resolve(o[0]!), w.reject)),
       );
-    }
-  }
-}
-
-const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadlock
-
-async function retrying<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
-  for (let n = 1; ; n++) {
-    try {
-      return await fn();
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (n >= attempts || !code || !RETRYABLE.has(code)) throw err;
     }
   }
 }

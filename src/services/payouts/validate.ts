@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { computeBalances } from '../../domain/balances.js';
 import { formatMajor } from '../../domain/money.js';
+import { retryOnConflict } from '../../store/pg-errors.js';
 import type { Database } from '../../store/schema.js';
 import { ledgerSums, lockLedger } from './balance.js';
 
@@ -149,17 +150,21 @@ export async function validate(db: Kysely<Database>, options: ValidateOptions): 
         return summarize(moved, cancel[0]?.n ?? 0, (pending[0]?.n ?? 0) - countSales(moved), true);
       });
   }
-  return db.transaction().execute(async (trx) => {
-    await lockLedger(trx);
-    const moved = await validateDueSales(trx, asOf, Math.max(1, Math.floor(options.batchSize ?? 100_000)));
-    const cancelled =
-      await sql`update sales s set status = 'cancelled', cancelled_at = now(), updated_at = now() where ${cancellable}`.execute(
-        trx,
-      );
-    const { rows: left } = await countPendingPastHold(asOf).execute(trx);
-    await notifyValidated(trx, moved, options.asOf);
-    return summarize(moved, Number(cancelled.numAffectedRows ?? 0n), left[0]?.n ?? 0, false);
-  });
+  // Ingest updates sales while this runs; two multi-row updates can deadlock, and PostgreSQL then
+  // undoes one of them whole. If it picks this run, run it again rather than fail the cron job.
+  return retryOnConflict(() =>
+    db.transaction().execute(async (trx) => {
+      await lockLedger(trx);
+      const moved = await validateDueSales(trx, asOf, Math.max(1, Math.floor(options.batchSize ?? 100_000)));
+      const cancelled =
+        await sql`update sales s set status = 'cancelled', cancelled_at = now(), updated_at = now() where ${cancellable}`.execute(
+          trx,
+        );
+      const { rows: left } = await countPendingPastHold(asOf).execute(trx);
+      await notifyValidated(trx, moved, options.asOf);
+      return summarize(moved, Number(cancelled.numAffectedRows ?? 0n), left[0]?.n ?? 0, false);
+    }),
+  );
 }
 
 const countSales = (rows: readonly MovedRow[]) => rows.reduce((n, r) => n + r.sales, 0);
