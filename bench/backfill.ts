@@ -101,8 +101,8 @@ async function timeFloor(
  * The issue's baseline: COPY of `rows` sales-shaped rows into `shaped_sales` (LIKE sales INCLUDING
  * ALL: its columns, defaults, checks and indexes; no foreign keys). The rows are the sales this
  * backfill wrote in order-id order (as an export holds them), repeated with fresh ids and order ids
- * up to `rows`, written to a file first so
- * that only the COPY from the file is timed, through the same client-side COPY as the bare table.
+ * up to `rows`, written to a file first so that only the COPY from the file is timed, through the
+ * same client-side COPY as the bare table.
  */
 async function shapedCopy(client: pg.Client, rows: number, file: string): Promise<{ rows: number; seconds: number }> {
   const { rows: counted } = await client.query<{ n: string }>('select count(*) as n from sales');

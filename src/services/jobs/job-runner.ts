@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { BackoffPolicy } from '../../domain/backoff.js';
 import { planAfterFailure, type JobPlan } from '../../domain/jobs.js';
@@ -61,10 +62,10 @@ export interface RunnerOptions {
   /** Keep going until `signal`, looking for due jobs this often when idle. */
   readonly pollMs?: number | undefined;
   /**
-   * With `pollMs`: at least this long between two claims that found less than a full batch (default 0). Beside a
-   * listener, work queued one job per request batch is then claimed, run and settled in a few
-   * larger rounds a second instead of one round per batch, which took connections and CPU from the
-   * requests. A backlog (full claims) is worked through without pauses.
+   * With `pollMs`: at least this long between two claims that found less than a full batch
+   * (default 0). Beside a listener, work queued one job per request batch is then claimed, run and
+   * settled in a few larger rounds a second instead of one round per batch, which took connections
+   * and CPU from the requests. A backlog (full claims) is worked through without pauses.
    */
   readonly claimGapMs?: number | undefined;
   readonly payloadMatch?: Record<string, unknown> | undefined;
@@ -180,7 +181,9 @@ export class JobRunner {
     }
     this.claimedOnce = true;
     const gap = (this.o.claimGapMs ?? 0) - (Date.now() - this.lastClaim);
-    if (gap > 0 && !this.lastClaimFull && this.o.pollMs !== undefined) await this.pause(gap);
+    // Cut short (not failed) when the runner is stopped meanwhile.
+    if (gap > 0 && !this.lastClaimFull && this.o.pollMs !== undefined)
+      await sleep(gap, undefined, { signal: this.stopping.signal }).catch(() => undefined);
     this.lastClaim = Date.now();
     const finishedBefore = this.finished;
     const now = this.now();
@@ -212,17 +215,6 @@ export class JobRunner {
     }
     this.queue.push(...jobs);
     this.wake();
-  }
-
-  /** Waits `ms`, or less if the runner is stopped meanwhile. */
-  private pause(ms: number): Promise<void> {
-    const signal = this.stopping.signal;
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const done = () => (clearTimeout(timer), signal.removeEventListener('abort', done), resolve());
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-    });
   }
 
   private count(task: string): TaskCounts {

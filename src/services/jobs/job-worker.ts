@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { Config } from '../../config.js';
 import type { Database } from '../../store/schema.js';
@@ -56,10 +57,8 @@ export function startWorker(db: Kysely<Database>, config: Config, options: Worke
         } catch (err) {
           if (stopping.signal.aborted) return;
           stamp({ event: 'job', error: String((err as Error)?.message ?? err).slice(0, 200) });
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, pollMs);
-            stopping.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-          });
+          // Cut short (not failed) by stop().
+          await sleep(pollMs, undefined, { signal: stopping.signal }).catch(() => undefined);
         }
       }
     } finally {

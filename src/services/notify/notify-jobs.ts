@@ -21,9 +21,10 @@ export interface NotifyTaskDeps {
 
 /**
  * Notification delivery as jobs. The outbox rows (written with the change they report) get a
- * `notify.fanout` job from a trigger, one per statement (0015); that job plans one delivery row per receiver and one job
- * per delivery (`notify.webhook` in the endpoint's lane, `notify.email` in 'smtp'). The job
- * holds the retry state; the delivery row mirrors it as the record of what was sent.
+ * `notify.fanout` job from a trigger, one per statement (0015); that job plans one delivery row
+ * per receiver and one job per delivery (`notify.webhook` in the endpoint's lane, `notify.email`
+ * in 'smtp'). The job holds the retry state; the delivery row mirrors it as the record of what
+ * was sent.
  */
 export function notifyTasks(deps: NotifyTaskDeps): TaskRegistry {
   // One fan-out statement at a time per runner: its workers are for sending (16 by default), and
