@@ -10,7 +10,7 @@
 // Measured by bench/startup.ts (`--help` against `node -e 0`).
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { chmod, rm, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -20,7 +20,8 @@ const OUT_DIR = 'dist/bin';
 /**
  * dist/bin/tracknow.js: runs cli.cjs as Node would run a CommonJS module, but with V8's code cache
  * (cli.cache, written below by running `--help` once). A cache that this Node, V8 or its flags
- * cannot use is rejected by V8, which then compiles the bundle as usual.
+ * cannot use is rejected by V8, which then compiles the bundle as usual. cli.cjs is built already
+ * wrapped in the module function and is ASCII, so it is read once as Latin-1 with no copy.
  */
 const LOADER = `#!/usr/bin/env node
 'use strict';
@@ -36,8 +37,7 @@ try {
 } catch {
   // no cache: V8 compiles
 }
-const source = readFileSync(file, 'utf8').replace(/^#!.*/, '');
-const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
+const script = new vm.Script(readFileSync(file, 'latin1'), { filename: file, cachedData });
 if (process.env.TRACKNOW_WRITE_CODE_CACHE)
   process.once('exit', () => writeFileSync(join(__dirname, 'cli.cache'), script.createCachedData()));
 const mod = { exports: {}, filename: file, id: file, loaded: false };
@@ -92,10 +92,11 @@ const vendorKysely = {
 
 /**
  * Built-in modules that eager code imports but `--help` never uses (commander's child_process for
- * executable subcommands, node:crypto for sealed secrets, node:fs/promises) and that Node compiles on first load:
+ * executable subcommands, node:crypto for sealed secrets, node:fs/promises, node:net's isIP for
+ * configuration, node:os's homedir) and that Node compiles on first load (net and tty load the stream modules):
  * required on first use instead.
  */
-const LAZY_BUILTINS = ['child_process', 'crypto', 'fs/promises'];
+const LAZY_BUILTINS = ['child_process', 'crypto', 'fs/promises', 'net', 'os', 'tty'];
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
@@ -117,7 +118,40 @@ for (const key of ${JSON.stringify(Object.getOwnPropertyNames(require(args.path)
   },
 };
 
-/** Minified (a smaller file compiles faster) with names kept; `node --enable-source-maps` maps traces back. */
+/**
+ * chalk's own terminal detection (its `#supports-color` import) is never read: tracknow always
+ * makes `new Chalk({ level })` from its own decision (`wantsColor`: a TTY, NO_COLOR, --no-color).
+ * Detecting it at import calls tty.isatty, which loads node:tty, node:net and the stream modules.
+ */
+const noChalkDetection = {
+  name: 'no-chalk-detection',
+  setup(b) {
+    b.onResolve({ filter: /^#supports-color$/ }, () => ({ path: 'supports-color', namespace: 'no-detection' }));
+    b.onLoad({ filter: /.*/, namespace: 'no-detection' }, () => ({
+      loader: 'js',
+      contents: 'export default { stdout: false, stderr: false };',
+    }));
+  },
+};
+
+/**
+ * src/cli/command-summaries.ts with the top-level commands as the full program lists them (from
+ * tsc's output, which `npm run build` makes first): the bundled CLI registers only the command it runs.
+ */
+const { commandSummaries } = await import('../dist/src/cli/program.js');
+const summaries = await commandSummaries();
+const withSummaries = {
+  name: 'command-summaries',
+  setup(b) {
+    b.onResolve({ filter: /\/command-summaries\.js$/ }, () => ({ path: 'command-summaries', namespace: 'summaries' }));
+    b.onLoad({ filter: /.*/, namespace: 'summaries' }, () => ({
+      loader: 'js',
+      contents: `export const COMMAND_SUMMARIES = ${JSON.stringify(summaries)};`,
+    }));
+  },
+};
+
+/** Minified (a smaller file compiles faster); `node --enable-source-maps` maps traces back. */
 const common = {
   bundle: true,
   platform: 'node',
@@ -133,9 +167,20 @@ await build({
   ...common,
   entryPoints: ['bin/tracknow.ts'],
   outfile: `${OUT_DIR}/cli.cjs`,
+  // No `.name` fix-ups: a call per function and class at start-up (6 ms of `--help`). Nothing in
+  // the CLI reads a function's or class's `.name` (errors set theirs); kysely.cjs keeps them.
+  keepNames: false,
+  // Node's own CommonJS wrapper (Module.wrap), so the loader need not copy the source into one.
+  banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
+  footer: { js: '\n});' },
   external: EXTERNAL,
-  plugins: [vendorKysely, lazyBuiltins, realImport],
+  plugins: [vendorKysely, lazyBuiltins, noChalkDetection, withSummaries, realImport],
 });
+// V8 keeps a source with any non-ASCII character as two bytes a character: twice the memory
+// and a slower read. esbuild escapes strings but not regular expressions; write those with \u.
+const nonAscii = /[^\x00-\x7f]/.exec(await readFile(`${OUT_DIR}/cli.cjs`, 'utf8'));
+if (nonAscii)
+  throw new Error(`${OUT_DIR}/cli.cjs has a non-ASCII character (${JSON.stringify(nonAscii[0])}) outside a string`);
 await build({
   ...common,
   stdin: { contents: "module.exports = require('kysely');", resolveDir: '.', loader: 'js' },

@@ -1,4 +1,5 @@
 import { Command, type OutputConfiguration } from 'commander';
+import { COMMAND_SUMMARIES, type CommandSummary } from './command-summaries.js';
 import { register as migrate } from './commands/migrate.js';
 import { register as merchant } from './commands/merchant.js';
 import { register as influencer } from './commands/influencer.js';
@@ -56,8 +57,17 @@ const COMMANDS: readonly ((program: Command) => void)[] = [
   deal,
 ];
 
-/** `output` routes commander's own messages (help, usage errors); set before the commands inherit it. */
-export async function buildProgram(output: OutputConfiguration = {}): Promise<Command> {
+/**
+ * `output` routes commander's own messages (help, usage errors); set before the commands inherit it.
+ * With `argv` and the build's summaries (the bundled CLI), only the command `argv` runs is
+ * registered with its options; the others are listed from their summaries. Registering all of
+ * them (some 250 options) was a quarter of `tracknow --help`'s start-up.
+ */
+export async function buildProgram(
+  output: OutputConfiguration = {},
+  argv?: readonly string[],
+  summaries: readonly CommandSummary[] | undefined = COMMAND_SUMMARIES,
+): Promise<Command> {
   const program = new Command('tracknow')
     .description(
       'Proves which influencer made each sale and pays them for it: webhooks, attribution, commissions, ledger, payouts.',
@@ -85,6 +95,53 @@ Environment:
 
 Exit codes: 0 success, 1 operational error, 2 usage error.`,
   );
-  for (const register of COMMANDS) register(program);
+  if (!argv || !summaries) {
+    for (const register of COMMANDS) register(program);
+    return program;
+  }
+  const wanted = invokedCommand(argv.slice(2), summaries);
+  COMMANDS.forEach((register, i) => {
+    const summary = summaries[i]!;
+    if (summary.name === wanted) register(program);
+    else program.command(summary.name).description(summary.description);
+  });
+  const terms = new Map(summaries.map((s) => [s.name, s.term]));
+  const help = program.createHelp();
+  program.configureHelp({
+    subcommandTerm: (cmd) => (cmd.parent === program && terms.get(cmd.name())) || help.subcommandTerm(cmd),
+  });
   return program;
+}
+
+/**
+ * The top-level command `args` (the arguments after node and the script) runs, or that
+ * `help <command>` asks about: the first operand, past the program's own options.
+ */
+export function invokedCommand(args: readonly string[], summaries: readonly CommandSummary[]): string | undefined {
+  const operands: string[] = [];
+  for (let i = 0; i < args.length && operands.length < 2; i++) {
+    const arg = args[i]!;
+    if (arg === '--') {
+      operands.push(...args.slice(i + 1));
+      break;
+    }
+    if (arg === '--database-url')
+      i++; // the program's one option that takes a value
+    else if (!arg.startsWith('-')) operands.push(arg);
+  }
+  const name = operands[0] === 'help' ? operands[1] : operands[0];
+  return summaries.some((s) => s.name === name) ? name : undefined;
+}
+
+/** Each command's summary, read off the full program: what the build puts in command-summaries.ts. */
+export async function commandSummaries(): Promise<CommandSummary[]> {
+  const program = await buildProgram();
+  const help = program.createHelp();
+  const commands = program.commands;
+  if (commands.length !== COMMANDS.length) throw new Error('each register() must add exactly one top-level command');
+  return commands.map((cmd) => ({
+    name: cmd.name(),
+    term: help.subcommandTerm(cmd),
+    description: help.subcommandDescription(cmd),
+  }));
 }

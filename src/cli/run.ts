@@ -1,9 +1,10 @@
-import { CommanderError } from 'commander';
+import { CommanderError, type OutputConfiguration } from 'commander';
 import { loadConfig } from '../config.js';
 import { TracknowError, exitCodeFor } from '../errors.js';
 import { bindIo, type CliIo } from './context.js';
 import { flagHint } from './flags.js';
 import { buildProgram } from './program.js';
+import { isPlainFd, writeFd } from './stdio.js';
 
 export type { CliIo };
 
@@ -13,16 +14,11 @@ export type { CliIo };
  * tests run it in-process with their own streams and store.
  */
 export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<number> {
-  const stderr = io.stderr ?? process.stderr;
+  const stderr = () => io.stderr ?? process.stderr;
   const verbose = argv.includes('--verbose');
-  const color = !argv.includes('--no-color') && !noColorIn(io.env) && Boolean((stderr as NodeJS.WriteStream).isTTY);
-  const prefix = color ? '\u001b[31merror:\u001b[39m' : 'error:';
-  const write = (text: string) => void stderr.write(text);
+  const write = (text: string) => void stderr().write(text);
   try {
-    const program = await buildProgram({
-      writeOut: (str) => void (io.stdout ?? process.stdout).write(str),
-      writeErr: write,
-    });
+    const program = await buildProgram(commanderOutput(io), argv);
     bindIo(program, io);
     await program.parseAsync([...argv]);
     return 0;
@@ -33,6 +29,8 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
         return 0;
       return 2;
     }
+    const color = !argv.includes('--no-color') && !noColorIn(io.env) && Boolean((stderr() as NodeJS.WriteStream).isTTY);
+    const prefix = color ? '\u001b[31merror:\u001b[39m' : 'error:';
     if (err instanceof TracknowError) {
       write(`${prefix} ${flagHint(err)}\n`);
       if (verbose && err.cause) write(`${String((err.cause as Error).stack ?? err.cause)}\n`);
@@ -43,6 +41,26 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     if (verbose) write(`${String((err as Error)?.stack ?? err)}\n`);
     return 1;
   }
+}
+
+/**
+ * Where commander writes help, version and usage errors: the streams a test passed, else stdout
+ * and stderr written directly when they are a pipe or a file (src/cli/stdio.ts), else Node's streams.
+ */
+function commanderOutput(io: CliIo): OutputConfiguration {
+  const out: OutputConfiguration = { writeOut: (str) => void (io.stdout ?? process.stdout).write(str) };
+  if (!io.stdout && isPlainFd(1)) {
+    out.writeOut = (str) => writeFd(1, str);
+    out.getOutHelpWidth = () => 80; // commander's width for anything but a terminal
+    out.getOutHasColors = () => false; // tracknow's help has no colour to keep
+  }
+  if (io.stderr) out.writeErr = (str) => void io.stderr!.write(str);
+  else if (isPlainFd(2)) {
+    out.writeErr = (str) => writeFd(2, str);
+    out.getErrHelpWidth = () => 80;
+    out.getErrHasColors = () => false;
+  }
+  return out;
 }
 
 /** NO_COLOR, read without failing: a bad setting elsewhere in the environment is reported as an error, in its turn. */

@@ -60,9 +60,9 @@ export function parseMoneyCell(cell: string, currency: string): bigint | undefin
   const suffix = CELL_SUFFIX.exec(text)?.[0] ?? '';
   text = text.slice(0, text.length - suffix.length);
   // What is left is the number: digits and separators only.
-  if (!/^\d[\d.,'’\s\u00a0]*$/.test(text) || !/\d$/.test(text))
+  if (!/^\d[\d.,'\u2019\s\u00a0]*$/.test(text) || !/\d$/.test(text))
     throw new MoneyFormatError(`not an amount: ${JSON.stringify(cell)}`);
-  text = text.replace(/['’\s\u00a0]/g, '');
+  text = text.replace(/['\u2019\s\u00a0]/g, ''); // ' and ’ group thousands (Swiss style)
   const lastDot = text.lastIndexOf('.');
   const lastComma = text.lastIndexOf(',');
   const sepAt = Math.max(lastDot, lastComma);

@@ -74,6 +74,8 @@ const SPECIAL: Readonly<Record<string, string>> = {
   '—': '-',
   _: '-',
 };
+/** Built from the keys, not a literal, so the bundled CLI stays ASCII (scripts/bundle-bin.mjs). */
+const SPECIAL_CHARS = new RegExp(`[${Object.keys(SPECIAL).join('')}]`, 'g');
 
 /**
  * Restricts text to the SEPA character set (a-z A-Z 0-9 / - ? : ( ) . , ' + space): accents are
@@ -82,7 +84,7 @@ const SPECIAL: Readonly<Record<string, string>> = {
  */
 export function sepaText(text: string, max: number, fallback = 'NOTPROVIDED'): string {
   const latin = text
-    .replace(/[ßẞÆæØøŒœĐđÐðŁłÞþı&"‘’“”–—_]/g, (c) => SPECIAL[c] ?? ' ')
+    .replace(SPECIAL_CHARS, (c) => SPECIAL[c] ?? ' ')
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
     .replace(/[^A-Za-z0-9/\-?:().,'+ ]/gu, ' ')
