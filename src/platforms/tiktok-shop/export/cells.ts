@@ -23,8 +23,30 @@ export function cleanCell(raw: string): string {
   return cell;
 }
 
-const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
-const needsQuotes = (cell: string): boolean => cell !== '' && NEEDS_QUOTES.test(cell);
+const QUOTE_CHARS = /[",\r\n]/;
+
+/** JavaScript's `\s`: white space and line terminators (the ECMAScript sets). */
+function isSpace(code: number): boolean {
+  if (code <= 32) return code === 32 || (code >= 9 && code <= 13);
+  if (code < 0xa0) return false;
+  return (
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
+}
+
+/** `/[",\r\n]|^\s|\s$/`, with the ends checked by character code: the backfill asks it of every cell. */
+export function needsQuotes(cell: string): boolean {
+  if (cell === '') return false;
+  return isSpace(cell.charCodeAt(0)) || isSpace(cell.charCodeAt(cell.length - 1)) || QUOTE_CHARS.test(cell);
+}
 
 /** Writes cells back as one RFC 4180 record, quoting only the cells that need it. */
 export function csvLine(cells: readonly string[]): string {
