@@ -90,10 +90,15 @@ export function attribute(
   lookup: AttributionLookup,
   orderAt?: Date,
 ): Attribution | undefined {
-  const ranked = hints
-    .map((hint, index) => ({ hint, index }))
-    .sort((a, b) => ATTRIBUTION_RANK[a.hint.method] - ATTRIBUTION_RANK[b.hint.method] || a.index - b.index);
-  for (const { hint } of ranked) {
+  // Most orders carry one hint: nothing to sort.
+  const ranked =
+    hints.length < 2
+      ? hints
+      : hints
+          .map((hint, index) => ({ hint, index }))
+          .sort((a, b) => ATTRIBUTION_RANK[a.hint.method] - ATTRIBUTION_RANK[b.hint.method] || a.index - b.index)
+          .map(({ hint }) => hint);
+  for (const hint of ranked) {
     for (const value of candidates(hint)) {
       const found = match(merchantId, hint.method, value, lookup, orderAt);
       if (found) return found;

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { attribute, lookupKeys, type LookupKeys } from '../../domain/attribution.js';
+import { attribute, lookupKeys } from '../../domain/attribution.js';
 import type { OrderEvent } from '../../domain/order-event.js';
 import { applyOrderEvent, type SaleOutcome, type SaleState } from '../../domain/sale-lifecycle.js';
 import { readBatchState } from '../../store/batch-read.js';
@@ -178,7 +178,8 @@ async function ingestItems(
   const records = items.map((i) => ({ ...i.inbox, id: randomUUID() }));
   const keys = records.map(inboxKey);
   const merchantIds = [...new Set(allKeys.map((k) => k.merchantId))];
-  const lookupAll = mergeKeys(items.flatMap((i) => i.events.map((e) => lookupKeys(e.hints))));
+  // One pass over every hint of the batch: the same keys, in the same order, as merging each event's.
+  const lookupAll = lookupKeys(items.flatMap((i) => i.events.flatMap((e) => e.hints)));
   const {
     sales: existing,
     stored,
@@ -320,16 +321,6 @@ async function ingestItems(
 
 function keyOf0(row: { merchant_id: string; platform: string; external_order_id: string }): OrderKey {
   return { merchantId: row.merchant_id, platform: row.platform, orderId: row.external_order_id };
-}
-
-function mergeKeys(all: LookupKeys[]): LookupKeys {
-  const merge = (pick: (k: LookupKeys) => string[]) => [...new Set(all.flatMap(pick))];
-  return {
-    creatorIds: merge((k) => k.creatorIds),
-    usernames: merge((k) => k.usernames),
-    codes: merge((k) => k.codes),
-    clickIds: merge((k) => k.clickIds),
-  };
 }
 
 function summaryOf(t: Tracked | undefined): SaleSummary | undefined {

@@ -153,7 +153,9 @@ export class OrderGroup {
     const hints: AttributionHint[] = ctx.byCreator
       ? creators.map((value) => ({ method: 'creator_username', value }))
       : messages.map((value) => ({ method: 'track_message', value }));
-    return {
+    // Optional keys assigned in the order the canonical body lists them (spreads of one-key objects
+    // made six objects an order).
+    const event = {
       platform: 'tiktok',
       merchantId: ctx.merchantId,
       externalOrderId: this.orderId,
@@ -161,17 +163,26 @@ export class OrderGroup {
       orderedAt,
       status: head.status,
       platformStatus: head.platformStatus,
-      ...optional('base', chosenBase(ctx.commissionBase, base.value(), tax.value(), total)),
-      ...refundOf(this.orderId, refund, returned.value()),
-      ...optional('total', total),
-      ...optional('attributedBase', ctx.byCreator ? attributed.value() : undefined),
-      ...optional('platformCommission', ctx.byCreator ? platform.value() : undefined),
-      ...optional('lines', lines.length > 0 ? lines : undefined),
-      hints,
-      dedupeKey: `export:${this.digest()}`,
-    };
+    } as Mutable<OrderEvent>;
+    const chosen = chosenBase(ctx.commissionBase, base.value(), tax.value(), total);
+    if (chosen !== undefined) event.base = chosen;
+    const refunds = refundsOf(this.orderId, refund, returned.value());
+    if (refunds !== undefined) event.refunds = refunds;
+    if (total !== undefined) event.total = total;
+    if (ctx.byCreator) {
+      const attributedBase = attributed.value();
+      if (attributedBase !== undefined) event.attributedBase = attributedBase;
+      const platformCommission = platform.value();
+      if (platformCommission !== undefined) event.platformCommission = platformCommission;
+    }
+    if (lines.length > 0) event.lines = lines;
+    event.hints = hints;
+    event.dedupeKey = `export:${this.digest()}`;
+    return event;
   }
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The base the merchant chose; `total` needs `Order Amount`, `with-tax` adds the lines' `Taxes`. */
 function chosenBase(
@@ -191,20 +202,12 @@ function chosenBase(
  * The order's refund, one per order (id `export:<order id>`, the larger amount wins on a later
  * export): `Order Refund Amount` pro rata; without it, the returned lines' share (`Sku Quantity of return`).
  */
-function refundOf(
-  orderId: string,
-  amount: Money | undefined,
-  returned: Money | undefined,
-): Pick<OrderEvent, 'refunds'> {
+function refundsOf(orderId: string, amount: Money | undefined, returned: Money | undefined): OrderEvent['refunds'] {
   const id = `export:${orderId}`;
-  if (amount) return { refunds: [{ id, amount }] };
-  if (returned && returned.minor > 0n) return { refunds: [{ id, base: returned }] };
-  return {};
+  if (amount) return [{ id, amount }];
+  if (returned && returned.minor > 0n) return [{ id, base: returned }];
+  return undefined;
 }
 
 /** The file's prefix hashed once: the copy of a hash state is cheaper than hashing the header again. */
 const prefixHashes = new WeakMap<OrderContext, Hash>();
-
-function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
-  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
-}
