@@ -142,8 +142,11 @@ export class OrderGroup {
           attributed.add(row.amount);
           platform.add(row.platformCommission);
         }
-        if (row.ids && row.amount && (!ctx.byCreator || row.creator === creators[0]))
-          lines.push({ ...row.ids, base: row.amount });
+        if (row.ids && row.amount && (!ctx.byCreator || row.creator === creators[0])) {
+          // Not `{ ...row.ids, base }`: a spread and then a new key is many times slower in V8.
+          const line: Mutable<OrderLine> = Object.assign({}, row.ids, { base: row.amount });
+          lines.push(line);
+        }
       } catch (err) {
         if (!(err instanceof RowError)) throw err;
         this.problems.push({ line: this.lines[i] ?? 0, message: err.message });
