@@ -30,7 +30,11 @@ export interface BackfillOptions {
   readonly copy?: boolean;
   /** Orders per ingest transaction (default 1000). */
   readonly batchSize?: number;
-  /** Ingest transactions in flight while parsing goes on (default 2; 1 under dry run). */
+  /**
+   * Ingest transactions in flight while parsing goes on (default 3; 1 under dry run). Three keep
+   * the server busy on the second core while this process parses: 7% faster than two at 200,000
+   * rows, peak RSS 244 MB at 1,000,000.
+   */
   readonly inFlight?: number;
   readonly onProgress?: (progress: BackfillProgress) => void;
 }
@@ -110,7 +114,11 @@ export async function backfillTikTok(db: Kysely<Database>, options: BackfillOpti
     else {
       // On a PostgreSQL server, new sales and inbox rows go in by COPY (see copyWriter); elsewhere as webhooks do.
       const write = options.copy === false ? undefined : copyWriter(db);
-      await run((items) => ingestBatch(db, items, write ? { write } : {}), db, Math.max(1, options.inFlight ?? 2));
+      await run(
+        (items) => ingestBatch(db, items, write ? { write } : {}),
+        db,
+        Math.max(1, options.inFlight ?? DEFAULT_IN_FLIGHT),
+      );
       // Read to the end and every order committed: the file's counts.
       for (const [i, counts] of perFile.entries()) await completeBackfillFile(db, await fileIds[i]!, counts);
     }
@@ -163,6 +171,9 @@ interface Feeding {
 
 /** The file a dry run's (rolled back) inbox rows name. */
 const DRY_RUN_FILE = '00000000-0000-0000-0000-000000000000';
+
+/** Ingest transactions in flight by default (see BackfillOptions.inFlight). */
+export const DEFAULT_IN_FLIGHT = 3;
 
 /** Batches parsed while the file is still being hashed, before the first write must wait. */
 const MAX_HELD = 2;

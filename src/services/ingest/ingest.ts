@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { attribute, lookupKeys } from '../../domain/attribution.js';
 import type { OrderEvent } from '../../domain/order-event.js';
@@ -13,6 +13,7 @@ import {
   type DecidedDelivery,
   type InboxRecord,
 } from '../../store/inbox-repo.js';
+import { uuidv7 } from '../../store/row-ids.js';
 import type { Reversal } from '../../store/ledger-repo.js';
 import { lockOrders, orderKeyString, type OrderKey } from '../../store/order-keys.js';
 import type { OutboxMessage } from '../../store/notify-outbox.js';
@@ -181,7 +182,7 @@ async function ingestItems(
   // Decide before writing: one statement reads all the batch needs, pure code decides, one
   // statement writes. A delivery is a duplicate if the inbox already holds its key, or an earlier
   // item of this batch carries it; the checked write is the final arbiter.
-  const records = items.map((i) => inboxWithId(i.inbox, randomUUID()));
+  const records = items.map((i) => inboxWithId(i.inbox, uuidv7()));
   const keys = records.map(inboxKey);
   const merchantIds = [...new Set(allKeys.map((k) => k.merchantId))];
   // One pass over every hint of the batch: the same keys, in the same order, as merging each event's.
@@ -268,7 +269,7 @@ async function ingestItems(
       if (t.next && t.next !== current?.state) {
         change = current === undefined ? 'created' : change === 'none' ? 'updated' : change;
         entry = current ?? {
-          id: randomUUID(),
+          id: uuidv7(),
           key: keyOf(event),
           version: null,
           state: t.next,
