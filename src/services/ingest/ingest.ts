@@ -6,13 +6,7 @@ import { applyOrderEvent, type SaleOutcome, type SaleState } from '../../domain/
 import { readBatchState } from '../../store/batch-read.js';
 import { DealBook } from '../deals/deal-book.js';
 import { writeBatch, type BatchWrites } from '../../store/batch-write.js';
-import {
-  decidedDelivery,
-  inboxKey,
-  inboxWithId,
-  type DecidedDelivery,
-  type InboxRecord,
-} from '../../store/inbox-repo.js';
+import { decidedDelivery, inboxKey, type DecidedDelivery, type InboxRecord } from '../../store/inbox-repo.js';
 import { uuidv7 } from '../../store/row-ids.js';
 import type { Reversal } from '../../store/ledger-repo.js';
 import { lockOrders, orderKeyString, type OrderKey } from '../../store/order-keys.js';
@@ -182,7 +176,8 @@ async function ingestItems(
   // Decide before writing: one statement reads all the batch needs, pure code decides, one
   // statement writes. A delivery is a duplicate if the inbox already holds its key, or an earlier
   // item of this batch carries it; the checked write is the final arbiter.
-  const records = items.map((i) => inboxWithId(i.inbox, uuidv7()));
+  // Received, until decided below.
+  const records = items.map((i) => decidedDelivery(i.inbox, uuidv7(), 'received', ''));
   const keys = records.map(inboxKey);
   const merchantIds = [...new Set(allKeys.map((k) => k.merchantId))];
   // One pass over every hint of the batch: the same keys, in the same order, as merging each event's.
@@ -247,7 +242,7 @@ async function ingestItems(
     }
     if (item.ignoredReason !== undefined || item.events.length === 0) {
       const message = item.ignoredReason ?? 'no order events in this delivery';
-      deliveries.push(decidedDelivery(record, 'ignored', message));
+      deliveries.push(decidedDelivery(record, record.id, 'ignored', message));
       return { eventId: record.id, outcome: 'ignored', change: 'none', message };
     }
     let last: { outcome: SaleOutcome; message: string; sale?: Tracked } = { outcome: 'unchanged', message: '' };
@@ -302,7 +297,7 @@ async function ingestItems(
         ...(entry ? { sale: entry } : {}),
       };
     }
-    deliveries.push(decidedDelivery(record, 'processed', `${last.outcome}: ${last.message}`));
+    deliveries.push(decidedDelivery(record, record.id, 'processed', `${last.outcome}: ${last.message}`));
     const sale = summaryOf(last.sale);
     return { eventId: record.id, outcome: last.outcome, change, message: last.message, ...(sale ? { sale } : {}) };
   });
