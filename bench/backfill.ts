@@ -131,11 +131,11 @@ async function shapedCopy(
     createWriteStream(file),
   );
   // Three COPYs into fresh tables, the median timed: one COPY here varied 2.8–3.4 s run to run.
+  await syncFile(file);
   const samples: number[] = [];
   let copied = 0;
   for (let i = 1; i <= BASELINE_RUNS; i++) {
     await client.query(`create table shaped_sales_${i} (like sales including all)`);
-    await syncFile(file);
     await settle(client);
     const start = performance.now();
     copied = await copyFromFile(client, `shaped_sales_${i}`, file, 'format text');
@@ -148,8 +148,8 @@ async function shapedCopy(
 const BASELINE_RUNS = 3;
 
 /**
- * Before a timed COPY: flush what the backfill left dirty, so the baseline does not pay for the
- * backfill's checkpoint (CHECKPOINT needs a superuser; without one the baseline runs as it is).
+ * Before anything timed: flush the dirty pages left by what ran before (migrations, the backfill),
+ * so it does not pay for their checkpoint (CHECKPOINT needs a superuser; without one, nothing).
  */
 async function settle(client: pg.Client): Promise<void> {
   await client.query('checkpoint').catch(() => undefined);

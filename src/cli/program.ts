@@ -63,11 +63,7 @@ const COMMANDS: readonly ((program: Command) => void)[] = [
  * registered with its options; the others are listed from their summaries. Registering all of
  * them (some 250 options) was a quarter of `tracknow --help`'s start-up.
  */
-export async function buildProgram(
-  output: OutputConfiguration = {},
-  argv?: readonly string[],
-  summaries: readonly CommandSummary[] | undefined = COMMAND_SUMMARIES,
-): Promise<Command> {
+export async function buildProgram(output: OutputConfiguration = {}, argv?: readonly string[]): Promise<Command> {
   const program = new Command('tracknow')
     .description(
       'Proves which influencer made each sale and pays them for it: webhooks, attribution, commissions, ledger, payouts.',
@@ -95,6 +91,7 @@ Environment:
 
 Exit codes: 0 success, 1 operational error, 2 usage error.`,
   );
+  const summaries = COMMAND_SUMMARIES;
   if (!argv || !summaries) {
     for (const register of COMMANDS) register(program);
     return program;

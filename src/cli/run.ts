@@ -48,8 +48,9 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
  * and stderr written directly when they are a pipe or a file (src/cli/stdio.ts), else Node's streams.
  */
 function commanderOutput(io: CliIo): OutputConfiguration {
-  const out: OutputConfiguration = { writeOut: (str) => void (io.stdout ?? process.stdout).write(str) };
-  if (!io.stdout && isPlainFd(1)) {
+  const out: OutputConfiguration = {};
+  if (io.stdout) out.writeOut = (str) => void io.stdout!.write(str);
+  else if (isPlainFd(1)) {
     out.writeOut = (str) => writeFd(1, str);
     out.getOutHelpWidth = () => 80; // commander's width for anything but a terminal
     out.getOutHasColors = () => false; // tracknow's help has no colour to keep

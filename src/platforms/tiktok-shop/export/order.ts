@@ -144,8 +144,7 @@ export class OrderGroup {
         }
         if (row.ids && row.amount && (!ctx.byCreator || row.creator === creators[0])) {
           // Not `{ ...row.ids, base }`: a spread and then a new key is many times slower in V8.
-          const line: Mutable<OrderLine> = Object.assign({}, row.ids, { base: row.amount });
-          lines.push(line);
+          lines.push(Object.assign({}, row.ids, { base: row.amount }));
         }
       } catch (err) {
         if (!(err instanceof RowError)) throw err;
