@@ -1,4 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
+import { isoInstant } from '../domain/iso-instant.js';
 
 /** A value as `jsonRows` carries it; the record type casts it (bigint and instants travel as strings). */
 export type Cell = string | number | boolean | null;
@@ -6,14 +7,8 @@ export type Cell = string | number | boolean | null;
 export type Column<R> = readonly [type: string, read: (row: R) => Cell];
 
 export const int8 = (v: bigint | null): Cell => (v === null ? null : v.toString());
-/** The last instant formatted: a sale's status, amounts and event times are often one Date. */
-let lastInstant: { ms: number; text: string } = { ms: NaN, text: '' };
-export const instant = (v: Date | null): Cell => {
-  if (v === null) return null;
-  const ms = v.getTime();
-  if (ms !== lastInstant.ms) lastInstant = { ms, text: v.toISOString() };
-  return lastInstant.text;
-};
+/** ISO 8601 text (isoInstant: the builtin's text, faster, and a sale's repeated Date formatted once). */
+export const instant = (v: Date | null): Cell => (v === null ? null : isoInstant(v));
 
 /**
  * `json_to_recordset($1::json) as <alias>(col type, …)`: a whole batch as ONE parameter.
