@@ -29,14 +29,10 @@ const INSTANTS = new Set(['eventTime', 'orderedAt']);
  * intermediate objects and the generic stringify cost more than the rest of the order's parse.
  */
 export function canonicalBody(event: OrderEvent, fileId: string, lines: readonly number[]): string {
-  let json = `{"v":1,"file":${jsonText(fileId)},"lines":[${lines.join(',')}],"event":{`;
-  let first = true;
-  const source = event as unknown as Record<string, unknown>;
-  for (const key of Object.keys(source)) {
-    if (ROW_COLUMNS.has(key)) continue;
-    const value = source[key];
-    const text =
-      value instanceof Date
+  const members = membersJson(event as unknown as Record<string, unknown>, (key, value) =>
+    ROW_COLUMNS.has(key)
+      ? undefined
+      : value instanceof Date
         ? `"${isoInstant(value)}"`
         : key === 'lines'
           ? linesJson(event.lines!)
@@ -44,13 +40,26 @@ export function canonicalBody(event: OrderEvent, fileId: string, lines: readonly
             ? refundsJson(event.refunds!)
             : value && MONEY_KEYS.has(key)
               ? moneyJson(value as Money)
-              : jsonText(value);
-    // JSON.stringify leaves out a key whose value has no JSON form (undefined).
-    if (text === undefined) continue;
-    json += first ? `"${key}":${text}` : `,"${key}":${text}`;
-    first = false;
+              : jsonText(value),
+  );
+  return `{"v":1,"file":${jsonText(fileId)},"lines":[${lines.join(',')}],"event":{${members}}}`;
+}
+
+/**
+ * An object's members as JSON text (`"key":value,…`), its own keys in order; `text` gives a
+ * value's JSON, or undefined to leave the key out (as JSON.stringify does with undefined).
+ */
+function membersJson(
+  source: Record<string, unknown>,
+  text: (key: string, value: unknown) => string | undefined,
+): string {
+  let json = '';
+  for (const key of Object.keys(source)) {
+    const value = text(key, source[key]);
+    if (value === undefined) continue;
+    json += json === '' ? `"${key}":${value}` : `,"${key}":${value}`;
   }
-  return `${json}}}`;
+  return json;
 }
 
 /** Kept in the inbox row's own columns, not in the body. */
@@ -70,18 +79,12 @@ const jsonText = (value: unknown): string | undefined =>
 
 /** Each line's own keys in order, its `base` as money. */
 function linesJson(lines: NonNullable<OrderEvent['lines']>): string {
-  let json = '[';
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as unknown as Record<string, unknown>;
-    let item = '';
-    for (const key of Object.keys(line)) {
-      const text = key === 'base' ? moneyJson(line.base as Money) : jsonText(line[key]);
-      if (text === undefined) continue;
-      item += item === '' ? `"${key}":${text}` : `,"${key}":${text}`;
-    }
-    json += i === 0 ? `{${item}}` : `,{${item}}`;
-  }
-  return `${json}]`;
+  return `[${lines
+    .map(
+      (line) =>
+        `{${membersJson(line as unknown as Record<string, unknown>, (key, value) => (key === 'base' ? moneyJson(value as Money) : jsonText(value)))}}`,
+    )
+    .join(',')}]`;
 }
 
 function refundsJson(refunds: NonNullable<OrderEvent['refunds']>): string {
