@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { usage } from '../../errors.js';
 import { contextFrom } from '../context.js';
 import { port } from '../flags.js';
+import { lineLog } from '../line-log.js';
 
 export function register(program: Command): void {
   program
@@ -29,7 +30,7 @@ Logs one JSON line per request on stderr. SIGTERM or SIGINT: finish in-flight re
       await serve(ctx.config, {
         host: flags.host,
         port,
-        log: (entry) => process.stderr.write(`${JSON.stringify(entry)}\n`),
+        log: lineLog((text) => process.stderr.write(text)),
         onListening: (url, backend) => ctx.out.info(`tracknow listening on ${url} (${backend} store); Ctrl-C to stop`),
         signals: ['SIGTERM', 'SIGINT'],
       });
