@@ -97,9 +97,19 @@ async function copyIn(client: pg.PoolClient, table: string, columns: string, byt
   await pipeline(Readable.from([bytes]), stream);
 }
 
-const SPECIAL = /[\\\t\n\r]/;
-const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-const escaped = (text: string) => (SPECIAL.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!) : text);
+/**
+ * COPY's four special characters, escaped. A search per character, then a plain replace of each
+ * one found: four `includes` scans cost a sixth of one regular expression test over a body,
+ * and a replace with a callback per match cost more than all the rest of the escaping.
+ */
+function escaped(text: string): string {
+  let out = text;
+  if (out.includes('\\')) out = out.replaceAll('\\', '\\\\');
+  if (out.includes('\t')) out = out.replaceAll('\t', '\\t');
+  if (out.includes('\n')) out = out.replaceAll('\n', '\\n');
+  if (out.includes('\r')) out = out.replaceAll('\r', '\\r');
+  return out;
+}
 
 /**
  * Types whose values tracknow formats itself (uuids checked or made here, numbers, ISO instants,

@@ -295,6 +295,29 @@ describeBackends('backfill tiktok', (t) => {
     expect(await sale(m.id, 801)).toBeUndefined();
   });
 
+  it('stores a buyer message with a backslash, a tab, quotes and a line break exactly (the COPY escapes)', async () => {
+    const m = await newMerchant('Odd characters');
+    const row = readFileSync(ORDERS_CSV, 'utf8')
+      .split('\r\n')
+      .find((l) => l.startsWith('576461413038785752'))!;
+    const header = readFileSync(ORDERS_CSV, 'utf8').split('\r\n')[0]!;
+    const message = 'C:\\gifts\\new\ttab "quoted"\nsecond line \\t TRACK:ABC12345';
+    const cell = `"${message.replaceAll('"', '""')}"`;
+    const odd = row
+      .replaceAll('576461413038785752', '576461413038785804')
+      .replace('please gift wrap TRACK:ABC12345 thanks', cell);
+    const path = writeExport('odd-characters.csv', `${header}\r\n${odd}\r\n`);
+    expect(await run(m.id, [path])).toMatchObject({ created: 1, errors: [] });
+    const stored = await db()
+      .selectFrom('webhook_events')
+      .select(['body'])
+      .where('merchant_id', '=', m.id)
+      .executeTakeFirstOrThrow();
+    const body = JSON.parse(stored.body) as { event: { hints: { value: string }[] } };
+    expect(body.event.hints).toEqual([{ method: 'track_message', value: message }]);
+    expect(await sale(m.id, 804)).toMatchObject({ attribution_method: 'track_message', attribution_value: 'ABC12345' });
+  });
+
   it('refuses a file that is not a TikTok export before writing anything, whatever its position', async () => {
     const m = await newMerchant('Unknown header');
     const other = writeExport('payouts.csv', 'Date,Amount,Reference\r\n2026-10-01,10.00,X\r\n');

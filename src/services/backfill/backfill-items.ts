@@ -5,6 +5,13 @@ import type { IngestFn, IngestItem, IngestOutcome } from '../ingest/ingest.js';
 
 export type OrderItem = Extract<ExportItem, { kind: 'order' }>;
 
+/** Shared by every item (held until its batch commits, a string or object per order adds up). */
+const EVENT_TYPES: Readonly<Record<ExportHeader['format'], string>> = {
+  orders: 'export.orders',
+  affiliate: 'export.affiliate',
+};
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
 /**
  * An export order as an inbox delivery. The body is the order's canonical parsed form (its
  * OrderEvent, the file's `backfill_files` id and its lines; see `canonicalBody`), not the CSV
@@ -18,9 +25,9 @@ export function exportIngestItem(item: OrderItem, header: ExportHeader, fileId: 
       merchantId: event.merchantId,
       dedupeKey: event.dedupeKey,
       source: 'backfill',
-      eventType: `export.${header.format}`,
+      eventType: EVENT_TYPES[header.format],
       orderId: event.externalOrderId,
-      headers: {},
+      headers: NO_HEADERS,
       body: canonicalBody(event, fileId, item.lines),
     },
     events: [event],

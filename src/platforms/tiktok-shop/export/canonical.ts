@@ -1,4 +1,5 @@
 import { isoInstant } from '../../../domain/iso-instant.js';
+import { flat } from './flat.js';
 import type { Money } from '../../../domain/money.js';
 import type { OrderEvent } from '../../../domain/order-event.js';
 
@@ -42,7 +43,7 @@ export function canonicalBody(event: OrderEvent, fileId: string, lines: readonly
               ? moneyJson(value as Money)
               : jsonText(value),
   );
-  return `{"v":1,"file":${jsonText(fileId)},"lines":[${lines.join(',')}],"event":{${members}}}`;
+  return flat(`{"v":1,"file":${jsonText(fileId)},"lines":[${lines.join(',')}],"event":{${members}}}`);
 }
 
 /**

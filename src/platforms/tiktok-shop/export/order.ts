@@ -4,6 +4,7 @@ import type { Money } from '../../../domain/money.js';
 import type { AttributionHint, OrderEvent, OrderLine } from '../../../domain/order-event.js';
 import type { CommissionBase } from '../../../domain/refunds.js';
 import { MoneySum, RowError, csvLine } from './cells.js';
+import { flat } from './flat.js';
 import type { ExportRow, RowReader } from './rows.js';
 import type { ExportItem } from './types.js';
 
@@ -179,7 +180,7 @@ export class OrderGroup {
     }
     if (lines.length > 0) event.lines = lines;
     event.hints = hints;
-    event.dedupeKey = `export:${this.digest()}`;
+    event.dedupeKey = flat(`export:${this.digest()}`);
     return event;
   }
 }
