@@ -50,6 +50,29 @@ describe('the bundled CLI, registering only the command it runs', () => {
 
 describe('invokedCommand', () => {
   const summaries = ['merchant', 'deal', 'help-me'].map((name) => ({ name, term: name, description: '' }));
+  it("starts from code caches V8 accepts, the CLI's and Kysely's (a rejected cache compiles everything again)", () => {
+    // In a fresh node, as the loader runs them: this process's flags (vitest's) would change V8's check.
+    const check = `
+      const { readFileSync } = require('node:fs');
+      const vm = require('node:vm');
+      const dir = ${JSON.stringify(join(BIN, '..'))};
+      const out = {};
+      for (const name of ['cli', 'kysely']) {
+        const script = new vm.Script(readFileSync(dir + '/' + name + '.cjs', 'latin1'), {
+          filename: dir + '/' + name + '.cjs',
+          cachedData: readFileSync(dir + '/' + name + '.cache'),
+        });
+        out[name] = script.cachedDataRejected;
+      }
+      process.stdout.write(JSON.stringify(out));`;
+    const r = spawnSync(process.execPath, ['-e', check], {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ cli: false, kysely: false });
+  });
+
   it('finds the first operand past the program options, or the command `help` asks about', () => {
     expect(invokedCommand(['merchant', 'list'], summaries)).toBe('merchant');
     expect(invokedCommand(['--json', '--database-url', 'deal', 'merchant'], summaries)).toBe('merchant');
