@@ -152,7 +152,11 @@ describeBackends('TikTok enrichment queue', (t) => {
     expect(waiting.last_error).toMatch(/HTTP 429/);
     expect(waiting.next_attempt_at!.getTime() - Date.now()).toBeGreaterThan(20_000);
     expect(await enrichDue(t().db, config, { backoff: FAST })).toMatchObject({ claimed: 0 });
-    await sql`update jobs set run_at = now() where key = ${`tiktok.enrich:${row.id}`}`.execute(t().db);
+    // A second ago, not now(): the runner compares in milliseconds, and the server's now() has
+    // microseconds, so a claim in the same millisecond as this update would find it not yet due.
+    await sql`update jobs set run_at = now() - interval '1 second' where key = ${`tiktok.enrich:${row.id}`}`.execute(
+      t().db,
+    );
     expect(await enrichDue(t().db, config, { backoff: FAST })).toMatchObject({ enriched: 1 });
     expect(await sale(orderId)).toMatchObject({ commission_minor: 1883n });
   });
