@@ -1,7 +1,9 @@
 /**
  * Signed TikTok webhooks at `tracknow serve` (PostgreSQL) over loopback, against pgbench doing the
  * same inbox + sale inserts per transaction, in the same run and the same scratch database.
- * Usage: node dist/bench/webhooks.js [--seconds 10] [--concurrency 32]
+ * Usage: node dist/bench/webhooks.js [--seconds 10] [--rounds 5] [--warmup 5] [--concurrency 32]
+ * pgbench and serve take turns, `--rounds` times, each for seconds ÷ rounds after serve's warm-up;
+ * the ratio is the median of the rounds' ratios, the rates and p99 are over all rounds.
  * (BENCH_SERVE_NODE_ARGS: node flags for `serve`, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`)
  * (a bare number instead of --seconds: that many events, and the baseline as many transactions).
  * PostgreSQL from DATABASE_URL, else TEST_DATABASE_URL, else the local `test` server.
@@ -30,7 +32,8 @@ const positional = process.argv.slice(2).find((a, n, all) => /^\d+$/.test(a) && 
 const COUNT = positional === undefined ? undefined : Number(positional);
 const SECONDS = Number(flag('--seconds') ?? 10);
 const CONCURRENCY = Number(flag('--concurrency') ?? 32) || 32;
-const WARMUP_SECONDS = 2;
+/** Serve's warm-up, at full load: after 2 s its first timed round was still a third slower (V8 still optimizing). */
+const WARMUP_SECONDS = Number(flag('--warmup') ?? 5);
 /** pgbench and serve take turns this many times, each for SECONDS / ROUNDS. */
 const ROUNDS = Number(flag('--rounds') ?? 5) || 5;
 const APP_KEY = 'benchkey';
@@ -235,6 +238,7 @@ async function main(): Promise<void> {
     const run = { seconds: 0, latencies: [] as number[], rejected: 0, sample: undefined as string | undefined };
     const cpu: { db: number | null; node: number | null; client: number } = { db: 0, node: 0, client: 0 };
     const ratios: number[] = [];
+    const rates: string[] = [];
     const add = (a: number | null, b: number | null) => (a === null || b === null ? null : a + b);
     let warmed: Run;
     try {
@@ -263,6 +267,7 @@ async function main(): Promise<void> {
         run.rejected += one.rejected;
         if (one.sample) run.sample ??= one.sample;
         ratios.push(one.latencies.length / one.seconds / b.tps);
+        rates.push(`${(one.latencies.length / one.seconds).toFixed(0)}/${b.tps.toFixed(0)}`);
       }
     } finally {
       server.kill('SIGTERM');
@@ -297,7 +302,7 @@ async function main(): Promise<void> {
       .executeTakeFirstOrThrow();
     const answered = run.latencies.length + warmed.latencies.length;
     console.log(
-      `webhooks on PostgreSQL, ${SECONDS} s each in ${rounds} alternating rounds (ratios ${ratios.map((x) => x.toFixed(2)).join(' ')}), concurrency ${CONCURRENCY}, load average ${loadavg()
+      `webhooks on PostgreSQL, ${SECONDS} s each in ${rounds} alternating rounds (ratios ${ratios.map((x, i) => `${x.toFixed(2)} [${rates[i]}]`).join(' ')}), concurrency ${CONCURRENCY}, load average ${loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')}`,
     );
