@@ -34,6 +34,8 @@ interface Row {
   floor: number;
   higher_is_better: boolean;
   p99_ms?: number | null;
+  /** The p99 the row must stay under (issue #22: webhooks 50 ms, embedded serve 200 ms). */
+  p99_limit_ms?: number | null;
   rss_mb?: number | null;
 }
 /** The table's order: the issue's rows, then anything else a benchmark reports. */
@@ -66,10 +68,11 @@ function table(rows: Row[]): string {
   const rank = (r: Row) => (ORDER.includes(r.row) ? ORDER.indexOf(r.row) : ORDER.length);
   const sorted = [...rows].sort((a, b) => rank(a) - rank(b));
   const lines = sorted.map((r) => {
-    const ok = r.higher_is_better ? r.ratio >= r.floor : r.ratio <= r.floor;
-    const extra = [r.p99_ms != null ? `p99 ${fmt(r.p99_ms)} ms` : '', r.rss_mb != null ? `RSS ${r.rss_mb} MB` : '']
-      .filter(Boolean)
-      .join(', ');
+    const slow = r.p99_ms != null && r.p99_limit_ms != null && r.p99_ms >= r.p99_limit_ms;
+    const ok = (r.higher_is_better ? r.ratio >= r.floor : r.ratio <= r.floor) && !slow;
+    const p99 =
+      r.p99_ms != null ? `p99 ${fmt(r.p99_ms)} ms${r.p99_limit_ms != null ? ` (< ${r.p99_limit_ms})` : ''}` : '';
+    const extra = [p99, r.rss_mb != null ? `RSS ${r.rss_mb} MB` : ''].filter(Boolean).join(', ');
     return [
       r.row.padEnd(17),
       `${fmt(r.value)} ${r.unit}`.padEnd(14),

@@ -267,7 +267,12 @@ async function main(): Promise<void> {
         run.rejected += one.rejected;
         if (one.sample) run.sample ??= one.sample;
         ratios.push(one.latencies.length / one.seconds / b.tps);
-        rates.push(`${(one.latencies.length / one.seconds).toFixed(0)}/${b.tps.toFixed(0)}`);
+        rates.push(
+          `${(one.latencies.length / one.seconds).toFixed(0)}/${b.tps.toFixed(0)}, p99 ${percentile(
+            [...one.latencies].sort((x, y) => x - y),
+            99,
+          ).toFixed(0)} ms`,
+        );
       }
     } finally {
       server.kill('SIGTERM');
@@ -320,6 +325,7 @@ async function main(): Promise<void> {
         floor: 0.8,
         higher_is_better: true,
         p99_ms: Math.round(p99 * 10) / 10,
+        p99_limit_ms: 50,
         rss_mb: null,
       })}`,
     );
